@@ -1,0 +1,92 @@
+"""Problems found in a workspace, as data (after pandera's failure cases).
+
+A :class:`Problem` names the file, the row as a spreadsheet shows it (the header is
+row 1, so the first data row is row 2), the column, the offending value and what
+was expected. :class:`WorkspaceError` carries a list of them; the CLI prints them
+as a table and exits 2, notebooks show :meth:`WorkspaceError.to_frame`.
+
+Example:
+    >>> p = Problem(file="feedback.csv", row=5, column="nps", value="11",
+    ...             expected="an integer 0-10")
+    >>> str(p)
+    "feedback.csv, row 5, column nps: '11' - expected an integer 0-10"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+import pandas as pd
+
+Severity = Literal["error", "warning"]
+
+
+class JourneykitError(Exception):
+    """Base class of every error journeykit raises on purpose (never a bug)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a workspace.
+
+    ``row`` is the spreadsheet row (header = 1) or None when the problem concerns
+    the whole file or column; ``column`` is the canonical column name (or None).
+    """
+
+    file: str
+    expected: str
+    row: int | None = None
+    column: str | None = None
+    value: object = None
+    severity: Severity = "error"
+    table: str | None = None
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column}")
+        text = ", ".join(where)
+        if self.value is not None:
+            text += f": {_show(self.value)}"
+        return f"{text} - expected {self.expected}"
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["value"] = None if self.value is None else _show(self.value)
+        return out
+
+
+def _show(value: object) -> str:
+    text = str(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return repr(text)
+
+
+def problems_frame(problems: Iterable[Problem]) -> pd.DataFrame:
+    """The problems as a table: severity, file, row, column, value, expected."""
+    rows = [p.to_dict() for p in problems]
+    columns = ["severity", "file", "row", "column", "value", "expected", "table"]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["row"] = frame["row"].astype("Int64")
+    return frame
+
+
+class WorkspaceError(JourneykitError):
+    """A workspace that cannot be used as it is; ``problems`` says why."""
+
+    def __init__(self, problems: list[Problem], message: str | None = None):
+        self.problems = list(problems)
+        errors = [p for p in self.problems if p.severity == "error"]
+        head = message or f"{len(errors)} problem(s) in the workspace"
+        lines = [head] + [f"  {p}" for p in errors[:20]]
+        if len(errors) > 20:
+            lines.append(f"  ... and {len(errors) - 20} more")
+        super().__init__("\n".join(lines))
+
+    def to_frame(self) -> pd.DataFrame:
+        return problems_frame(self.problems)
