@@ -1,0 +1,78 @@
+"""Neutralising text that would be dangerous in a spreadsheet.
+
+A cell whose text starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return can be run as a formula by Excel, LibreOffice or Google Sheets (CSV/formula
+injection). Every CSV or XLSX file journeykit writes passes its cells through
+:func:`neutralise_cell`, which prefixes such text with an apostrophe: the text
+stays readable and is never evaluated. Numbers are left alone (``-5`` as a number
+is not a formula).
+
+Example:
+    >>> neutralise_cell("=HYPERLINK(\\"http://x\\")")
+    '\\'=HYPERLINK("http://x")'
+    >>> neutralise_cell("fine"), neutralise_cell(-5)
+    ('fine', -5)
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: object) -> object:
+    """Return ``value`` made safe for a spreadsheet cell (see module docstring)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells (and column names) are neutralised."""
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        if pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series):
+            out[column] = series.map(neutralise_cell, na_action="ignore")
+    out.columns = [neutralise_cell(str(c)) for c in out.columns]
+    return out
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically: a temporary file in the same folder,
+    fsync, then ``os.replace``. A reader sees the old file or the new one, never half."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def write_safe_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write ``frame`` as UTF-8 CSV with every text cell neutralised, atomically."""
+    data = neutralise_frame(frame).to_csv(index=False).encode("utf-8")
+    return atomic_write_bytes(path, data)
+
+
+def write_safe_xlsx(frames: dict[str, pd.DataFrame], path: str | os.PathLike) -> Path:
+    """Write each frame to a sheet of an XLSX file, text cells neutralised, atomically."""
+    import io
+
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for sheet, frame in frames.items():
+            neutralise_frame(frame).to_excel(writer, sheet_name=sheet[:31], index=False)
+    return atomic_write_bytes(path, buffer.getvalue())
