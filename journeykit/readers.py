@@ -129,7 +129,25 @@ def read_csv(table: str, path: Path) -> RawTable:
     # exactly as a spreadsheet shows one row per record.
     columns, frame = _frame_from_records(records, first_row=1)
     frame, problems = _with_header(table, source, columns, frame)
+    problems += _overlong_rows(table, source, records, delimiter)
     return RawTable(table, source, path, frame, "csv", encoding, delimiter, problems)
+
+
+def _overlong_rows(table: str, source: str, records: list[list[str]], delimiter: str) -> list[Problem]:
+    """Rows with more filled fields than the header: text containing the delimiter
+    that was not quoted. Reported, never silently cut."""
+    if not records:
+        return []
+    width = len(records[0])
+    name = {",": "comma", ";": "semicolon", "\t": "tab"}.get(delimiter, repr(delimiter))
+    problems = []
+    for offset, record in enumerate(records[1:], start=2):
+        if len(record) > width and any(c.strip() for c in record[width:]):
+            problems.append(Problem(
+                source, f"{width} fields like the header (this row has {len(record)}; put text "
+                f"containing a {name} in double quotes)", row=offset,
+                value=delimiter.join(record[width - 1:]), table=table))
+    return problems
 
 
 def read_parquet(table: str, path: Path) -> RawTable:

@@ -260,7 +260,7 @@ def _type_table(raw: RawTable, table: Table, config: JourneyConfig) -> tuple[pd.
             out[column.name] = _empty_column(column, frame.index)
     for extra in frame.columns:
         if extra not in out.columns:
-            out[extra] = _clean_text(frame[extra])
+            out[extra] = _attribute(_clean_text(frame[extra]))
     if table.key:
         ids = out[table.key]
         first_rows: dict[str, int] = {}
@@ -270,6 +270,15 @@ def _type_table(raw: RawTable, table: Table, config: JourneyConfig) -> tuple[pd.
             else:
                 first_rows[value] = row
     return out, used, checker
+
+
+def _attribute(text: pd.Series) -> pd.Series:
+    """An extra attribute column: numbers when every filled cell is a number, else text."""
+    present = ~_missing(text)
+    numbers = pd.to_numeric(text.where(present), errors="coerce")
+    if present.any() and numbers[present].notna().all():
+        return numbers
+    return text.mask(~present, pd.NA)
 
 
 def _empty_column(column: Column, index: pd.Index) -> pd.Series:
@@ -523,7 +532,7 @@ class _Loader:
             if not bad or name not in ws.tables:
                 continue
             frame = ws.tables[name]
-            rows = [r for r in bad if r in frame.index]
+            rows = sorted(r for r in bad if r in frame.index)
             rejected = frame.loc[rows].copy()
             rejected.insert(0, "_row", rejected.index.astype("int64"))
             rejected["_problems"] = ["; ".join(bad[r]) for r in rows]

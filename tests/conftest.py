@@ -1,0 +1,69 @@
+"""Shared fixtures: tiny workspaces written as real files."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "sample"
+
+JOURNEY_YAML = """\
+business: Test Bakery
+currency: EUR
+timezone: Europe/Amsterdam
+stages:
+  - {id: awareness, name: Awareness, events: [ad_click]}
+  - {id: consideration, name: Consideration, events: [menu_view]}
+  - {id: decision, name: Decision, events: [order]}
+  - {id: post_purchase, name: Post-purchase, events: [review]}
+channels: [web, store]
+owners: [Sales, Kitchen]
+"""
+
+PERSONAS = "id,name,quote,preferred_channels\nregular,The Regular,Same as always,store\nfoodie,The Foodie,What is new?,web;store\n"
+TOUCHPOINTS = (
+    "id,stage,channel,name,owner,online,personas\n"
+    "tp_ads,awareness,web,Online ads,Sales,yes,foodie\n"
+    "tp_counter,decision,store,Counter,Sales,no,\n"
+)
+
+
+def write_workspace(folder: Path, **tables: str | bytes) -> Path:
+    """A workspace folder: journey.yaml plus one file per keyword (name -> content).
+    Keys may include a suffix (``feedback_csv`` -> feedback.csv); bytes are written as is."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {"journey.yaml": JOURNEY_YAML, "personas.csv": PERSONAS, "touchpoints.csv": TOUCHPOINTS}
+    for key, content in tables.items():
+        name = key if "." in key else f"{key}.csv"
+        if content is None:
+            files.pop(name, None)
+        else:
+            files[name] = content
+    for name, content in files.items():
+        path = folder / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def make_workspace(tmp_path):
+    counter = iter(range(1000))
+
+    def make(**tables):
+        return write_workspace(tmp_path / f"ws{next(counter)}", **tables)
+
+    return make
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """sha256 of every file under ``folder`` (to assert a run left it untouched)."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*")) if p.is_file()
+    }

@@ -1,0 +1,54 @@
+"""Packaging: the conda environment and pyproject list the same runtime dependencies;
+the console script and the public API are wired."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+import journeykit
+
+tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+ROOT = Path(__file__).resolve().parent.parent
+CONDA_NAMES = {"python-duckdb": "duckdb"}
+
+
+def _name(requirement: str) -> str:
+    name = re.split(r"[<>=!~ \[]", requirement.strip(), maxsplit=1)[0].lower()
+    return CONDA_NAMES.get(name, name)
+
+
+def test_environment_yml_matches_pyproject():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    runtime = {_name(r) for r in pyproject["project"]["dependencies"]}
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda = {_name(d) for d in env["dependencies"] if isinstance(d, str)} - {"python", "pip"}
+    assert conda == runtime, f"only in environment.yml: {conda - runtime}; only in pyproject: {runtime - conda}"
+    pip_section = next(d for d in env["dependencies"] if isinstance(d, dict))["pip"]
+    assert "-e ." in pip_section
+
+
+def test_dev_extra_has_the_test_tools():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    dev = {_name(r) for r in pyproject["project"]["optional-dependencies"]["dev"]}
+    assert {"pytest", "nbval", "hypothesis", "ruff"} <= dev
+
+
+def test_console_script_runs():
+    result = subprocess.run([sys.executable, "-m", "journeykit.cli", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert journeykit.__version__ in result.stdout
+
+
+def test_every_public_name_resolves():
+    missing = []
+    for name in journeykit.__all__:
+        try:
+            getattr(journeykit, name)
+        except (AttributeError, ImportError) as exc:
+            missing.append(f"{name}: {exc}")
+    assert not missing, missing
