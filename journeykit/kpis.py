@@ -60,6 +60,25 @@ DEFAULT_LABELS: dict[str, str] = {
 
 SCORECARD_STATUSES = ("on target", "at risk", "off target", "no data")
 
+#: Other names a journey.yaml may use for the KPIs :func:`workspace_metrics` computes.
+KPI_ALIASES: dict[str, str] = {
+    "repeat_rate": "repeat_purchase_rate",
+    "aov": "average_order_value",
+    "clv": "historical_clv",
+}
+
+
+def _lookup(metrics: Mapping[str, object], kpi: str) -> object:
+    """metrics[kpi], else the same KPI under its alias (e.g. aov <-> average_order_value)."""
+    if kpi in metrics:
+        return metrics[kpi]
+    for alias, name in KPI_ALIASES.items():
+        if kpi == alias and name in metrics:
+            return metrics[name]
+        if kpi == name and alias in metrics:
+            return metrics[alias]
+    return None
+
 __all__ = [
     "CESResult",
     "CSATResult",
@@ -561,7 +580,9 @@ def scorecard(metrics: Mapping[str, object], targets: Mapping[str, Mapping[str, 
     ``metrics``: name → a number, None, a metrics.json entry (``{"value": …, "n": …}``)
     or a KPI result (e.g. :class:`NPSResult`). ``targets``: name → ``{target: number,
     direction: "higher"|"lower" (default higher), warning: band ≥ 0 (default 0),
-    label: str}``.
+    label: str}``. A target named ``repeat_rate``, ``aov`` or ``clv`` also finds the
+    metric ``repeat_purchase_rate``, ``average_order_value`` or ``historical_clv``
+    (and the other way round).
 
     Status, for ``direction="higher"`` (mirrored for "lower"): **on target** when
     value ≥ target; **at risk** when target − warning ≤ value < target; **off target**
@@ -593,7 +614,7 @@ def scorecard(metrics: Mapping[str, object], targets: Mapping[str, Mapping[str, 
         warning = _number(spec.get("warning", 0) or 0, f"{where}.warning")
         if warning < 0:
             raise JourneykitError(f"{where}.warning must be >= 0, got {warning}")
-        record = _metric_record(metrics.get(kpi))
+        record = _metric_record(_lookup(metrics, kpi))
         value = _number(record.get("value"), f"metrics[{kpi!r}] value")
         if math.isnan(value):
             status = "no data"

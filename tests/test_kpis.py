@@ -249,6 +249,15 @@ def test_scorecard_statuses():
     assert scorecard({"churn": 0.1}, {"churn": targets["churn"]})["status"].iloc[0] == "on target"
 
 
+def test_scorecard_finds_metrics_under_their_other_names():
+    metrics = {"average_order_value": {"value": 280.0, "n": 10}, "repeat_rate": 0.6}
+    targets = {"aov": {"target": 300, "warning": 30},
+               "repeat_purchase_rate": {"target": 0.5}}
+    table = scorecard(metrics, targets)
+    assert list(table["value"]) == [280.0, 0.6]
+    assert list(table["status"]) == ["at risk", "on target"]
+
+
 def test_scorecard_rejects_bad_targets():
     with pytest.raises(JourneykitError, match="kpis.nps.direction"):
         scorecard({"nps": 1}, {"nps": {"target": 40, "direction": "up"}})
