@@ -35,10 +35,11 @@ class RawTable:
     encoding: str = "utf-8"
     delimiter: str = ","
     problems: list[Problem] = field(default_factory=list)
+    large: bool = False  # header only: the rows stay in the file (journeykit.eventstore)
 
     @property
     def rows(self) -> int:
-        return len(self.frame)
+        return 1 if self.large else len(self.frame)
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
@@ -226,7 +227,24 @@ def find_sources(folder: Path, table: str) -> list[tuple[str, Path, str | None]]
     return found
 
 
-def read_source(table: str, kind: str, path: Path, sheet: str | None) -> RawTable:
+def read_header_only(table: str, kind: str, path: Path) -> RawTable:
+    """A large file's columns without its rows."""
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        columns = list(pq.read_schema(path).names)
+        encoding, delimiter = "utf-8", ","
+    else:
+        from journeykit.eventstore import header_of
+
+        columns, delimiter, encoding = header_of(path)
+    frame, problems = _with_header(table, path.name, columns, pd.DataFrame(columns=range(len(columns))))
+    return RawTable(table, path.name, path, frame, kind, encoding, delimiter, problems, large=True)
+
+
+def read_source(table: str, kind: str, path: Path, sheet: str | None, *, large: bool = False) -> RawTable:
+    if large:
+        return read_header_only(table, kind, path)
     if kind == "csv":
         return read_csv(table, path)
     if kind == "parquet":

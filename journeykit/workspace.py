@@ -39,6 +39,7 @@ import pandas as pd
 
 from journeykit.config import CONFIG_FILE, JourneyConfig, read_config
 from journeykit.errors import JourneykitError, Problem, WorkspaceError, problems_frame
+from journeykit.eventstore import LargeEvents, event_counts, is_large, load_large_events
 from journeykit.paths import resolve_workspace
 from journeykit.readers import RawTable, find_sources, read_source
 from journeykit.safety import FORMULA_STARTS, atomic_write_bytes, neutralise_frame
@@ -312,24 +313,38 @@ class Workspace:
     rejected: dict[str, pd.DataFrame] = field(default_factory=dict)
     column_maps: dict[str, dict[str, str]] = field(default_factory=dict)
     source_paths: dict[str, tuple[str, Path, str | None, str]] = field(default_factory=dict)
+    large: dict[str, LargeEvents] = field(default_factory=dict)
 
     # -- tables
     def has(self, table: str) -> bool:
         """True when the workspace has ``table`` with at least one row."""
+        if table in self.large and table not in self.tables:
+            return self.large[table].rows > 0
         frame = self.tables.get(table)
         return frame is not None and len(frame) > 0
 
     def table(self, name: str) -> pd.DataFrame | None:
+        """The table as a DataFrame (a large events log is read into memory on first use;
+        prefer :meth:`events_relation` for those)."""
+        if name not in self.tables and name in self.large:
+            self.tables[name] = self.large[name].frame()
         return self.tables.get(name)
 
-    personas = property(lambda self: self.tables.get("personas"))
-    touchpoints = property(lambda self: self.tables.get("touchpoints"))
-    painpoints = property(lambda self: self.tables.get("painpoints"))
-    customers = property(lambda self: self.tables.get("customers"))
-    events = property(lambda self: self.tables.get("events"))
-    orders = property(lambda self: self.tables.get("orders"))
-    feedback = property(lambda self: self.tables.get("feedback"))
-    tickets = property(lambda self: self.tables.get("tickets"))
+    def row_count(self, name: str) -> int:
+        """Rows in a table without loading a large one."""
+        if name in self.large and name not in self.tables:
+            return self.large[name].rows
+        frame = self.tables.get(name)
+        return 0 if frame is None else len(frame)
+
+    personas = property(lambda self: self.table("personas"))
+    touchpoints = property(lambda self: self.table("touchpoints"))
+    painpoints = property(lambda self: self.table("painpoints"))
+    customers = property(lambda self: self.table("customers"))
+    events = property(lambda self: self.table("events"))
+    orders = property(lambda self: self.table("orders"))
+    feedback = property(lambda self: self.table("feedback"))
+    tickets = property(lambda self: self.table("tickets"))
 
     # -- config shortcuts
     @property
@@ -352,6 +367,8 @@ class Workspace:
         if not self.has("events"):
             return None
         con = con or duckdb.connect()
+        if "events" in self.large:
+            return self.large["events"].relation(con).project("customer_id, timestamp, event, channel")
         frame = self.tables["events"].reset_index(drop=True)
         return con.from_df(frame)
 
@@ -363,12 +380,11 @@ class Workspace:
         """Which tables are present, where from, how many rows, how many rejected."""
         rows = []
         for name, spec in TABLES.items():
-            frame = self.tables.get(name)
             rows.append({
                 "table": name,
                 "required": spec.required,
                 "source": self.sources.get(name, ""),
-                "rows": 0 if frame is None else len(frame),
+                "rows": self.row_count(name),
                 "rejected": len(self.rejected.get(name, [])),
             })
         return pd.DataFrame(rows)
@@ -392,6 +408,9 @@ class _Loader:
         for name, table in TABLES.items():
             raw = self._pick_source(name, table)
             if raw is None:
+                continue
+            if raw.large:
+                self._load_large(ws, name, table, raw)
                 continue
             frame, used, checker = _type_table(raw, table, config)
             self.problems.extend(checker.problems)
@@ -420,7 +439,8 @@ class _Loader:
         raws: list[RawTable] = []
         for kind, path, sheet in sources:
             try:
-                raws.append(read_source(name, kind, path, sheet))
+                large = table.large and kind != "xlsx" and is_large(path)
+                raws.append(read_source(name, kind, path, sheet, large=large))
             except Exception as exc:
                 label = path.name if sheet is None else f"{path.name}[{sheet}]"
                 self.problems.append(Problem(label, f"a readable {kind.upper()} file ({type(exc).__name__}: {exc})",
@@ -443,6 +463,28 @@ class _Loader:
             self.problems.append(Problem(chosen.source, f"at least one row of {name}",
                                          severity="warning", table=name))
         return chosen
+
+    def _load_large(self, ws: Workspace, name: str, table: Table, raw: RawTable) -> None:
+        self.problems.extend(raw.problems)
+        _, used, problems = _map_columns(raw, table, ws.config)
+        self.problems.extend(problems)
+        if any(p.severity == "error" for p in problems + raw.problems):
+            return
+        quarantine = self.on_bad_rows == "quarantine"
+        store, rejected, problems = load_large_events(raw.path, raw.kind, used, ws.config.timezone,
+                                                      raw.source, quarantine)
+        if quarantine and store is not None:
+            problems = [Problem(p.file, p.expected + " (rows set aside)", p.row, p.column, p.value,
+                                "warning", p.table) for p in problems]
+            if len(rejected):
+                ws.rejected[name] = rejected
+        self.problems.extend(problems)
+        if store is None:
+            return
+        ws.large[name] = store
+        ws.sources[name] = raw.source
+        ws.column_maps[name] = used
+        ws.source_paths[name] = (raw.kind, raw.path, None, raw.delimiter)
 
     def _check_references(self, ws: Workspace, name: str, table: Table, raw: RawTable, checker: _Checker) -> None:
         frame = ws.tables[name]
@@ -514,11 +556,13 @@ class _Loader:
         ws.tables["customers"] = customers
 
     def _check_events(self, ws: Workspace) -> None:
-        events = ws.tables.get("events")
-        if events is None or events.empty:
+        if not ws.has("events"):
             return
         mapping = ws.config.event_stage
-        counts = events["event"].value_counts()
+        if "events" in ws.large:
+            counts = event_counts(ws.large["events"])
+        else:
+            counts = ws.tables["events"]["event"].value_counts()
         unmapped = counts[~counts.index.isin(list(mapping))]
         for event, count in unmapped.items():
             self.problems.append(Problem(
