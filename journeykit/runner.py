@@ -67,7 +67,9 @@ KERNEL_NAME = "python3"
 #: notebooks whose stem ends like this run after all the others (they read their outputs)
 FINAL_NOTEBOOK_SUFFIX = "journey_report"
 #: parameters the runner sets itself; users change them through the run's options
-RESERVED_PARAMETERS = ("workspace", "interactive", "output_dir", "on_bad_rows")
+RESERVED_PARAMETERS = ("workspace", "interactive", "output_dir", "on_bad_rows", "reports_dir")
+#: set by the runner only for notebooks whose parameters cell declares them
+OPTIONAL_PARAMETERS = ("reports_dir",)
 KEY_PACKAGES = (
     "pandas", "numpy", "scipy", "matplotlib", "seaborn", "duckdb", "pyarrow", "scikit-learn",
     "vaderSentiment", "papermill", "nbconvert", "nbclient", "ipykernel", "jinja2", "openpyxl",
@@ -374,15 +376,24 @@ def package_versions() -> dict[str, str | None]:
     return versions
 
 
-def _validate(workspace: Path, on_bad_rows: str) -> list[dict]:
+def _validate(workspace: Path, on_bad_rows: str) -> tuple[list[dict], dict[str, Any]]:
     """Load the workspace once as the notebooks will (raises WorkspaceError on errors,
-    before any notebook runs). Returns its warnings as dicts, for the manifest."""
+    before any notebook runs). Returns its warnings as dicts and facts for the manifest
+    (business name, KPI targets, rows set aside)."""
     try:
         from journeykit.workspace import load_workspace
     except ImportError:  # pragma: no cover - only while the workspace module is being written
-        return [{"severity": "warning", "expected": "journeykit.workspace to validate the workspace"}]
+        return [{"severity": "warning", "expected": "journeykit.workspace to validate the workspace"}], {}
     ws = load_workspace(workspace, on_bad_rows=on_bad_rows)  # type: ignore[arg-type]
-    return [p.to_dict() if hasattr(p, "to_dict") else {"text": str(p)} for p in ws.problems]
+    warnings = [p.to_dict() if hasattr(p, "to_dict") else {"text": str(p)} for p in ws.problems]
+    config = getattr(ws, "config", None)
+    facts = {
+        "business": getattr(config, "business", None),
+        "currency": getattr(config, "currency", None),
+        "kpi_targets": dict(getattr(config, "kpis", {}) or {}),
+        "quarantined_rows": {name: len(frame) for name, frame in (getattr(ws, "rejected", {}) or {}).items()},
+    }
+    return warnings, facts
 
 
 # -- progress ---------------------------------------------------------------------------
@@ -548,6 +559,8 @@ def _execute_one(
 
     kernel_log = executed.with_suffix(".kernel.log")
     km_class = _tracked_kernel_manager(registry, kernel_log)
+    declared = _declared_parameters(notebook)
+    parameters = {k: v for k, v in parameters.items() if k not in OPTIONAL_PARAMETERS or k in declared}
     progress.start(name, cells)
     began = time.perf_counter()
     try:
@@ -584,10 +597,21 @@ def _execute_one(
     return run
 
 
+def _declared_parameters(notebook: Path) -> set[str]:
+    """Names in the notebook's ``parameters`` cell (empty when it cannot be inspected)."""
+    try:
+        import papermill
+
+        return set(papermill.inspect_notebook(str(notebook)))
+    except Exception:  # noqa: BLE001 - inspection is best effort
+        return set()
+
+
 def _meaningful_log(path: Path) -> bool:
     """False when a kernel's stderr holds nothing but ipykernel's transport warning."""
+    noise = ("running over TCP without encryption", "KeyboardInterrupt caught in kernel")
     lines = [ln for ln in path.read_text("utf-8", errors="replace").splitlines() if ln.strip()]
-    return any("running over TCP without encryption" not in ln for ln in lines)
+    return any(not any(n in ln for n in noise) for ln in lines)
 
 
 def export_notebook_html(executed: str | os.PathLike, target: str | os.PathLike) -> Path:
@@ -736,7 +760,7 @@ def run_notebooks(
                               "a run never writes into the workspace - choose another --out")
     nb_dir = Path(notebooks_dir or NOTEBOOKS_DIR).resolve()
     selected = discover_notebooks(nb_dir, notebooks)
-    workspace_warnings = _validate(ws_path, on_bad_rows)
+    workspace_warnings, facts = _validate(ws_path, on_bad_rows)
 
     try:
         out_path.mkdir(parents=True, exist_ok=True)
@@ -758,7 +782,7 @@ def run_notebooks(
         ) from None
     try:
         return _run_locked(
-            ws_path, out_path, nb_dir, selected, user_parameters, workspace_warnings,
+            ws_path, out_path, nb_dir, selected, user_parameters, workspace_warnings, facts,
             jobs=int(jobs or os.cpu_count() or 1), on_bad_rows=on_bad_rows, timeout=timeout,
             quiet=quiet, progress=progress, build_index=build_index,
         )
@@ -768,7 +792,7 @@ def run_notebooks(
 
 def _run_locked(
     ws_path: Path, out_path: Path, nb_dir: Path, selected: list[Path], user_parameters: dict,
-    workspace_warnings: list[dict], *, jobs: int, on_bad_rows: str, timeout: float | None,
+    workspace_warnings: list[dict], facts: dict[str, Any], *, jobs: int, on_bad_rows: str, timeout: float | None,
     quiet: bool, progress: Callable[[ProgressEvent], Any] | None, build_index: bool,
 ) -> RunResult:
     # left-overs of killed runs: nobody else can hold them while we hold the lock
@@ -782,7 +806,7 @@ def _run_locked(
     inputs_before = hash_workspace(ws_path)
     notebook_parameters = {
         "workspace": str(ws_path), "interactive": False, "output_dir": str(tmp),
-        "on_bad_rows": on_bad_rows, **user_parameters,
+        "on_bad_rows": on_bad_rows, "reports_dir": str(out_path), **user_parameters,
     }
     results: dict[str, NotebookRun] = {}
     registry: list = []
@@ -843,6 +867,7 @@ def _run_locked(
         manifest = {
             "run_id": run_id,
             "status": status,
+            "business": facts.get("business"),
             "workspace": str(ws_path),
             "out": str(out_path),
             "parameters": {k: v for k, v in notebook_parameters.items() if k != "output_dir"},
@@ -857,6 +882,8 @@ def _run_locked(
             "versions": package_versions(),
             "inputs": inputs_before,
             "workspace_problems": workspace_warnings,
+            "quarantined_rows": facts.get("quarantined_rows", {}),
+            "kpi_targets": facts.get("kpi_targets", {}),
         }
         if failure:
             manifest["failure"] = asdict(failure)
