@@ -176,18 +176,23 @@ def _time_unit(summary: pd.DataFrame, time_unit: str | None) -> str:
 
 
 def _minimize(neg_ll, start: np.ndarray) -> optimize.OptimizeResult:
-    """Nelder-Mead to get close, then BFGS to polish (both on log-parameters)."""
+    """Maximise the likelihood over log-parameters: L-BFGS-B (quick), then Nelder-Mead
+    from there only when L-BFGS-B did not converge; the best of the tries wins."""
+    tries = []
     with np.errstate(all="ignore"):
-        first = optimize.minimize(
-            neg_ll, start, method="Nelder-Mead",
-            options={"maxiter": 4000, "xatol": 1e-8, "fatol": 1e-10},
-        )
-        second = optimize.minimize(neg_ll, first.x, method="BFGS", options={"gtol": 1e-6})
-    best = second if np.isfinite(second.fun) and second.fun <= first.fun else first
+        quick = optimize.minimize(neg_ll, start, method="L-BFGS-B",
+                                  options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-7})
+        tries.append(quick)
+        if not quick.success or not np.isfinite(quick.fun):
+            slow = optimize.minimize(
+                neg_ll, quick.x if np.isfinite(quick.fun) else start, method="Nelder-Mead",
+                options={"maxiter": 4000, "xatol": 1e-8, "fatol": 1e-10},
+            )
+            tries.append(slow)
+    best = min(tries, key=lambda r: r.fun if np.isfinite(r.fun) else np.inf)
     if not np.isfinite(best.fun) or best.fun >= 1e300:
         raise JourneykitError("the model could not be fitted: the likelihood is not finite")
-    # BFGS status 2 ("precision loss") means it could not improve any further: at the optimum
-    best.success = bool(first.success or second.success or second.status == 2)
+    best.success = bool(any(r.success for r in tries))
     return best
 
 
