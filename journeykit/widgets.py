@@ -530,7 +530,7 @@ def painpoint_scorer(ws: Any, scored: pd.DataFrame, *, top: int | None = 25) -> 
             return pd.NA
         return saved.at[pid, name]
 
-    description = _first(shown, ["description", "pain_point", "name"])
+    description = _first(shown, ["title", "description", "pain_point", "name"])
     rank = _first(shown, ["rank"])
     priority = _first(shown, ["priority", "priority_score", "score"])
     grid = pd.DataFrame({
@@ -580,10 +580,10 @@ def painpoint_scorer(ws: Any, scored: pd.DataFrame, *, top: int | None = 25) -> 
                     and edited["status"] == "open":
                 continue  # a discovered pain point nobody has touched stays discovered
             source = originals.loc[pid]
-            new = {name: source.get(name, pd.NA) for name in PAINPOINT_COLUMNS}
-            new.update(id=pid, kind=_text(source.get("kind")) or "pain", **edited)
-            if description and _blank(new["description"]):
-                new["description"] = source[description]
+            new = {name: pd.NA for name in PAINPOINT_COLUMNS}  # scores stay the kit's, not copied
+            new.update(id=pid, touchpoint=source.get("touchpoint", pd.NA),
+                       kind=_text(source.get("kind")) or "pain",
+                       description=source[description] if description else pid, **edited)
             table = pd.concat([table, pd.DataFrame([new]).astype("object")], ignore_index=True)
             positions[pid] = len(table) - 1
         for name in ("effort", "severity"):
@@ -617,7 +617,8 @@ class FilterBar(widgets.VBox):
     (no such column) leaves that table as it is and says so in ``notes``.
     """
 
-    def __init__(self, ws: Any, view: Callable[[FilterBar], object] | None = None):
+    def __init__(self, ws: Any, view: Callable[[FilterBar], object] | None = None,
+                 persona: str | None = None):
         super().__init__()
         self.ws = ws
         self._view = view
@@ -627,7 +628,9 @@ class FilterBar(widgets.VBox):
                          for _, r in ws.personas.iterrows()]
         channels = [("All channels", None),
                     *[(c, c) for c in (getattr(ws.config, "channels", None) or [])]]
-        self.persona = widgets.Dropdown(options=personas, value=None, description="Persona")
+        start_persona = persona if persona in [value for _label, value in personas] else None
+        self.persona = widgets.Dropdown(options=personas, value=start_persona,
+                                        description="Persona")
         self.channel = widgets.Dropdown(options=channels, value=None, description="Channel")
         self.start = widgets.DatePicker(description="From", value=None)
         self.end = widgets.DatePicker(description="To", value=None)
@@ -707,16 +710,18 @@ def _close_if_figure(result: object) -> None:
         plt.close(result)
 
 
-def filter_bar(ws: Any, view: Callable[[FilterBar], object] | None = None) -> FilterBar:
+def filter_bar(ws: Any, view: Callable[[FilterBar], object] | None = None, *,
+               persona: str | None = None) -> FilterBar:
     """Persona, channel and period drop-downs; ``view(bar)`` is redrawn on every change.
 
     ``view`` receives the bar and returns something to display (a DataFrame or a
     Figure), typically built from ``bar.filtered("feedback")`` or
-    ``bar.filtered("orders")``. Nothing is saved: filters only change what is shown.
+    ``bar.filtered("orders")``. ``persona`` preselects a persona id. Nothing is saved:
+    filters only change what is shown.
 
     Example:
         >>> bar = filter_bar(ws, view=lambda b: jk.kpi_table(b.filtered("feedback"),
         ...                                                  by=["stage"]))  # doctest: +SKIP
         >>> bar.channel.value = "store"                            # the table is redrawn
     """
-    return FilterBar(ws, view)
+    return FilterBar(ws, view, persona=persona)

@@ -27,7 +27,6 @@ on_bad_rows: str = "strict"  # strict stops at bad rows; quarantine sets them as
 
 def setup(notebook: str) -> str:
     return f'''\
-import matplotlib.pyplot as plt
 from IPython.display import display
 
 import journeykit as jk
@@ -129,7 +128,7 @@ The check below reads everything and lists what it found wrong. **Errors** stop
 the analyses; **warnings** are worth a look but do not stop anything.
 """),
     code('''
-problems = jk.validate_workspace(workspace)
+problems = pd.DataFrame([p.to_dict() for p in jk.validate_workspace(workspace)])
 out.table(problems, "workspace_problems")
 problems if len(problems) else print("No problems found.")
 '''),
@@ -147,12 +146,7 @@ and tickets how they felt.
 """),
     code('''
 ws = jk.load_workspace(workspace, on_bad_rows=on_bad_rows)
-tables = ["personas", "touchpoints", "painpoints", "customers", "events", "orders", "feedback", "tickets"]
-present = pd.DataFrame({
-    "table": tables,
-    "present": [ws.has(t) for t in tables],
-    "source": [ws.sources.get(t, "") for t in tables],
-})
+present = ws.summary()
 out.table(present, "data_present")
 print(f"{ws.config.business}: {len(ws.config.stages)} stages, {len(ws.config.channels)} channels")
 present
@@ -295,15 +289,14 @@ the highest-ranked problem on a touchpoint this persona uses.
 The same figures as a chart, so a room can compare personas at a glance.
 """),
     code('''
-if ws.has("customers"):
-    fig = jk.kpi_by_group(cards, group="name", value="share_customers",
-                          title="Share of customers per persona")
-    out.figure(fig, "persona_share", title="Share of customers per persona",
-               alt="Bar chart of the share of customers assigned to each persona")
+if ws.has("customers") and ws.has("feedback"):
+    by_persona = jk.kpi_table(ws.feedback, by="persona_id", customers=ws.customers)
+    fig = jk.kpi_by_group(by_persona, "nps", title="Net Promoter Score per persona")
+    out.figure(fig, "persona_nps", title="Net Promoter Score per persona",
+               alt="NPS of each persona's customers with 95% intervals; small groups drawn hollow")
     display(fig)
-    plt.close(fig)
 else:
-    note = "Persona figures skipped: the workspace has no customers table."
+    note = "Persona figures skipped: they need customers and feedback tables."
     out.note("skipped", note)
     print(note)
 '''),
@@ -396,7 +389,6 @@ if ws.has("touchpoints"):
     out.figure(fig, "coverage_heatmap", title="Touchpoints per stage and channel",
                alt="Heat map counting touchpoints for each stage and channel; empty cells marked")
     display(fig)
-    plt.close(fig)
 else:
     note = "Coverage heat map skipped: the workspace has no touchpoints yet."
     out.note("skipped", note)
@@ -470,7 +462,8 @@ Emails and phone numbers in the texts are masked.
     code('''
 if ws.has("feedback") or ws.has("tickets"):
     voice = jk.analyze_feedback(ws)
-    display(jk.candidate_themes(ws))
+    print(f"{len(voice)} texts read; {int(voice['theme'].notna().sum())} matched a theme.")
+    display(jk.candidate_themes(voice, top=10))
 else:
     note = "Voice of the customer skipped: no feedback or tickets table."
     out.note("skipped", note)
@@ -491,7 +484,8 @@ how hard it is to fix, how sure we are - and a priority score made from them.
     code('''
 scored = jk.score_pain_points(ws)
 out.table(scored, "pain_points")
-scored.head(15)
+scored[["id", "title", "stage", "touchpoint_name", "priority", "quadrant", "frequency",
+        "severity", "impact", "effort", "confidence", "quotes"]].head(15)
 '''),
     md("""
 **How to read it:** higher priority = fix sooner. `confidence` is low when only a
@@ -511,7 +505,6 @@ if len(scored):
     out.figure(fig, "impact_effort", title="Impact against effort",
                alt="Scatter of pain points by effort (x) and impact (y), in four quadrants")
     display(fig)
-    plt.close(fig)
 else:
     note = "Impact/effort matrix skipped: no pain points yet (add some in painpoints, or load feedback)."
     out.note("skipped", note)
@@ -540,7 +533,7 @@ painpoints table immediately, so scheduled runs use it and nothing is lost if th
 notebook restarts. "(blank)" leaves the decision to the kit.
 """),
     code('''
-jk.painpoint_scorer(ws, scored) if interactive else scored.head(15)
+jk.painpoint_scorer(ws, scored) if interactive else scored[["id", "title", "effort", "owner", "status", "severity"]].head(15)
 '''),
     md("""
 ## Step 7 · The action plan
@@ -597,7 +590,7 @@ Each KPI from `journey.yaml` compared with its target: **on target**, **at risk*
     code('''
 metrics = jk.workspace_metrics(ws)
 out.metrics(metrics)
-card = jk.scorecard(ws)
+card = jk.scorecard(metrics, ws.config.kpis)
 out.table(card, "scorecard")
 card
 '''),
@@ -615,7 +608,6 @@ if ws.has("events"):
     out.figure(fig, "stage_funnel", title="Customers reaching each stage",
                alt="Bar chart of customers reaching each journey stage with conversion rates")
     display(fig)
-    plt.close(fig)
 else:
     note = "Stage funnel skipped: the workspace has no events table."
     out.note("skipped", note)
@@ -636,7 +628,7 @@ if ws.has("events"):
     out.table(by_channel, "stage_funnel_by_channel")
     display(by_channel)
     if ws.has("customers"):
-        by_persona = jk.stage_funnel(ws, by="persona_id")
+        by_persona = jk.stage_funnel(ws, by="persona")
         out.table(by_persona, "stage_funnel_by_persona")
         display(by_persona)
 else:
@@ -653,9 +645,9 @@ describe - are worth discussing.
 """),
     code('''
 if ws.has("events"):
-    top_paths = jk.paths(ws.events_relation(), top=10)
-    out.table(top_paths, "top_paths")
-    display(top_paths)
+    top_paths = jk.transitions(ws.events)
+    out.table(top_paths, "transitions")
+    display(top_paths.head(15))
 else:
     print("Paths skipped: no events table.")
 '''),
@@ -674,7 +666,6 @@ if ws.has("orders"):
     out.figure(fig, "retention_heatmap", title="Returning customers per monthly cohort",
                alt="Heat map of the share of each monthly cohort that bought again in later months")
     display(fig)
-    plt.close(fig)
 else:
     note = "Retention skipped: the workspace has no orders table."
     out.note("skipped", note)
@@ -694,14 +685,16 @@ number of answers. Groups with fewer than 30 answers are flagged.
 """),
     code('''
 if ws.has("feedback"):
-    by_stage = jk.kpi_table(ws.feedback, by=["stage"])
+    by_stage = jk.kpi_table(ws.feedback, by="stage", levels={"stage": ws.stage_ids})
+    by_persona = jk.kpi_table(ws.feedback, by="persona_id", customers=ws.customers)
+    out.table(by_persona, "kpis_by_persona")
     out.table(by_stage, "kpis_by_stage")
-    fig = jk.kpi_by_group(by_stage, group="stage", kpi="csat")
+    fig = jk.kpi_by_group(by_stage, "csat", title="CSAT by stage")
     out.figure(fig, "csat_by_stage", title="CSAT by stage",
                alt="CSAT per journey stage with 95% intervals")
     display(fig)
-    plt.close(fig)
     display(by_stage)
+    display(by_persona)
 else:
     note = "Satisfaction KPIs skipped: the workspace has no feedback table."
     out.note("skipped", note)
@@ -712,6 +705,22 @@ else:
 between them may be chance. Small groups (flagged) need more answers before you act.
 """),
     md("""
+### Explore with filters
+
+Choose a persona, a channel or a period and the satisfaction table follows. (In a
+scheduled run this shows the table for the `persona` setting instead.)
+"""),
+    code('''
+if not ws.has("feedback"):
+    print("Filters skipped: no feedback table.")
+elif interactive:
+    display(jk.filter_bar(ws, persona=persona,
+                          view=lambda bar: jk.kpi_table(bar.filtered("feedback"), by="stage")))
+elif persona is not None:
+    display(jk.kpi_table(ws.feedback, by=["persona_id", "stage"], customers=ws.customers)
+            .query("persona_id == @persona"))
+'''),
+    md("""
 ## Step 8 · What customers are worth
 
 Customer lifetime value (CLV): what a customer brings in over their time with you.
@@ -721,11 +730,14 @@ likely each customer is still active and how many purchases to expect.
 """),
     code('''
 if ws.has("orders"):
-    simple = jk.historical_clv(ws.orders)
-    display(simple)
+    simple = jk.historical_clv(ws.orders, currency=ws.config.currency)
+    print(simple.formula)
+    display(jk.persona_cards(ws)[["name", "n_customers", "share_revenue", "clv"]])
     summary = jk.rfm_summary(ws.orders, observation_end=as_of)
     model = jk.fit_bgnbd(summary)
-    print(f"Expected purchases in the next 4 weeks: {model.expected_purchases(4, summary).sum():.0f}")
+    expected = model.expected_purchases(4, summary["frequency"], summary["recency"], summary["T"])
+    print(f"Expected purchases in the next 4 weeks: {expected.sum():.0f} "
+          f"from {len(summary)} customers")
 else:
     note = "Lifetime value skipped: the workspace has no orders table."
     out.note("skipped", note)
@@ -741,11 +753,11 @@ Every scheduled run saves its KPIs. Here they are over time, with the targets.
 """),
     code('''
 history = jk.kpi_history(reports_dir)
+out.table(history, "kpi_history")
 if len(history):
-    fig = jk.kpi_trend(history, targets=ws.config.kpis)
+    fig = jk.kpi_trend(history, ws.config.kpis)
     out.figure(fig, "kpi_trend", title="KPIs over time", alt="Line chart of each KPI per run with targets")
     display(fig)
-    plt.close(fig)
 else:
     print("No earlier runs yet: trends appear after the second scheduled run.")
 '''),
@@ -792,13 +804,33 @@ fig = jk.journey_map(ws, persona=persona)
 out.figure(fig, "journey_map", title="Customer journey map",
            alt="Journey map with stages as columns and lanes for goals, touchpoints, emotions, pain points, KPIs and owners")
 display(fig)
-plt.close(fig)
 '''),
     your_turn("""
 Print the map on A3, pin it up, and let everyone add sticky notes for what is
 missing. Add what you agree on to the workspace in notebooks 02 and 03."""),
     md("""
-## Step 3 · Designed versus observed
+## Step 3 · How customers feel along the way
+
+Average sentiment of comments and tickets per stage, and the share of satisfied
+survey answers, each with its uncertainty. Where the team scored emotions in the
+workshop, that line is drawn too, so you can see where your feeling and the
+customers' differ.
+"""),
+    code('''
+if ws.has("feedback") or ws.has("tickets"):
+    curve = jk.emotion_curve(ws)
+    out.table(curve, "emotion_curve")
+    fig = jk.emotion_curve_chart(curve)
+    out.figure(fig, "emotion_curve", title="Emotion curve along the journey",
+               alt="Mean sentiment and CSAT per stage with 95% intervals, workshop emotion dashed")
+    display(fig)
+else:
+    note = "Emotion curve skipped: no feedback or tickets table."
+    out.note("skipped", note)
+    print(note)
+'''),
+    md("""
+## Step 4 · Designed versus observed
 
 The stages as you drew them, next to what the event data shows: the share of
 customers reaching each stage and the most common paths that leave the map.
@@ -809,38 +841,43 @@ if ws.has("events"):
     out.figure(fig, "designed_vs_observed", title="Designed versus observed journey",
                alt="Stages as designed next to the share of customers observed reaching each stage")
     display(fig)
-    plt.close(fig)
 else:
     note = "Designed versus observed skipped: the workspace has no events table."
     out.note("skipped", note)
     print(note)
 '''),
     md("""
-## Step 4 · The scorecard
+## Step 5 · The scorecard
 """),
     code('''
-card = jk.scorecard(ws)
+metrics = jk.workspace_metrics(ws)
+card = jk.scorecard(metrics, ws.config.kpis)
 out.table(card, "scorecard")
 card
 '''),
     md("""
-## Step 5 · Top priorities
+## Step 6 · Top priorities
 
 The highest-ranked items of the action plan, with the team that owns each.
 """),
     code('''
 plan = jk.action_plan(ws)
-out.table(plan, "action_plan_top")
+out.table(plan, "top_priorities")
 plan.head(5)
 '''),
     md("""
-## Step 6 · What changed since the last run
+## Step 7 · What changed since the last run
 
 Each KPI now against the previous run, and whether the change is bigger than its
 uncertainty - so a wobble from a handful of answers is not mistaken for progress.
 """),
     code('''
-changes = jk.what_changed(jk.workspace_metrics(ws), reports_dir)
+import json
+from pathlib import Path
+
+latest = Path(reports_dir) / "latest" / "metrics.json"
+previous = json.loads(latest.read_text(encoding="utf-8")) if latest.is_file() else None
+changes = jk.what_changed(previous, metrics)
 out.table(changes, "what_changed")
 changes if len(changes) else print("This is the first run: nothing to compare with yet.")
 '''),
