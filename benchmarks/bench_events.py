@@ -1,0 +1,282 @@
+"""Benchmark journeykit's event analytics against hand-written DuckDB SQL and pandas.
+
+A measurement, not a test. Run (from the repository root)::
+
+    .venv/bin/python benchmarks/bench_events.py                 # 1M and 10M events
+    .venv/bin/python benchmarks/bench_events.py --sizes 1M      # quicker
+    .venv/bin/python benchmarks/bench_events.py --sizes 100M --impls journeykit --formats parquet
+
+It generates synthetic event logs (about 100 event types, 500k customers each active for
+10 of 90 days, Parquet
+and CSV) into ``benchmarks/data/`` (git-ignored; reused when present), then measures, for
+each size x format x task x implementation, in a fresh subprocess: the wall time of the
+call (after imports) and the peak resident memory of the whole process (``os.wait4``).
+
+Tasks: ``funnel`` (4 steps, 14-day window), ``transitions`` (30-minute sessions),
+``retention`` (monthly cohorts). Implementations: ``journeykit`` (journeykit.events on
+the file path), ``duckdb_sql`` (a hand-written DuckDB query on the same file, same
+connection settings), ``pandas`` (read the file, straightforward pandas: merge_asof for
+the funnel, groupby/shift for transitions, groupby for retention). Measurements running
+longer than ``--cap`` seconds are stopped and shown as "> cap".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+CUSTOMERS = 500_000
+DAYS = 90
+ACTIVE_DAYS = 10
+FUNNEL_STEPS = ["product_view", "add_to_cart", "checkout", "purchase"]
+# index -> name; the event index is skewed (index 0 most common), the funnel events are frequent
+SPECIAL = {0: "page_view", 1: "product_view", 3: "add_to_cart", 6: "checkout", 10: "purchase"}
+EVENT_NAMES = [SPECIAL.get(i, f"event_{i:02d}") for i in range(100)]
+TASKS = ["funnel", "transitions", "retention"]
+IMPLS = ["journeykit", "duckdb_sql", "pandas"]
+MEMORY_LIMIT = "1GB"
+
+
+def parse_size(text: str) -> int:
+    text = text.strip().upper()
+    factor = {"K": 1_000, "M": 1_000_000, "B": 1_000_000_000}.get(text[-1], 1)
+    return int(float(text[:-1] if text[-1] in "KMB" else text) * factor)
+
+
+def data_path(n_events: int, fmt: str) -> Path:
+    label = f"{n_events // 1_000_000}M" if n_events >= 1_000_000 else str(n_events)
+    return DATA / f"events_{label}.{fmt}"
+
+
+def generate(n_events: int, fmt: str) -> Path:
+    """Write the synthetic log (deterministic, sorted by time) with DuckDB; reuse if present."""
+    import duckdb
+
+    path = data_path(n_events, fmt)
+    if path.exists():
+        return path
+    DATA.mkdir(parents=True, exist_ok=True)
+    names = "[" + ", ".join(f"'{n}'" for n in EVENT_NAMES) + "]"
+    span_us = DAYS * 86_400 * 1_000_000
+    active_us = ACTIVE_DAYS * 86_400 * 1_000_000
+    # each customer is active for ACTIVE_DAYS from a start day of their own, so funnels convert
+    query = f"""
+        SELECT 'c' || lpad(CAST(c AS VARCHAR), 6, '0') AS customer_id,
+               TIMESTAMP '2024-01-01' + to_microseconds(CAST(hash(c * 7) % {span_us - active_us}
+                   + hash(i * 4 + 2) % {active_us} AS BIGINT)) AS timestamp,
+               {names}[1 + CAST(floor(100 * pow((hash(i * 4 + 3) % 1000000) / 1000000.0, 2)) AS INTEGER)] AS event,
+               ['web', 'app', 'store'][1 + CAST(hash(i * 4) % 3 AS INTEGER)] AS channel
+        FROM (SELECT i, hash(i * 4 + 1) % {CUSTOMERS} AS c FROM range({n_events}) t(i)) ORDER BY timestamp
+    """
+    con = duckdb.connect(config={"memory_limit": "2GB", "preserve_insertion_order": False})
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER"
+    con.execute(f"COPY ({query}) TO '{tmp}' ({options})")
+    con.close()
+    tmp.rename(path)
+    return path
+
+
+# ---------------------------------------------------------------------------
+# implementations (run inside the child process)
+
+
+def _scan(path: Path) -> str:
+    return f"read_parquet('{path}')" if path.suffix == ".parquet" else f"read_csv('{path}')"
+
+
+def _duckdb_connect():
+    import duckdb
+
+    return duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": False})
+
+
+def run_journeykit(task: str, path: Path):
+    import journeykit.events as ev
+
+    ev.set_engine_options(memory_limit=MEMORY_LIMIT)
+    if task == "funnel":
+        return ev.funnel(str(path), FUNNEL_STEPS, window="14D")["customers"].tolist()
+    if task == "transitions":
+        return int(ev.transitions(str(path), session_gap="30min")["count"].sum())
+    result = ev.retention(str(path), period="M")
+    return int(result["customers"].sum())
+
+
+def run_duckdb_sql(task: str, path: Path):
+    con = _duckdb_connect()
+    scan = _scan(path)
+    if task == "funnel":
+        s = FUNNEL_STEPS
+        query = f"""
+        WITH e AS MATERIALIZED (SELECT customer_id, timestamp AS ts, event FROM {scan}
+                                WHERE event IN ('{s[0]}', '{s[1]}', '{s[2]}', '{s[3]}')),
+        s1 AS (SELECT DISTINCT customer_id, ts AS t1 FROM e WHERE event = '{s[0]}'),
+        s2 AS (SELECT customer_id, ts FROM e WHERE event = '{s[1]}'),
+        s3 AS (SELECT customer_id, ts FROM e WHERE event = '{s[2]}'),
+        s4 AS (SELECT customer_id, ts FROM e WHERE event = '{s[3]}'),
+        r2 AS (SELECT a.customer_id, a.t1, b.ts AS t2 FROM s1 a ASOF JOIN s2 b
+               ON a.customer_id = b.customer_id AND b.ts >= a.t1 WHERE b.ts <= a.t1 + INTERVAL 14 DAY),
+        r3 AS (SELECT a.*, b.ts AS t3 FROM r2 a ASOF JOIN s3 b
+               ON a.customer_id = b.customer_id AND b.ts >= a.t2 WHERE b.ts <= a.t1 + INTERVAL 14 DAY),
+        r4 AS (SELECT a.*, b.ts AS t4 FROM r3 a ASOF JOIN s4 b
+               ON a.customer_id = b.customer_id AND b.ts >= a.t3 WHERE b.ts <= a.t1 + INTERVAL 14 DAY),
+        reached AS (SELECT customer_id, max(k) AS k FROM (
+               SELECT customer_id, 1 AS k FROM s1 UNION ALL SELECT customer_id, 2 FROM r2
+               UNION ALL SELECT customer_id, 3 FROM r3 UNION ALL SELECT customer_id, 4 FROM r4)
+               GROUP BY customer_id)
+        SELECT count_if(k >= 1), count_if(k >= 2), count_if(k >= 3), count_if(k >= 4) FROM reached
+        """
+        return list(con.execute(query).fetchall()[0])
+    if task == "transitions":
+        query = f"""
+        WITH o AS (SELECT event, CASE WHEN lead(timestamp) OVER w IS NULL
+                     OR lead(timestamp) OVER w - timestamp > INTERVAL 30 MINUTE THEN '(end)'
+                     ELSE lead(event) OVER w END AS target
+                   FROM {scan} WINDOW w AS (PARTITION BY customer_id ORDER BY timestamp, event))
+        SELECT event, target, count(*) AS n FROM o GROUP BY ALL
+        """
+        return int(con.execute(f"SELECT sum(n) FROM ({query})").fetchall()[0][0])
+    query = f"""
+    WITH e AS MATERIALIZED (SELECT customer_id, date_trunc('month', timestamp) AS m FROM {scan}),
+    c AS (SELECT customer_id, min(m) AS cohort FROM e GROUP BY customer_id),
+    a AS (SELECT DISTINCT customer_id, m FROM e)
+    SELECT c.cohort, date_diff('month', c.cohort, a.m) AS period, count(*) AS n
+    FROM c JOIN a USING (customer_id) GROUP BY ALL
+    """
+    return int(con.execute(f"SELECT sum(n) FROM ({query})").fetchall()[0][0])
+
+
+def run_pandas(task: str, path: Path):
+    import pandas as pd
+
+    columns = ["customer_id", "timestamp", "event"]
+    if path.suffix == ".parquet":
+        df = pd.read_parquet(path, columns=columns)
+    else:
+        df = pd.read_csv(path, usecols=columns, parse_dates=["timestamp"], dtype={"customer_id": "string"})
+    if task == "funnel":
+        window = pd.Timedelta("14D")
+        df = df[df["event"].isin(FUNNEL_STEPS)]
+        attempts = (df[df["event"] == FUNNEL_STEPS[0]][["customer_id", "timestamp"]]
+                    .drop_duplicates().rename(columns={"timestamp": "t1"}))
+        attempts["t_prev"] = attempts["t1"]
+        attempts["k"] = 1
+        reached = [attempts[["customer_id", "k"]]]
+        current = attempts
+        for k, step in enumerate(FUNNEL_STEPS[1:], start=2):
+            right = df[df["event"] == step][["customer_id", "timestamp"]].sort_values("timestamp")
+            merged = pd.merge_asof(current.sort_values("t_prev"), right, left_on="t_prev",
+                                   right_on="timestamp", by="customer_id", direction="forward")
+            ok = merged["timestamp"].notna() & (merged["timestamp"] <= merged["t1"] + window)
+            current = merged[ok].drop(columns=["t_prev"]).rename(columns={"timestamp": "t_prev"})
+            current["k"] = k
+            reached.append(current[["customer_id", "k"]])
+        furthest = pd.concat(reached).groupby("customer_id")["k"].max()
+        return [int((furthest >= k).sum()) for k in range(1, len(FUNNEL_STEPS) + 1)]
+    if task == "transitions":
+        df = df.sort_values(["customer_id", "timestamp", "event"])
+        nxt = df.groupby("customer_id")[["event", "timestamp"]].shift(-1)
+        end = nxt["event"].isna() | (nxt["timestamp"] - df["timestamp"] > pd.Timedelta("30min"))
+        target = nxt["event"].where(~end, "(end)")
+        counts = pd.DataFrame({"source": df["event"], "target": target}).value_counts()
+        return int(counts.sum())
+    month = df["timestamp"].dt.to_period("M")
+    active = pd.DataFrame({"customer_id": df["customer_id"], "m": month}).drop_duplicates()
+    cohort = active.groupby("customer_id")["m"].min().rename("cohort")
+    active = active.join(cohort, on="customer_id")
+    active["period"] = (active["m"] - active["cohort"]).apply(lambda offset: offset.n)
+    return int(active.groupby(["cohort", "period"]).size().sum())
+
+
+def child(impl: str, task: str, path: Path) -> None:
+    runner = {"journeykit": run_journeykit, "duckdb_sql": run_duckdb_sql, "pandas": run_pandas}[impl]
+    import duckdb  # noqa: F401  imports are not part of the measured time
+    if impl == "journeykit":
+        import journeykit.events  # noqa: F401
+    if impl == "pandas":
+        import pandas  # noqa: F401
+    start = time.perf_counter()
+    result = runner(task, path)
+    seconds = time.perf_counter() - start
+    print(json.dumps({"seconds": seconds, "result": result}))
+
+
+# ---------------------------------------------------------------------------
+# parent
+
+
+def measure(impl: str, task: str, path: Path, cap: float) -> dict:
+    """Run one measurement in a fresh process; wall time of the call and peak RSS (MB)."""
+    env = dict(os.environ, PYTHONPATH=str(HERE.parent))
+    proc = subprocess.Popen([sys.executable, __file__, "--child", impl, task, str(path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    started = time.monotonic()
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() - started > cap:
+            proc.kill()
+            pid, status, usage = os.wait4(proc.pid, 0)
+            return {"seconds": None, "peak_mb": usage.ru_maxrss / 1024, "result": f"> {cap:.0f} s (stopped)"}
+        time.sleep(0.05)
+    out, err = proc.stdout.read(), proc.stderr.read()
+    peak_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
+    if os.waitstatus_to_exitcode(status) != 0:
+        return {"seconds": None, "peak_mb": peak_mb, "result": "failed: " + err.strip().splitlines()[-1][:80]}
+    report = json.loads(out.strip().splitlines()[-1])
+    return {"seconds": report["seconds"], "peak_mb": peak_mb, "result": report["result"]}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1M,10M", help="event counts, e.g. 1M,10M (100M opt-in)")
+    parser.add_argument("--formats", default="parquet,csv")
+    parser.add_argument("--tasks", default=",".join(TASKS))
+    parser.add_argument("--impls", default=",".join(IMPLS))
+    parser.add_argument("--cap", type=float, default=600.0, help="stop a measurement after this many seconds")
+    parser.add_argument("--child", nargs=3, metavar=("IMPL", "TASK", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child[0], args.child[1], Path(args.child[2]))
+        return
+    sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
+    formats, tasks, impls = (args.formats.split(","), args.tasks.split(","), args.impls.split(","))
+    print(f"# bench_events {time.strftime('%Y-%m-%d')} on {platform.node()} "
+          f"({os.cpu_count()} cores, {platform.python_version()}); memory_limit {MEMORY_LIMIT}")
+    print("| events | format | task | implementation | seconds | peak RSS (MB) | vs duckdb_sql | result |")
+    print("| --- | --- | --- | --- | ---: | ---: | ---: | --- |")
+    for size in sizes:
+        for fmt in formats:
+            start = time.perf_counter()
+            path = generate(size, fmt)
+            generated = time.perf_counter() - start
+            if generated > 1:
+                print(f"<!-- generated {path.name} in {generated:.0f} s -->", flush=True)
+            for task in tasks:
+                baseline = None
+                rows = []
+                for impl in impls:
+                    m = measure(impl, task, path, args.cap)
+                    if impl == "duckdb_sql":
+                        baseline = m["seconds"]
+                    rows.append((impl, m))
+                for impl, m in rows:
+                    secs = "-" if m["seconds"] is None else f"{m['seconds']:.2f}"
+                    ratio = ("-" if m["seconds"] is None or not baseline
+                             else f"{m['seconds'] / baseline:.2f}x")
+                    print(f"| {size:,} | {fmt} | {task} | {impl} | {secs} | {m['peak_mb']:.0f} | "
+                          f"{ratio} | {m['result']} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
