@@ -19,6 +19,7 @@ import pandas as pd
 from journeykit.errors import Problem
 
 WORKBOOK = "workspace.xlsx"
+MAX_FIELD_BYTES = 64 * 2**20  # one cell may hold up to 64 MiB of text
 DELIMITERS = (",", ";", "\t")
 
 
@@ -120,6 +121,7 @@ def read_csv(table: str, path: Path) -> RawTable:
                         problems=[Problem(source, "a header row naming the columns (the file is empty)",
                                           table=table)])
     delimiter = sniff_delimiter(text)
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_BYTES))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         records = list(reader)

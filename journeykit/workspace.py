@@ -241,12 +241,21 @@ def _map_columns(raw: RawTable, table: Table, config: JourneyConfig) -> tuple[pd
     keep = [c.name for c in table.columns if c.name in used]
     if table.keep_extra_columns:
         keep += [c for c in renamed.columns if c not in keep and not str(c).startswith("(unnamed")]
+    unused = [str(c) for c in renamed.columns if c not in keep and not str(c).startswith("(unnamed")]
+    if unused:
+        problems.append(Problem(
+            raw.source, f"only the columns journeykit uses ({', '.join(table.names)}); these are ignored "
+            "(map them in journey.yaml columns: if one is yours under another name)",
+            row=1, value=", ".join(unused), severity="warning", table=table.name))
     return renamed[keep], used, problems
 
 
 def _type_table(raw: RawTable, table: Table, config: JourneyConfig) -> tuple[pd.DataFrame | None, dict[str, str], _Checker]:
     checker = _Checker(table, raw, config)
     checker.problems.extend(raw.problems)
+    for problem in raw.problems:
+        if problem.severity == "error" and problem.row is not None and problem.row > 1:
+            checker.bad_rows.setdefault(problem.row, []).append(problem.expected)
     if any(p.severity == "error" and p.row is None for p in raw.problems):
         return None, {}, checker
     frame, used, problems = _map_columns(raw, table, config)
