@@ -112,8 +112,8 @@ STAGES: list[dict] = [
         "name": "Consideration",
         "description": "They look at bikes online and in the shop, compare models, read reviews, "
         "ask questions and take a test ride.",
-        "events": ["product_view", "compare_models", "read_reviews", "phone_enquiry",
-                   "test_ride_booked", "test_ride"],
+        "events": ["product_view", "compare_models", "read_reviews", "store_advice",
+                   "phone_enquiry", "test_ride_booked", "test_ride"],
         "emotion": 1,
     },
     {
@@ -419,7 +419,7 @@ MODELS = ("Stadsfiets 3", "Gravel Pro 2", "Cargo Duo", "E-Tour 500", "Racer 105"
 
 # Risk switches of the planted problems (as fractions of the period / probabilities).
 APP_UPDATE_AT = 0.25  # the app update that broke mobile payments, as a share of the period
-MOBILE_PAYMENT_FAIL = (0.10, 0.66)  # chance a mobile payment attempt fails before/after
+MOBILE_PAYMENT_FAIL = (0.10, 0.72)  # chance a mobile payment attempt fails before/after
 WEB_PAYMENT_FAIL = 0.05
 LATE_DELIVERY = (0.32, 0.50)  # chance a delivery is late: normally / in November-December
 SLOW_REPAIR = (0.38, 0.55)  # chance a repair is slow: normally / March-June
@@ -607,6 +607,13 @@ TEXT: dict[str, tuple[str, ...]] = {
     ),
 }
 
+CLOSERS: dict[str, tuple[str, ...]] = {
+    "negative": ("Disappointed.", "I will think twice next time.", "Really not good enough.",
+                 "Shame, because I like the shop.", "Not what I expect from a local shop."),
+    "positive": ("Will come back.", "Thanks!", "Recommended.", "Keep it up.",
+                 "Very pleased."),
+}
+
 TICKET_TEXT: dict[str, tuple[str, ...]] = {
     "delivery": (
         "Where is my order {order}? It should have arrived on {due}. I am disappointed.",
@@ -677,7 +684,8 @@ class _Customer:
     first_day: int
     acquisition: str = ""
     first_seen: int = -1
-    experiences: list[tuple[str, int]] = field(default_factory=list)  # (kind, time)
+    # (kind, time, details for the comment templates)
+    experiences: list[tuple[str, int, dict]] = field(default_factory=list)
 
 
 class _Simulation:
@@ -693,7 +701,7 @@ class _Simulation:
             start + pd.to_timedelta(np.arange(n_days + 800), unit="D")).month.to_numpy()
         self.app_update_s = int(APP_UPDATE_AT * n_days) * DAY
         self.events: list[tuple[str, int, str, str]] = []
-        self.orders: list[tuple[str, int, float, str]] = []
+        self.orders: list[tuple[str, int, float, str, int]] = []
         self.feedback: list[tuple] = []
         self.tickets: list[tuple] = []
         self.order_seq = 0
@@ -777,8 +785,8 @@ class _Simulation:
         return nps, csat, ces
 
     def say(self, kind: str, **slots: object) -> str:
-        template = self.one_of(TEXT[kind])
-        return template.format(**slots) if slots else template
+        """A comment of the given kind with its {slots} filled in."""
+        return self.one_of(TEXT[kind]).format(**slots)
 
     def survey(self, customer: _Customer, t: int, touchpoint: str, mood: int, comment: str,
                channel: str, *, ask_nps: float = 0.35, comment_p: float = 0.55) -> None:
@@ -790,6 +798,8 @@ class _Simulation:
         ces_v = ces if self.chance(0.8) else None
         if self.chance(0.06):  # now and then a rare red-herring remark instead
             comment = self.say(self.one_of(("price", "stock", "website", "hours", "neutral")))
+        elif mood != 0 and self.chance(0.3):  # a closing remark in the same tone
+            comment += " " + self.one_of(CLOSERS["negative" if mood < 0 else "positive"])
         text = comment if self.chance(comment_p) else ""
         stage = _TOUCHPOINT_STAGE[touchpoint]
         self.feedback.append((customer.id, when, stage, touchpoint, nps_v, csat_v, ces_v, text,
@@ -885,7 +895,7 @@ class _Simulation:
         day = t / DAY
         for visit in range(self.integer(1, 4)):
             if self.chance(0.25):
-                self.session(customer, self.at(day, "store"), "store", ["store_walk_in"])
+                self.session(customer, self.at(day, "store"), "store", ["store_advice"])
             else:
                 channel = self.browse_channel(customer)
                 if visit == 0 and self.chance(0.08):
@@ -915,10 +925,11 @@ class _Simulation:
             rode = True
             happy = self.chance(0.85)
             mood = (2 if self.chance(0.6) else 1) if happy else 0
-            customer.experiences.append(("good_test_ride" if happy else "meh_test_ride", ride_t))
+            staff = self.one_of(STAFF)
+            customer.experiences.append(("good_test_ride" if happy else "meh_test_ride", ride_t,
+                                         {"staff": staff}))
             if self.chance(0.4):
-                text = self.say("good_test_ride" if happy else "meh_test_ride",
-                                staff=self.one_of(STAFF))
+                text = self.say("good_test_ride" if happy else "meh_test_ride", staff=staff)
                 self.survey(customer, ride_t, "tp_test_ride", mood, text, "store",
                             comment_p=0.6)
             day += self.uniform(0, 3)
@@ -933,7 +944,7 @@ class _Simulation:
 
     def store_purchase(self, customer: _Customer, day: float, amount: float, item: str,
                        *, bike: bool) -> int:
-        names = ["store_purchase"] if not bike or self.chance(0.5) else ["store_walk_in",
+        names = ["store_purchase"] if not bike or self.chance(0.5) else ["store_advice",
                                                                           "store_purchase"]
         t = self.session(customer, self.at(day, "store"), "store", names)
         self.order(customer, t, amount, "store")
@@ -977,7 +988,7 @@ class _Simulation:
                     self.event(customer, t + self.integer(5, 40), "payment_failed", channel)
                     t += 60
         if failed:
-            customer.experiences.append(("payment_failed", t))
+            customer.experiences.append(("payment_failed", t, {"item": item}))
             checkout_tp = "tp_mobile_checkout" if channel == "mobile" else "tp_web_checkout"
             if self.chance(0.32):
                 mood = -2 if self.chance(0.65) else -1
@@ -1025,7 +1036,8 @@ class _Simulation:
         self.event(customer, delivered, "delivery_received", channel)
         due = self.start + pd.Timedelta(days=int(t / DAY + promised))
         if late:
-            customer.experiences.append(("late_delivery", delivered))
+            customer.experiences.append(("late_delivery", delivered,
+                                         {"item": item, "late": late, "total": total}))
             if self.chance(0.42):
                 mood = -2 if late >= 5 or self.chance(0.4) else -1
                 self.survey(customer, delivered, "tp_home_delivery", mood,
@@ -1062,7 +1074,7 @@ class _Simulation:
         amount = self.uniform(30, 250) if self.chance(0.8) else self.uniform(30, 90)
         self.order(customer, collected, amount, "store")
         if slow:
-            customer.experiences.append(("slow_repair", collected))
+            customer.experiences.append(("slow_repair", collected, {"days": days}))
             if self.chance(0.36):
                 mood = -2 if days >= 12 or self.chance(0.5) else -1
                 self.survey(customer, collected, "tp_repair_workshop", mood,
@@ -1163,7 +1175,7 @@ class _Simulation:
 
     def mood_now(self, customer: _Customer, t: int) -> int:
         """The customer's mood at ``t``: their worst recent experience counts most."""
-        recent = [kind for kind, when in customer.experiences if t - 120 * DAY <= when <= t]
+        recent = [kind for kind, when, _ in customer.experiences if t - 120 * DAY <= when <= t]
         if "payment_failed" in recent or "slow_repair" in recent:
             return -2 if self.chance(0.6) else -1
         if "late_delivery" in recent:
@@ -1173,15 +1185,17 @@ class _Simulation:
         return 2 if self.chance(0.45) else 1 if self.chance(0.8) else 0
 
     def review_text(self, customer: _Customer, t: int) -> str:
-        recent = [kind for kind, when in customer.experiences if t - 120 * DAY <= when <= t]
+        """What the customer writes: about their worst experience of the last four months."""
+        recent = {kind: details for kind, when, details in customer.experiences
+                  if t - 120 * DAY <= when <= t}
         for kind in ("slow_repair", "payment_failed", "late_delivery", "good_test_ride"):
             if kind in recent:
-                return self.say(kind, days=self.integer(9, 18), item="order", late=self.integer(
-                    2, 6), total=self.integer(5, 9), staff=self.one_of(STAFF))
+                return self.say(kind, **recent[kind])
         return self.say("promoter")
 
     def relationship_survey(self, customer: _Customer, first_purchase: int) -> None:
-        """The twice-yearly 'would you recommend us' survey (NPS only)."""
+        """The 'would you recommend us' survey, one to seven months after the first purchase
+        (NPS only, not tied to a stage or touchpoint)."""
         t = first_purchase + self.integer(30, 200) * DAY
         if not self.chance(0.35):
             return

@@ -108,6 +108,14 @@ def test_files_are_utf8_with_unix_line_ends_and_small() -> None:
     assert total < 10 * 1024 * 1024
 
 
+def test_texts_are_varied_and_fully_filled_in(tables) -> None:
+    comments = tables["feedback"]["comment"].dropna()
+    texts = pd.concat([comments, tables["tickets"]["text"].dropna()])
+    assert not texts.str.contains(r"[{}]|<order", regex=True).any()  # no unfilled slots
+    assert comments.nunique() > 200
+    assert tables["feedback"]["comment"].isna().mean() > 0.2  # many answers without a comment
+
+
 def test_amounts_have_two_decimals_and_plausible_ranges(tables) -> None:
     text = (SAMPLE / "orders.csv").read_text(encoding="utf-8").splitlines()[1:]
     assert all(line.split(",")[3].count(".") == 1 and len(line.split(",")[3].split(".")[1]) == 2
