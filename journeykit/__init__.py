@@ -30,7 +30,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "nps", "csat", "ces", "kpi_table", "scorecard", "kpi_history",
         "what_changed", "workspace_metrics",
     ),
-    "clv": ("rfm_summary", "fit_bgnbd", "fit_gamma_gamma", "historical_clv"),
+    "clv": ("rfm_summary", "fit_bgnbd", "fit_gamma_gamma", "predict_clv", "historical_clv"),
     "feedback": ("analyze_feedback", "emotion_curve", "candidate_themes", "sentiment", "mask_pii"),
     "painpoints": ("score_pain_points", "action_plan", "export_action_plan"),
     "personas": ("persona_cards", "suggest_segments"),
