@@ -32,7 +32,7 @@ from journeykit.errors import JourneykitError
 CARD_COLUMNS = [
     "id", "name", "quote", "demographics", "goals", "frustrations", "motivations",
     "preferred_channels", "n_customers", "share_customers", "share_revenue", "clv",
-    "nps", "nps_n", "top_pain_point",
+    "spend_to_date", "nps", "nps_n", "top_pain_point",
 ]
 
 # words for channels in segment descriptions ("frequent in-store buyers")
@@ -94,21 +94,26 @@ def _nps_score(scores: pd.Series) -> tuple[float, int]:
     return float(100.0 * (promoters - detractors)), int(len(values))
 
 
-def _customer_clv(ws: Any, orders: pd.DataFrame | None) -> pd.Series | None:
-    """Historical CLV per customer: clv.historical_clv when it gives one, else total spend."""
+def _spend_per_customer(orders: pd.DataFrame | None) -> pd.Series | None:
+    """Total order amount per customer id (workspace currency)."""
     if orders is None:
         return None
-    hist = _optional("clv", "historical_clv")
-    if hist is not None:
-        try:
-            result = hist(orders)
-            frame = getattr(result, "per_customer", result)
-            if isinstance(frame, pd.DataFrame) and {"customer_id", "clv"} <= set(frame.columns):
-                return frame.set_index(frame["customer_id"].astype("string"))["clv"].astype(float)
-        except Exception:
-            pass
     amount = pd.to_numeric(orders["amount"], errors="coerce").fillna(0.0)
     return amount.groupby(orders["customer_id"].astype("string")).sum()
+
+
+def _group_clv(orders: pd.DataFrame, members: pd.Index, spend: pd.Series) -> float:
+    """CLV of a group: clv.historical_clv on its orders when available, else mean spend."""
+    hist = _optional("clv", "historical_clv")
+    subset = orders[orders["customer_id"].astype("string").isin(members)]
+    if hist is not None and len(subset):
+        try:
+            value = float(hist(subset).clv)
+            if np.isfinite(value):
+                return value
+        except Exception:
+            pass
+    return float(spend.reindex(members).fillna(0.0).mean())
 
 
 def _persona_pain_points(ws: Any) -> dict[str, str]:
@@ -159,9 +164,11 @@ def persona_cards(ws: Any) -> pd.DataFrame:
     preferred_channels (the ``;`` list as written), n_customers (customers assigned
     through ``customers.persona_id``), share_customers (0–1 of all customers, the
     unassigned included in the denominator), share_revenue (0–1 of all order
-    amounts), clv (mean historical CLV of the persona's customers in the workspace
-    currency: ``clv.historical_clv`` per customer when available, else the mean
-    total spend to date, customers without orders counting 0), nps (−100…100 from
+    amounts), clv (historical CLV per customer of the persona, workspace currency:
+    ``clv.historical_clv`` — average order value × purchase frequency × lifespan —
+    on the persona's orders when that module is available, else spend_to_date),
+    spend_to_date (mean total order amount per persona customer, customers without
+    orders counting 0), nps (−100…100 from
     the persona's customers' feedback), nps_n (answers used), top_pain_point (the
     highest-priority pain on a touchpoint that persona uses — from
     ``painpoints.score_pain_points`` when available, else the workshop's
@@ -190,6 +197,7 @@ def persona_cards(ws: Any) -> pd.DataFrame:
     share_customers = [np.nan] * len(cards)
     share_revenue = [np.nan] * len(cards)
     clv = [np.nan] * len(cards)
+    spend_to_date = [np.nan] * len(cards)
     nps = [np.nan] * len(cards)
     nps_n = [0] * len(cards)
 
@@ -204,7 +212,7 @@ def persona_cards(ws: Any) -> pd.DataFrame:
             order_persona = orders["customer_id"].astype("string").map(persona_of)
             revenue = amount.groupby(order_persona).sum()
             total_revenue = float(amount.sum())
-        spend = _customer_clv(ws, orders)
+        spend = _spend_per_customer(orders)
         for i, pid in enumerate(cards["id"]):
             n = int(counts.get(pid, 0))
             n_customers[i] = n
@@ -213,8 +221,9 @@ def persona_cards(ws: Any) -> pd.DataFrame:
                 share_revenue[i] = (float(revenue.get(pid, 0.0)) / total_revenue
                                     if total_revenue > 0 else np.nan)
             if spend is not None and n:
-                members = persona_of.index[persona_of.to_numpy() == pid]
-                clv[i] = float(spend.reindex(members).fillna(0.0).mean())
+                members = persona_of.index[(persona_of == pid).fillna(False).to_numpy()]
+                spend_to_date[i] = float(spend.reindex(members).fillna(0.0).mean())
+                clv[i] = _group_clv(orders, members, spend)
         if feedback is not None and "nps" in feedback and "customer_id" in feedback:
             fb_persona = feedback["customer_id"].astype("string").map(persona_of)
             for i, pid in enumerate(cards["id"]):
@@ -227,6 +236,7 @@ def persona_cards(ws: Any) -> pd.DataFrame:
     cards["share_customers"] = share_customers
     cards["share_revenue"] = share_revenue
     cards["clv"] = clv
+    cards["spend_to_date"] = spend_to_date
     cards["nps"] = nps
     cards["nps_n"] = nps_n
 
