@@ -77,8 +77,8 @@ PLANTED_PROBLEMS: list[dict[str, str]] = [
         "stage": "post_purchase",
         "description": "Repairs take far longer than the promised three working days, worst in "
         "the spring and summer rush.",
-        "signal": "events: repair_booked -> repair_collected takes 8-21 days for about half of "
-        "the repairs; feedback at tp_repair_workshop with the lowest CSAT and angry comments; "
+        "signal": "events: repair_booked -> repair_collected takes 8-21 days for about four in "
+        "ten repairs (more than half in March-June); feedback at tp_repair_workshop with the lowest CSAT and angry comments; "
         "'where is my bike' tickets.",
         "in_workshop_list": "yes (pp01)",
     },
@@ -1524,8 +1524,8 @@ def _readme(tables: dict[str, pd.DataFrame], start: pd.Timestamp, end_day: pd.Ti
         "   converts far less on mobile than on web. Survey comments and tickets complain",
         "   about the payment failing. The workshop did not list this one.",
         "2. **Slow repairs** (`tp_repair_workshop`, post-purchase). Repairs are promised in three",
-        "   working days, but about half take 8-21 days (more in March-June). This touchpoint",
-        "   has the lowest CSAT, angry comments and 'where is my bike' tickets.",
+        "   working days, but about four in ten take 8-21 days (more than half in March-June).",
+        "   This touchpoint has the lowest CSAT, angry comments and 'where is my bike' tickets.",
         "3. **Late home delivery** (`tp_home_delivery`, post-purchase). About a third of web-shop",
         "   deliveries arrive 2-9 days after the promised date (half in November-December),",
         "   with complaints in surveys, reviews and tickets. The workshop listed it (pp02) as",

@@ -193,6 +193,12 @@ def test_referential_integrity(config, tables) -> None:
         customers["customer_id"]).to_numpy()).all()
     tickets = tables["tickets"].dropna(subset=["closed"])
     assert (tickets["closed"] >= tickets["opened"]).all()
+    # every order is a purchase (or a collected repair) in the event log, at the same moment
+    ev = tables["events"]
+    buying = ev[ev["event"].isin(["order_completed", "store_purchase", "repair_collected"])]
+    keys = set(zip(buying["customer_id"], buying["timestamp"]))
+    orders = tables["orders"]
+    assert all(k in keys for k in zip(orders["customer_id"], orders["date"]))
 
 
 def test_business_description_is_complete(tables) -> None:
