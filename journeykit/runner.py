@@ -412,6 +412,7 @@ class _Progress:
         self.lock = threading.Lock()
         self.bar = None
         self.running: dict[str, tuple[int, int]] = {}
+        self.closed = False
         if not quiet and callback is None and getattr(self.stream, "isatty", lambda: False)():
             from tqdm.auto import tqdm
 
@@ -444,6 +445,8 @@ class _Progress:
             self._emit(ProgressEvent("cell", name, self.done, self.total, cell=index, cells=cells), None)
 
     def finish(self, run: NotebookRun) -> None:
+        if self.closed:
+            return
         with self.lock:
             self.running.pop(run.name, None)
             self.done += 1
@@ -460,6 +463,7 @@ class _Progress:
                                      duration_s=run.duration_s, error=run.error), line)
 
     def close(self) -> None:
+        self.closed = True
         if self.bar is not None:
             self.bar.close()
 
@@ -467,7 +471,15 @@ class _Progress:
 # -- executing notebooks ------------------------------------------------------------------
 
 
-def _tracked_kernel_manager(registry: list, kernel_log: Path) -> type:
+class _KernelRegistry(list):
+    """The kernel managers of one run, and whether the run is being stopped."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stopping = threading.Event()
+
+
+def _tracked_kernel_manager(registry: _KernelRegistry, kernel_log: Path) -> type:
     """A kernel manager class that records its instances, so an interrupted run can
     kill its kernels (threads cannot be stopped, kernels can), and sends the kernel
     process's own stderr (start-up warnings, crashes) to ``kernel_log``."""
@@ -481,6 +493,8 @@ def _tracked_kernel_manager(registry: list, kernel_log: Path) -> type:
             kwargs.setdefault("stderr", handle)
             kwargs.setdefault("stdout", handle)
             await super().start_kernel(**kwargs)
+            if registry.stopping.is_set():  # stopped while this kernel was starting
+                _kill_kernels(registry)
 
         async def shutdown_kernel(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
             try:
@@ -494,6 +508,8 @@ def _tracked_kernel_manager(registry: list, kernel_log: Path) -> type:
 
 
 def _kill_kernels(registry: list) -> None:
+    if isinstance(registry, _KernelRegistry):
+        registry.stopping.set()
     for km in list(registry):
         provisioner = getattr(km, "provisioner", None)
         pid = getattr(provisioner, "pid", None)
@@ -553,6 +569,8 @@ def _execute_one(
 
     def on_start(cell: Any = None, cell_index: int = 0, **_: Any) -> None:
         current["cell"] = cell_index
+        if isinstance(registry, _KernelRegistry) and registry.stopping.is_set():
+            raise RuntimeError("the run is being stopped")
 
     def on_done(cell: Any = None, cell_index: int = 0, **_: Any) -> None:
         progress.cell(name, cell_index, cells + 1)  # + the injected-parameters cell
@@ -809,7 +827,7 @@ def _run_locked(
         "on_bad_rows": on_bad_rows, "reports_dir": str(out_path), **user_parameters,
     }
     results: dict[str, NotebookRun] = {}
-    registry: list = []
+    registry = _KernelRegistry()
     reporter = _Progress(len(selected), quiet=quiet, callback=progress)
     began = time.perf_counter()
     try:
@@ -839,6 +857,7 @@ def _run_locked(
                                     other.cancel()
                         pending = {f for f in pending if not f.cancelled()}
             except BaseException:
+                reporter.close()
                 _kill_kernels(registry)
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
@@ -994,8 +1013,10 @@ def run_command(args: argparse.Namespace, *, stdout: Any = None, stderr: Any = N
             signal.signal(signal.SIGTERM, previous_handler)
     if result.failure:
         f = result.failure
-        print(f"journeykit run: FAILED in notebook {f.name}, cell {f.cell}"
-              f"{f' (In [{f.execution_count}])' if f.execution_count else ''}: {f.error}", file=stderr)
+        where = f"In [{f.execution_count}]" if f.execution_count else f"#{f.cell}"
+        print(f"journeykit run: FAILED in notebook {f.name}, cell {where}: {f.error}", file=stderr)
+        for line in (f.source or "").strip().splitlines()[:5]:
+            print(f"  > {line}", file=stderr)
         print(f"  the executed notebook is kept in {result.path / 'notebooks' / (f.name + '.ipynb')}; "
               "latest was not changed", file=stderr)
         return EXIT_FAILED
