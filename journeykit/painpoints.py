@@ -865,6 +865,8 @@ def _kpi(row: pd.Series, stage_names: dict[str, str]) -> str:
         return f"CSAT at {where}"
     if where and row["n_texts"] > 0:
         return f"mean sentiment of feedback on {where}"
+    if _known(row["theme"]) and row["n_texts"] > 0:
+        return f"mean sentiment of feedback about {row['theme']}"
     if stage:
         return f"CSAT in {stage_names.get(stage, stage)}, NPS"
     return "NPS"
