@@ -145,12 +145,12 @@ KPIS: dict[str, dict] = {
              "label": "Customer satisfaction (share of 4-5 answers)"},
     "ces": {"target": 5.5, "direction": "higher", "warning": 0.5,
             "label": "Customer effort score (1-7, 7 = very easy)"},
-    "conversion": {"target": 0.8, "direction": "higher", "warning": 0.05,
-                   "label": "Checkout conversion (payment step to completed order)"},
-    "repeat_rate": {"target": 0.5, "direction": "higher", "warning": 0.05,
-                    "label": "Share of buying customers who buy again"},
-    "aov": {"target": 450, "direction": "higher", "warning": 50,
-            "label": "Average order value (EUR)"},
+    "conversion": {"target": 0.65, "direction": "higher", "warning": 0.05,
+                   "label": "Journey conversion (first stage to post-purchase)"},
+    "repeat_purchase_rate": {"target": 0.5, "direction": "higher", "warning": 0.05,
+                             "label": "Share of buying customers who buy again"},
+    "average_order_value": {"target": 450, "direction": "higher", "warning": 50,
+                            "label": "Average order value (EUR)"},
 }
 
 THEMES: dict[str, dict] = {

@@ -47,7 +47,8 @@ def _journey_yaml(name: str) -> str:
         "kpis": {
             "nps": {"target": 30, "direction": "higher", "warning": 10, "label": "Net Promoter Score"},
             "csat": {"target": 0.8, "direction": "higher", "warning": 0.05, "label": "CSAT (share 4-5)"},
-            "ces": {"target": 3.0, "direction": "lower", "warning": 0.5, "label": "Customer effort (1-7)"},
+            "ces": {"target": 5.5, "direction": "higher", "warning": 0.5,
+                    "label": "Customer effort score (1-7, 7 = very easy)"},
         },
         "themes": {},
         "defaults": {"window": "14D", "session_gap": "30min", "csat_definition": "top2", "dayfirst": True},

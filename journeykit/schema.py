@@ -168,7 +168,7 @@ TABLES: dict[str, Table] = {
                 Column("touchpoint", "id", references="touchpoints"),
                 Column("nps", "int", low=0, high=10, description="0-10 likelihood to recommend"),
                 Column("csat", "int", low=1, high=5, description="1-5 satisfaction"),
-                Column("ces", "int", low=1, high=7, description="1-7 customer effort"),
+                Column("ces", "int", low=1, high=7, description="1-7 customer effort score, 7 = very easy"),
                 Column("comment", description="free text"),
                 Column("channel"),
                 Column("source", description="survey, review, ..."),

@@ -136,7 +136,7 @@ def test_journey_yaml_follows_the_contract(config) -> None:
     assert config["channels"] == ["web", "mobile", "store", "phone", "email", "social"]
     assert set(config["owners"]) == {"Marketing", "Sales floor", "E-commerce", "Workshop",
                                      "Customer service", "Delivery"}
-    assert set(config["kpis"]) == {"nps", "csat", "ces", "conversion", "repeat_rate", "aov"}
+    assert set(config["kpis"]) == {"nps", "csat", "ces", "conversion", "repeat_purchase_rate", "average_order_value"}
     for spec in config["kpis"].values():
         assert {"target", "direction", "warning", "label"} <= set(spec)
     assert len(config["themes"]) == 7
