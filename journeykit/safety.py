@@ -71,7 +71,8 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
 
 def write_safe_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write ``frame`` as UTF-8 CSV with every text cell neutralised, atomically."""
-    data = neutralise_frame(frame).to_csv(index=False).encode("utf-8")
+    # CRLF line ends (RFC 4180) make the writer quote any cell holding a bare CR or LF
+    data = neutralise_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
     return atomic_write_bytes(path, data)
 
 

@@ -703,7 +703,8 @@ def save_table(ws: Workspace, table: str, frame: pd.DataFrame) -> Path:
     with FileLock(str(lock_dir / "save.lock"), timeout=30):
         _history_copy(ws, path)
         if kind == "csv":
-            data = neutralise_frame(file_frame).to_csv(index=False, sep=delimiter, lineterminator="\n")
+            data = _one_newline_style(neutralise_frame(file_frame)).to_csv(
+                index=False, sep=delimiter, lineterminator="\n")
             atomic_write_bytes(path, data.encode("utf-8"))
         elif kind == "parquet":
             import io
@@ -717,6 +718,16 @@ def save_table(ws: Workspace, table: str, frame: pd.DataFrame) -> Path:
     ws.sources.setdefault(table, path.name if kind != "xlsx" else f"{path.name}[{sheet}]")
     ws.source_paths.setdefault(table, (kind, path, sheet, delimiter))
     return path
+
+
+def _one_newline_style(frame: pd.DataFrame) -> pd.DataFrame:
+    """Line breaks inside text cells as LF only, so the CSV writer quotes them."""
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_string_dtype(out[column]) or pd.api.types.is_object_dtype(out[column]):
+            out[column] = out[column].map(
+                lambda v: v.replace("\r\n", "\n").replace("\r", "\n") if isinstance(v, str) else v)
+    return out
 
 
 def _write_sheet(path: Path, sheet: str, frame: pd.DataFrame) -> None:
