@@ -253,6 +253,7 @@ class _TextFitter:
         if max_lines <= 0:
             return []
         lines: list[str] = []
+        all_words = text.split()
         for paragraph in text.splitlines() or [""]:
             current = ""
             for word in paragraph.split():
@@ -273,8 +274,15 @@ class _TextFitter:
             if len(lines) > max_lines:
                 break
         if len(lines) > max_lines:
-            lines = lines[:max_lines]
-            lines[-1] = self.shorten(lines[-1] + " " + ELLIPSIS * 3, width, size, **font)
+            kept = lines[:max_lines]
+            # the last kept line, followed by the words that did not fit, shortened: ends in …
+            shown = sum(len(line.split()) for line in kept)
+            rest = " ".join(all_words[shown:shown + 3]) or ELLIPSIS
+            last = self.shorten(f"{kept[-1]} {rest}", width, size, **font)
+            if not last.endswith(ELLIPSIS):
+                last = self.shorten(kept[-1] + ELLIPSIS * 40, width, size, **font)
+            kept[-1] = last
+            lines = kept
         return lines
 
 
@@ -459,13 +467,30 @@ class _MapCanvas:
                       linespacing=1.15, **font)
 
     def items(self, x: float, top: float, width: float, height: float,
-              items: list[_Item], size: float, max_columns: int = 3) -> None:
+              items: list[_Item], size: float, max_columns: int = 3,
+              max_item_lines: int = 1) -> None:
         """A list of (marker, text) lines, in up to ``max_columns`` sub-columns;
-        lines are shortened to fit; what cannot fit is summarised as '+k more'."""
+        lines are shortened to fit; what cannot fit is summarised as '+k more'.
+        With ``max_item_lines`` > 1 an item may wrap onto more lines when all fit
+        in one column."""
         if not items:
             return
         lh = _line_height(size)
         capacity = max(1, int(height // lh))
+        if max_item_lines > 1:
+            text_w = width - 0.13 - 0.05
+            wrapped = [self.fit.wrap(i.text, text_w, size, max_item_lines) or [""]
+                       for i in items]
+            if sum(len(w) for w in wrapped) <= capacity:
+                row = 0
+                for item, lines in zip(items, wrapped, strict=True):
+                    cy = top - row * lh - lh / 2
+                    if item.marker:
+                        self.marker(x + 0.05, cy, item.marker, item.color, item.gid, item.edge)
+                    self.text(x + 0.13, top - row * lh - 0.02, "\n".join(lines), size,
+                              va="top", ha="left", linespacing=1.15)
+                    row += len(lines)
+                return
         real = [i for i in items if not i.header]
         chosen, ncols = None, 1
         for ncols in range(1, max_columns + 1):
@@ -514,7 +539,7 @@ _LANE_NOTES = {
     "pains": "colour = severity 1–5; highest priority first",
     "opportunities": "highest priority first",
     "kpis": "from events (stage funnel) and survey answers",
-    "owners": "backstage: owners of the touchpoints (count)",
+    "owners": "backstage (touchpoints owned)",
 }
 
 
@@ -716,8 +741,9 @@ def journey_map(ws: Any, *, persona: str | None = None,
         bottom, lane_h = lanes["header"]
         canvas.rect(x0 + i * col_w + 0.02, bottom + 0.04, col_w - 0.04, lane_h - 0.08,
                     facecolor=st.MAIN_COLOR, edgecolor="none", zorder=1)
-        lines = canvas.fit.wrap(sname, inner, 12, 2, weight="bold")
-        canvas.text(cx, bottom + lane_h / 2, "\n".join(lines), 12, weight="bold",
+        head_size = 12.0 if n <= 5 else 10.5
+        lines = canvas.fit.wrap(sname, inner, head_size, 2, weight="bold")
+        canvas.text(cx, bottom + lane_h / 2, "\n".join(lines), head_size, weight="bold",
                     va="center", ha="left", color="white", zorder=2, linespacing=1.05)
         # goals & actions
         bottom, lane_h = lanes["goals"]
@@ -725,8 +751,8 @@ def journey_map(ws: Any, *, persona: str | None = None,
         if text:
             canvas.paragraph(cx, bottom + lane_h - pad, inner, lane_h - 2 * pad, text, body)
         else:
-            canvas.text(cx, bottom + lane_h - pad, NO_DATA, body, va="top", color=st.MUTED,
-                        style="italic")
+            canvas.text(cx, bottom + lane_h - pad, "no description yet", body, va="top",
+                        color=st.MUTED, style="italic")
         # touchpoints
         bottom, lane_h = lanes["touchpoints"]
         tps = data.touchpoints[data.touchpoints["stage"] == sid]
@@ -758,7 +784,7 @@ def journey_map(ws: Any, *, persona: str | None = None,
                            gid=f"{kind}:{r['id']}") for _, r in rows.iterrows()]
             if items:
                 canvas.items(cx, bottom + lane_h - pad, inner, lane_h - 2 * pad, items, body,
-                             max_columns=2 if n <= 4 else 1)
+                             max_columns=2 if n <= 4 else 1, max_item_lines=2)
             else:
                 canvas.text(cx, bottom + lane_h - pad, "none recorded", body, va="top",
                             color=st.MUTED, style="italic")

@@ -116,11 +116,10 @@ def _group_clv(orders: pd.DataFrame, members: pd.Index, spend: pd.Series) -> flo
     return float(spend.reindex(members).fillna(0.0).mean())
 
 
-def _persona_pain_points(ws: Any) -> dict[str, str]:
+def _persona_pain_points(ws: Any, scored: pd.DataFrame | None = None) -> dict[str, str]:
     """Top pain point text per persona id ('' key = applies to every persona)."""
     touchpoints = _table(ws, "touchpoints")
-    scored = None
-    score_fn = _optional("painpoints", "score_pain_points")
+    score_fn = _optional("painpoints", "score_pain_points") if scored is None else None
     if score_fn is not None:
         try:
             scored = score_fn(ws)
@@ -157,7 +156,7 @@ def _persona_pain_points(ws: Any) -> dict[str, str]:
     return result
 
 
-def persona_cards(ws: Any) -> pd.DataFrame:
+def persona_cards(ws: Any, *, pain_points: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per persona: the workshop's words plus what the data says about them.
 
     Columns: id, name, quote, demographics, goals, frustrations, motivations,
@@ -172,8 +171,8 @@ def persona_cards(ws: Any) -> pd.DataFrame:
     the persona's customers' feedback), nps_n (answers used), top_pain_point (the
     highest-priority pain on a touchpoint that persona uses — from
     ``painpoints.score_pain_points`` when available, else the workshop's
-    severity × frequency).  Data columns are NaN (or "") when the table they need
-    is missing.
+    severity × frequency; pass ``pain_points=score_pain_points(ws)`` when already
+    computed).  Data columns are NaN (or "") when the table they need is missing.
 
     Example:
         >>> persona_cards(ws).loc[0, ["name", "share_customers"]]   # doctest: +SKIP
@@ -240,7 +239,7 @@ def persona_cards(ws: Any) -> pd.DataFrame:
     cards["nps"] = nps
     cards["nps_n"] = nps_n
 
-    pains = _persona_pain_points(ws)
+    pains = _persona_pain_points(ws, pain_points)
     cards["top_pain_point"] = [pains.get(str(pid), pains.get("", "")) for pid in cards["id"]]
     return cards[CARD_COLUMNS].reset_index(drop=True)
 

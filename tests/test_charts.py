@@ -471,7 +471,7 @@ def test_sample_map_image(sample_ws, sample_results, tmp_path):
 def test_sample_other_charts_images(sample_ws, sample_results, tmp_path):
     from journeykit.personas import persona_cards
 
-    cards = persona_cards(sample_ws)
+    cards = persona_cards(sample_ws, pain_points=sample_results["scored"])
     figures = {
         "designed_vs_observed": charts.designed_vs_observed(sample_ws),
         "coverage": charts.coverage_heatmap(sample_ws),
