@@ -46,7 +46,8 @@ def _cmd_new(args: argparse.Namespace) -> int:
 def _cmd_sample(args: argparse.Namespace) -> int:
     from journeykit.sample import generate_sample
 
-    folder = generate_sample(args.dir, customers=args.customers, months=args.months, seed=args.seed)
+    folder = generate_sample(args.dir, customers=args.customers, months=args.months, seed=args.seed,
+                             overwrite=args.force)
     print(f"Wrote the demo workspace to {folder}")
     return EXIT_OK
 
@@ -93,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--customers", type=int, default=2000, help="number of customers (default 2000)")
     sample.add_argument("--months", type=int, default=24, help="months of history (default 24)")
     sample.add_argument("--seed", type=int, default=7, help="random seed (default 7 = data/sample)")
+    sample.add_argument("--force", action="store_true", help="replace the sample files if DIR has them")
     sample.set_defaults(func=_cmd_sample)
 
     validate = sub.add_parser("validate", help="check a workspace; exit 2 when it has errors")

@@ -370,3 +370,16 @@ def test_cli_new_then_validate(tmp_path):
     result = _cli("new", tmp_path / "shop")
     assert result.returncode == 2 and "not empty" in result.stderr
     assert _cli("validate", tmp_path / "shop").returncode == 0
+
+
+def test_cli_sample_is_deterministic_and_never_overwrites(tmp_path):
+    result = _cli("sample", tmp_path / "demo", "--customers", "60", "--months", "3", "--seed", "3")
+    assert result.returncode == 0, result.stderr
+    assert _cli("validate", tmp_path / "demo").returncode == 0
+    before = tree_digest(tmp_path / "demo")
+    again = _cli("sample", tmp_path / "demo", "--customers", "60", "--months", "3", "--seed", "4")
+    assert again.returncode == 2 and "Traceback" not in again.stderr
+    assert tree_digest(tmp_path / "demo") == before
+    assert _cli("sample", tmp_path / "demo", "--customers", "60", "--months", "3", "--seed", "3",
+                "--force").returncode == 0
+    assert tree_digest(tmp_path / "demo") == before  # same seed, same bytes
