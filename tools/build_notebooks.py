@@ -640,8 +640,9 @@ touchpoint there that you could change."""),
     md("""
 ## Step 5 · The paths customers take
 
-The most common sequences of events. Off-map paths - sequences your stages do not
-describe - are worth discussing.
+Which event customers do next after each event (within one visit; a break of 30
+minutes starts a new visit), with how often it happens. Steps your stages do not
+describe - customers going back, or leaving ("(end)") - are worth discussing.
 """),
     code('''
 if ws.has("events"):
@@ -879,7 +880,7 @@ latest = Path(reports_dir) / "latest" / "metrics.json"
 previous = json.loads(latest.read_text(encoding="utf-8")) if latest.is_file() else None
 changes = jk.what_changed(previous, metrics)
 out.table(changes, "what_changed")
-changes if len(changes) else print("This is the first run: nothing to compare with yet.")
+changes if previous is not None else print("This is the first run: nothing to compare with yet.")
 '''),
     your_turn("""
 Pick the one change you want to see in this table next month. Who owns it, and
