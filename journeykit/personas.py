@@ -401,6 +401,7 @@ def suggest_segments(ws: Any, *, k: int | None = None, random_state: int = 0,
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
     from sklearn.preprocessing import StandardScaler
+    from threadpoolctl import threadpool_limits
 
     feats = _customer_features(ws)
     if len(feats) < 3:
@@ -418,7 +419,9 @@ def suggest_segments(ws: Any, *, k: int | None = None, random_state: int = 0,
 
     def fit(n_clusters: int) -> np.ndarray:
         model = KMeans(n_clusters=n_clusters, n_init=10, random_state=random_state)
-        return model.fit_predict(x)
+        # one thread: OpenMP thread pools on a busy small machine make k-means ~100x slower
+        with threadpool_limits(limits=1):
+            return model.fit_predict(x)
 
     scores: dict[int, float] = {}
     if k is None:
