@@ -10,7 +10,8 @@ It generates synthetic event logs (about 100 event types, 500k customers each ac
 10 of 90 days, Parquet
 and CSV) into ``benchmarks/data/`` (git-ignored; reused when present), then measures, for
 each size x format x task x implementation, in a fresh subprocess: the wall time of the
-call (after imports) and the peak resident memory of the whole process (``os.wait4``).
+call (after imports) and the peak resident memory of the whole process (VmHWM; data is
+generated in its own process so the peaks are not inherited).
 
 Tasks: ``funnel`` (4 steps, 14-day window), ``transitions`` (30-minute sessions),
 ``retention`` (monthly cohorts). Implementations: ``journeykit`` (journeykit.events on
@@ -162,7 +163,8 @@ def run_pandas(task: str, path: Path):
     if path.suffix == ".parquet":
         df = pd.read_parquet(path, columns=columns)
     else:
-        df = pd.read_csv(path, usecols=columns, parse_dates=["timestamp"], dtype={"customer_id": "string"})
+        df = pd.read_csv(path, usecols=columns, dtype={"customer_id": "string"})
+        df["timestamp"] = pd.to_datetime(df["timestamp"], format="ISO8601")
     if task == "funnel":
         window = pd.Timedelta("14D")
         df = df[df["event"].isin(FUNNEL_STEPS)]
@@ -207,7 +209,19 @@ def child(impl: str, task: str, path: Path) -> None:
     start = time.perf_counter()
     result = runner(task, path)
     seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "result": result}))
+    print(json.dumps({"seconds": seconds, "result": result, "peak_mb": _peak_rss_mb()}))
+
+
+def _peak_rss_mb() -> float | None:
+    """This process's peak resident set (VmHWM), which, unlike ru_maxrss, is not
+    inherited from the parent across fork/exec."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
 
 
 # ---------------------------------------------------------------------------
@@ -234,7 +248,7 @@ def measure(impl: str, task: str, path: Path, cap: float) -> dict:
     if os.waitstatus_to_exitcode(status) != 0:
         return {"seconds": None, "peak_mb": peak_mb, "result": "failed: " + err.strip().splitlines()[-1][:80]}
     report = json.loads(out.strip().splitlines()[-1])
-    return {"seconds": report["seconds"], "peak_mb": peak_mb, "result": report["result"]}
+    return {"seconds": report["seconds"], "peak_mb": report.get("peak_mb") or peak_mb, "result": report["result"]}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -245,7 +259,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--impls", default=",".join(IMPLS))
     parser.add_argument("--cap", type=float, default=600.0, help="stop a measurement after this many seconds")
     parser.add_argument("--child", nargs=3, metavar=("IMPL", "TASK", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--generate", nargs=2, metavar=("EVENTS", "FORMAT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.generate:
+        generate(int(args.generate[0]), args.generate[1])
+        return
     if args.child:
         child(args.child[0], args.child[1], Path(args.child[2]))
         return
@@ -258,7 +276,9 @@ def main(argv: list[str] | None = None) -> None:
     for size in sizes:
         for fmt in formats:
             start = time.perf_counter()
-            path = generate(size, fmt)
+            path = data_path(size, fmt)
+            if not path.exists():
+                subprocess.run([sys.executable, __file__, "--generate", str(size), fmt], check=True)
             generated = time.perf_counter() - start
             if generated > 1:
                 print(f"<!-- generated {path.name} in {generated:.0f} s -->", flush=True)

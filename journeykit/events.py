@@ -262,7 +262,11 @@ def _read_files(
         if kinds == {"parquet"}:
             return con.read_parquet(files)
         sniffed = con.read_csv(files)
-        wanted = {c: "VARCHAR" for c in text_columns if c in sniffed.columns}
+        # ids and names stay text (keeps leading zeros); re-read only if the sniffer guessed otherwise
+        wanted = {
+            c: "VARCHAR" for c, kind in zip(sniffed.columns, sniffed.types, strict=True)
+            if c in text_columns and str(kind) != "VARCHAR"
+        }
         return con.read_csv(files, dtype=wanted) if wanted else sniffed
     except duckdb.Error as error:
         raise JourneykitError(f"could not read the events from {events}: {error}") from error
@@ -851,8 +855,9 @@ def transitions(
         ctes = [
             f"ev AS ({_normalised_sql(src, cols)})",
             f"o AS (SELECT name, CASE WHEN lead(name) OVER ({order}) IS NULL OR {broken} THEN {_lit(END)} "
-            f"ELSE lead(name) OVER ({order}) END AS target, "
-            f"lag(name) OVER ({order}) IS NULL OR {started} AS first FROM ev)",
+            f"ELSE lead(name) OVER ({order}) END AS target"
+            + (f", lag(name) OVER ({order}) IS NULL OR {started} AS first" if include_start else "")
+            + " FROM ev)",
         ]
         query = f"WITH {', '.join(ctes)} SELECT name AS source, target, count(*) AS count FROM o GROUP BY ALL"
         if include_start:
@@ -988,8 +993,10 @@ def retention(
         if event in src.columns:
             base = _normalised_sql(src, _Columns(customer, event, timestamp))
         elif cohort_names or return_names:
-            _require(src, event, "event")
-            raise AssertionError("unreachable")
+            raise JourneykitError(
+                f"column {event!r} not found in {src.label}; cohort_event/return_event need it: "
+                f"pass event=... (available: {', '.join(src.columns)})"
+            )
         else:
             _require(src, customer, "customer")
             _require(src, timestamp, "timestamp")
@@ -1000,18 +1007,19 @@ def retention(
             )
         cohort_filter = f" FILTER (WHERE name IN ({_lits(cohort_names)}))" if cohort_names else ""
         return_where = f" WHERE name IN ({_lits(return_names)})" if return_names else ""
+        name = ", name" if cohort_names or return_names else ""
         ctes = [
-            f"ev AS MATERIALIZED ({base})",
-            f"coh AS (SELECT * FROM (SELECT cid, date_trunc('{part}', min(ts){cohort_filter}) AS cohort "
+            f"ev AS MATERIALIZED (SELECT cid, date_trunc('{part}', ts) AS per{name} FROM ({base}))",
+            f"coh AS (SELECT * FROM (SELECT cid, min(per){cohort_filter} AS cohort "
             "FROM ev GROUP BY cid) WHERE cohort IS NOT NULL)",
-            f"act AS (SELECT DISTINCT cid, date_trunc('{part}', ts) AS per FROM ev{return_where})",
+            f"act AS (SELECT DISTINCT cid, per FROM ev{return_where})",
             f"ret AS (SELECT c.cohort, date_diff('{part}', c.cohort, a.per) AS period, count(*) AS customers "
             "FROM coh c JOIN act a ON c.cid = a.cid WHERE a.per > c.cohort GROUP BY ALL)",
             "sizes AS (SELECT cohort, count(*) AS cohort_size FROM coh GROUP BY cohort)",
         ]
         query = (
             f"WITH {', '.join(ctes)} SELECT s.cohort, s.cohort_size, "
-            f"date_diff('{part}', s.cohort, (SELECT date_trunc('{part}', max(ts)) FROM ev)) AS last_period, "
+            f"date_diff('{part}', s.cohort, (SELECT max(per) FROM ev)) AS last_period, "
             "list(struct_pack(p := r.period, n := r.customers)) FILTER (WHERE r.period IS NOT NULL) AS returned "
             "FROM sizes s LEFT JOIN ret r ON s.cohort = r.cohort GROUP BY s.cohort, s.cohort_size ORDER BY s.cohort"
         )
