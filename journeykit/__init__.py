@@ -37,7 +37,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "charts": (
         "journey_map", "designed_vs_observed", "coverage_heatmap", "funnel_chart",
         "retention_heatmap", "emotion_curve_chart", "impact_effort_matrix",
-        "kpi_trend", "kpi_by_group",
+        "kpi_trend", "kpi_by_group", "persona_card_figure",
     ),
     "widgets": ("persona_editor", "touchpoint_editor", "painpoint_scorer", "filter_bar"),
     "outputs": ("Outputs",),
