@@ -26,6 +26,7 @@ import base64
 import json
 import math
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,8 @@ from journeykit.errors import JourneykitError
 from journeykit.safety import FORMULA_STARTS, atomic_write_bytes
 
 TEMPLATES = Path(__file__).parent / "templates"
+_LONG_DECIMAL = re.compile(r"^-?\d+\.\d{5,}$")
+_TIMEDELTA = re.compile(r"^(-?\d+ days? )?-?\d{1,2}:\d{2}:\d{2}\.\d+$")
 MAX_TABLE_ROWS = 60
 TOP_PRIORITIES = 5
 
@@ -61,10 +64,10 @@ _KEYWORDS: tuple[tuple[str, str], ...] = (
     ("what_changed", "summary"), ("scorecard", "kpis"),
     ("action_plan", "painpoints"), ("pain", "painpoints"), ("impact", "painpoints"),
     ("theme", "painpoints"), ("opportunit", "painpoints"),
-    ("persona", "personas"), ("segment", "personas"),
-    ("touchpoint", "touchpoints"), ("channel", "touchpoints"),
     ("funnel", "kpis"), ("kpi", "kpis"), ("retention", "kpis"), ("clv", "kpis"), ("path", "kpis"),
     ("nps", "kpis"), ("csat", "kpis"), ("ces", "kpis"), ("cohort", "kpis"), ("trend", "kpis"),
+    ("persona", "personas"), ("segment", "personas"),
+    ("touchpoint", "touchpoints"), ("channel", "touchpoints"),
     ("start_here", "notes"), ("journey", "journey"),
 )
 #: tables shown in the summary rather than again in their section
@@ -121,6 +124,10 @@ def display_text(value: object) -> str:
     text = str(value)
     if len(text) > 1 and text[0] == "'" and text[1:].startswith(FORMULA_STARTS):
         return text[1:]
+    if _LONG_DECIMAL.match(text):  # 0.9331476323119777 read back from a CSV
+        return display_text(float(text))
+    if _TIMEDELTA.match(text):  # "4 days 14:28:42.500000" -> "4 days 14:28:42"
+        return text.rsplit(".", 1)[0]
     return text
 
 
@@ -154,7 +161,7 @@ class TableView:
     columns: list[str]
     rows: list[list[str]]
     total_rows: int
-    notebook: str = ""
+    source: str = ""
 
     @property
     def truncated(self) -> bool:
@@ -185,14 +192,15 @@ def _title(name: str) -> str:
 
 
 def table_view(frame: pd.DataFrame, name: str, *, max_rows: int = MAX_TABLE_ROWS, title: str | None = None,
-               columns: Sequence[str] | None = None) -> TableView:
+               columns: Sequence[str] | None = None, source: str | None = None) -> TableView:
     """A DataFrame as a :class:`TableView` (first ``max_rows`` rows, chosen ``columns``)."""
     if columns is not None:
         frame = frame[[c for c in columns if c in frame.columns]]
     shown = frame.head(max_rows)
     rows = [[display_text(v) for v in row] for row in shown.astype(object).itertuples(index=False, name=None)]
-    return TableView(name=name, title=title or _title(name), columns=[display_text(c) for c in frame.columns],
-                     rows=rows, total_rows=len(frame))
+    return TableView(name=name, title=title or _title(name),
+                     columns=[display_text(c).replace("_", " ") for c in frame.columns],
+                     rows=rows, total_rows=len(frame), source=source or f"tables/{name}.csv")
 
 
 def _read_table(path: Path) -> pd.DataFrame | None:
@@ -380,8 +388,9 @@ def build_report(run_dir: str | os.PathLike, *, previous_run_dir: str | os.PathL
     plan = tables.get("action_plan")
     if plan is None:
         plan = tables.get("action_plan_top")
-    priorities = table_view(plan, "top_priorities", max_rows=TOP_PRIORITIES, title="Top priorities") \
-        if plan is not None and len(plan) else None
+    plan_file = "action_plan.csv" if (run / "action_plan.csv").is_file() else "tables/action_plan.csv"
+    priorities = table_view(plan, "top_priorities", max_rows=TOP_PRIORITIES, title="Top priorities",
+                            source=plan_file) if plan is not None and len(plan) else None
     card = tables.get("scorecard")
     if card is None and metrics and isinstance(manifest.get("kpi_targets"), Mapping) and manifest["kpi_targets"]:
         try:
@@ -495,7 +504,7 @@ def report_command(args: argparse.Namespace, *, stdout: Any = None) -> int:
 
     Runs are named by id, ``latest``, ``previous`` or a path. Returns the exit code
     (2 when a run is not found)."""
-    from journeykit.paths import REPORTS_DIR
+    from journeykit.locations import REPORTS_DIR
 
     stdout = stdout or sys.stdout
     out = Path(getattr(args, "out", None) or REPORTS_DIR)
