@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
-    "errors": ("Problem", "WorkspaceError", "JourneykitError"),
-    "paths": ("resolve_workspace",),
+    "errors": ("Problem", "WorkspaceError", "JourneykitError", "problems_frame"),
+    "locations": ("resolve_workspace",),
     "workspace": ("Workspace", "load_workspace", "validate_workspace", "save_table"),
     "scaffold": ("new_workspace",),
     "sample": ("generate_sample",),
@@ -28,7 +28,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "kpis": (
         "nps", "csat", "ces", "kpi_table", "scorecard", "kpi_history",
-        "what_changed", "workspace_metrics",
+        "what_changed", "workspace_metrics", "previous_metrics",
     ),
     "clv": ("rfm_summary", "fit_bgnbd", "fit_gamma_gamma", "predict_clv", "historical_clv"),
     "feedback": ("analyze_feedback", "emotion_curve", "candidate_themes", "sentiment", "mask_pii"),

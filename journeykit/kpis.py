@@ -30,6 +30,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import os
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -166,7 +167,8 @@ def _wilson(successes: int, n: int, confidence: float) -> tuple[float, float]:
     denominator = 1 + z * z / n
     centre = (share + z * z / (2 * n)) / denominator
     half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # the interval always contains the estimate (no floating-point slivers at 0 and 1)
+    return min(share, max(0.0, centre - half)), max(share, min(1.0, centre + half))
 
 
 def _t_interval(values: np.ndarray, confidence: float, low: float, high: float):
@@ -883,3 +885,26 @@ def workspace_metrics(ws: object) -> dict[str, dict[str, Any]]:
                     clv.clv, clv.customers, None, None, currency, DEFAULT_LABELS["historical_clv"]
                 )
     return out
+
+
+def previous_metrics(reports_dir: str | os.PathLike) -> dict | None:
+    """The metrics.json of the last successful run in ``reports_dir`` (what
+    ``reports_dir/latest`` points to), or None when there is none yet.
+
+    During a ``journeykit run`` the current run is not promoted until it succeeds, so
+    this is the run before it — what "what changed since the last run" compares with.
+
+    Example:
+        >>> previous_metrics("/nonexistent") is None
+        True
+    """
+    from journeykit.runner import resolve_latest
+
+    latest = resolve_latest(reports_dir) if Path(reports_dir).is_dir() else None
+    if latest is None or not (latest / "metrics.json").is_file():
+        return None
+    try:
+        return json.loads((latest / "metrics.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        warnings.warn(f"could not read {latest / 'metrics.json'}: {exc}", stacklevel=2)
+        return None

@@ -759,7 +759,7 @@ def run_notebooks(
     :class:`RunLockedError`, ``KeyboardInterrupt``/:class:`RunInterrupted` (temporary
     folder removed). A failed notebook is not raised: the result has ``status="failed"``.
     """
-    from journeykit.paths import NOTEBOOKS_DIR, resolve_workspace
+    from journeykit.locations import NOTEBOOKS_DIR, resolve_workspace
 
     if on_bad_rows not in ("strict", "quarantine"):
         raise JourneykitError(f"on_bad_rows must be 'strict' or 'quarantine', not {on_bad_rows!r}")
@@ -966,7 +966,7 @@ def _parameters_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
 def run_command(args: argparse.Namespace, *, stdout: Any = None, stderr: Any = None) -> int:
     """``journeykit run``: run the notebooks and return the exit code (see module docstring)."""
-    from journeykit.paths import REPORTS_DIR
+    from journeykit.locations import REPORTS_DIR
 
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr

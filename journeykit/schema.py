@@ -194,17 +194,18 @@ TABLES: dict[str, Table] = {
 TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
 REQUIRED_TABLES: tuple[str, ...] = tuple(n for n, t in TABLES.items() if t.required)
 
-#: Which analyses need which tables (notebook 00 explains what will run).
-ANALYSES: dict[str, tuple[str, ...]] = {
-    "personas and persona cards": ("personas",),
-    "touchpoint inventory and coverage": ("touchpoints",),
-    "workshop pain points": ("painpoints",),
-    "persona shares and segments": ("customers",),
-    "funnels, paths and retention": ("events",),
-    "customer lifetime value": ("orders",),
-    "NPS, CSAT and CES": ("feedback",),
-    "sentiment and themes": ("feedback",),
-    "support ticket themes": ("tickets",),
+#: Which analyses need which tables, and the notebook that shows each (notebook 00
+#: and the report say in advance what will run and what will be skipped).
+ANALYSES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Persona cards with shares, CLV and NPS": ("01", ("personas", "customers")),
+    "Data-driven segments": ("01", ("customers", "orders")),
+    "Touchpoint inventory and coverage": ("02", ("touchpoints",)),
+    "Pain points from comments and tickets": ("03", ("feedback",)),
+    "Workshop pain points and action plan": ("03", ("painpoints",)),
+    "Stage funnel, paths, retention": ("04", ("events",)),
+    "NPS, CSAT, CES by stage and persona": ("04", ("feedback",)),
+    "Customer lifetime value": ("04", ("orders",)),
+    "Journey map and scorecard": ("05", ("touchpoints",)),
 }
 
 

@@ -40,10 +40,10 @@ import pandas as pd
 from journeykit.config import CONFIG_FILE, JourneyConfig, read_config
 from journeykit.errors import JourneykitError, Problem, WorkspaceError, problems_frame
 from journeykit.eventstore import LargeEvents, event_counts, is_large, load_large_events
-from journeykit.paths import resolve_workspace
+from journeykit.locations import resolve_workspace
 from journeykit.readers import RawTable, find_sources, read_source
 from journeykit.safety import FORMULA_STARTS, atomic_write_bytes, neutralise_frame
-from journeykit.schema import TABLES, Column, Table
+from journeykit.schema import ANALYSES, TABLES, Column, Table
 
 OnBadRows = Literal["strict", "quarantine"]
 HISTORY_DIR = ".journeykit/history"
@@ -384,6 +384,17 @@ class Workspace:
     def problems_frame(self) -> pd.DataFrame:
         """Problems as a table (severity, file, row, column, value, expected)."""
         return problems_frame(self.problems)
+
+    def analysis_plan(self) -> pd.DataFrame:
+        """Which analyses will run and which are skipped, and why: analysis, notebook,
+        needs (tables), will_run (bool), why (the missing tables, or "")."""
+        rows = []
+        for analysis, (notebook, needs) in ANALYSES.items():
+            missing = [t for t in needs if not self.has(t)]
+            rows.append({"analysis": analysis, "notebook": notebook, "needs": ", ".join(needs),
+                         "will_run": not missing,
+                         "why": f"no rows in {', '.join(missing)}" if missing else ""})
+        return pd.DataFrame(rows)
 
     def summary(self) -> pd.DataFrame:
         """Which tables are present, where from, how many rows, how many rejected."""

@@ -52,3 +52,15 @@ def test_every_public_name_resolves():
         except (AttributeError, ImportError) as exc:
             missing.append(f"{name}: {exc}")
     assert not missing, missing
+
+
+def test_public_names_are_not_shadowed_by_submodules():
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(journeykit.__path__):
+        importlib.import_module(f"journeykit.{module.name}")
+    assert callable(journeykit.paths) and journeykit.paths.__module__ == "journeykit.events"
+    for name in journeykit.__all__:
+        if name != "__version__":
+            assert not isinstance(getattr(journeykit, name), type(journeykit)), name

@@ -37,8 +37,8 @@ from journeykit.runner import (
 from .conftest import tree_digest, write_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
-# the module, not journeykit.paths (the public name `paths` is the events function)
-PATHS = importlib.import_module("journeykit.paths")
+# the module, not journeykit.locations (the public name `paths` is the events function)
+PATHS = importlib.import_module("journeykit.locations")
 
 PARAMETERS_CELL = (
     'workspace = "../data/sample"\ninteractive = True\noutput_dir = None\non_bad_rows = "strict"\n'
@@ -359,7 +359,7 @@ def test_sigterm_removes_the_temporary_folder_and_exits_143(tmp_path):
     previous = _fake_previous_run(out)
     script = (
         "import sys, pathlib, importlib\n"
-        "p = importlib.import_module('journeykit.paths')\n"
+        "p = importlib.import_module('journeykit.locations')\n"
         f"p.NOTEBOOKS_DIR = pathlib.Path({str(notebooks)!r})\n"
         "from journeykit.cli import main\n"
         f"sys.exit(main(['run', '--workspace', {str(workspace)!r}, '--out', {str(out)!r}, '--quiet']))\n"

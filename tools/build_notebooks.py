@@ -128,7 +128,7 @@ The check below reads everything and lists what it found wrong. **Errors** stop
 the analyses; **warnings** are worth a look but do not stop anything.
 """),
     code('''
-problems = pd.DataFrame([p.to_dict() for p in jk.validate_workspace(workspace)])
+problems = jk.problems_frame(jk.validate_workspace(workspace))
 out.table(problems, "workspace_problems")
 problems if len(problems) else print("No problems found.")
 '''),
@@ -159,28 +159,13 @@ with a short note in its notebook and in the report - never an error. The table
 below tells you in advance, so you know which export to ask for next.
 """),
     code('''
-needs = {
-    "Persona cards with shares, CLV and NPS (01)": ["personas", "customers"],
-    "Data-driven segments (01)": ["customers", "orders"],
-    "Touchpoint inventory and coverage (02)": ["touchpoints"],
-    "Pain points from comments and tickets (03)": ["feedback"],
-    "Workshop pain points and action plan (03)": ["painpoints"],
-    "Stage funnel, paths, retention (04)": ["events"],
-    "NPS, CSAT, CES by stage and persona (04)": ["feedback"],
-    "Customer lifetime value (04)": ["orders"],
-    "Journey map and scorecard (05)": ["touchpoints"],
-}
-plan = pd.DataFrame({
-    "analysis": list(needs),
-    "needs": [", ".join(t) for t in needs.values()],
-    "will run": [all(ws.has(t) for t in t_list) for t_list in needs.values()],
-})
-for row in plan[~plan["will run"]].itertuples():
-    out.note("skipped", f"{row.analysis}: needs {row.needs}")
+plan = ws.analysis_plan()
+for row in plan[~plan["will_run"]].itertuples():
+    out.note("skipped", f"{row.analysis} (notebook {row.notebook}): {row.why}")
 plan
 '''),
     md("""
-**How to read it:** "False" in the last column is not a failure. It tells you which
+**How to read it:** `will_run` False is not a failure; `why` names the missing data. It tells you which
 data would unlock that analysis. Most small businesses can export orders from the
 till or web shop and feedback from their survey tool in a few minutes.
 """),
@@ -273,7 +258,11 @@ the customers assigned to it.
     code('''
 cards = jk.persona_cards(ws)
 out.table(cards, "persona_cards")
-cards if persona is None else cards[cards["id"] == persona]
+shown = cards if persona is None else cards[cards["id"] == persona]
+card_figure = jk.persona_card_figure(shown, currency=ws.config.currency)
+out.figure(card_figure, "persona_cards", title="Persona cards",
+           alt="One card per persona: quote, goals, frustrations, channels and their data")
+card_figure
 '''),
     md("""
 **How to read it:** `share_customers` and `share_revenue` are between 0 and 1. A
@@ -640,15 +629,19 @@ touchpoint there that you could change."""),
     md("""
 ## Step 5 · The paths customers take
 
-Which event customers do next after each event (within one visit; a break of 30
-minutes starts a new visit), with how often it happens. Steps your stages do not
-describe - customers going back, or leaving ("(end)") - are worth discussing.
+First the most common whole paths through a visit (a break of 30 minutes starts a
+new visit), then which event customers do next after each event, with how often it
+happens. Steps your stages do not describe - customers going back, or leaving
+("(end)") - are worth discussing.
 """),
     code('''
 if ws.has("events"):
-    top_paths = jk.transitions(ws.events)
-    out.table(top_paths, "transitions")
-    display(top_paths.head(15))
+    top_paths = jk.paths(ws.events, max_steps=5, top=10)
+    out.table(top_paths, "top_paths")
+    display(top_paths)
+    next_steps = jk.transitions(ws.events)
+    out.table(next_steps, "transitions")
+    display(next_steps.head(15))
 else:
     print("Paths skipped: no events table.")
 '''),
@@ -873,11 +866,7 @@ Each KPI now against the previous run, and whether the change is bigger than its
 uncertainty - so a wobble from a handful of answers is not mistaken for progress.
 """),
     code('''
-import json
-from pathlib import Path
-
-latest = Path(reports_dir) / "latest" / "metrics.json"
-previous = json.loads(latest.read_text(encoding="utf-8")) if latest.is_file() else None
+previous = jk.previous_metrics(reports_dir)
 changes = jk.what_changed(previous, metrics)
 out.table(changes, "what_changed")
 changes if previous is not None else print("This is the first run: nothing to compare with yet.")
