@@ -48,7 +48,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -126,6 +126,7 @@ class RunResult:
     duration_s: float
     notebooks: tuple[NotebookRun, ...]
     failure: NotebookRun | None = None
+    phases: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def durations(self) -> dict[str, float]:
@@ -315,6 +316,17 @@ def _stages(notebooks: list[Path]) -> list[list[Path]]:
     first = [p for p in notebooks if not p.stem.endswith(FINAL_NOTEBOOK_SUFFIX)]
     last = [p for p in notebooks if p.stem.endswith(FINAL_NOTEBOOK_SUFFIX)]
     return [stage for stage in (first, last) if stage]
+
+
+def _longest_first(stage: list[Path], previous: Path | None) -> list[Path]:
+    """The notebooks of a stage ordered by their duration in the previous run, longest
+    first (so the pool does not end with one long notebook running alone); notebooks
+    without a previous time keep their order, first."""
+    manifest = _read_json(previous / "manifest.json") if previous is not None else None
+    seconds = {n.get("name"): n.get("duration_s") for n in (manifest or {}).get("notebooks", [])
+               if isinstance(n, dict)}
+    known = {nb: seconds.get(nb.stem) for nb in stage}
+    return sorted(stage, key=lambda nb: -(known[nb] if isinstance(known[nb], int | float) else float("inf")))
 
 
 def parse_parameter_value(text: str) -> Any:
@@ -671,33 +683,37 @@ def merge_metrics(run_dir: str | os.PathLike, run_id: str) -> dict[str, Any]:
 
 
 def _write_action_plan(run_dir: Path, workspace: Path, on_bad_rows: str) -> str | None:
-    """Write ``action_plan.csv``/``.xlsx`` at the top of the run folder; returns a note
-    when it could not."""
+    """Write ``action_plan.csv``/``.xlsx`` at the top of the run folder (from the
+    notebooks' ``tables/action_plan.csv``, else computed from the workspace); returns a
+    note when it could not."""
     import pandas as pd
 
     from journeykit.safety import write_safe_csv, write_safe_xlsx
 
+    try:
+        from journeykit import painpoints
+    except ImportError:  # pragma: no cover - painpoints is part of the kit
+        painpoints = None  # type: ignore[assignment]
     source = run_dir / "tables" / "action_plan.csv"
-    plan = None
     if source.is_file():
-        plan = pd.read_csv(source, dtype=str, keep_default_na=False)
-    else:
+        plan = pd.read_csv(source, keep_default_na=False, encoding="utf-8")
+    elif painpoints is not None:
         try:
-            from journeykit import painpoints
             from journeykit.workspace import load_workspace
-        except ImportError:
-            return None
-        try:
-            ws = load_workspace(workspace, on_bad_rows=on_bad_rows)
-            if getattr(ws, "painpoints", None) is None or len(ws.painpoints) == 0:
-                return None
-            plan = painpoints.action_plan(painpoints.score_pain_points(ws.painpoints))
+
+            plan = painpoints.action_plan(load_workspace(workspace, on_bad_rows=on_bad_rows))  # type: ignore[arg-type]
         except Exception as exc:  # noqa: BLE001 - the action plan is optional, the report says why
             return f"action plan not written: {type(exc).__name__}: {exc}"
-    if plan is None:
+        if len(plan) == 0:
+            return None
+    else:
         return None
-    write_safe_csv(plan, run_dir / "action_plan.csv")
-    write_safe_xlsx({"action plan": plan}, run_dir / "action_plan.xlsx")
+    if painpoints is not None and hasattr(painpoints, "export_action_plan"):
+        painpoints.export_action_plan(plan, run_dir / "action_plan.csv")
+        painpoints.export_action_plan(plan, run_dir / "action_plan.xlsx")
+    else:  # pragma: no cover
+        write_safe_csv(plan, run_dir / "action_plan.csv")
+        write_safe_xlsx({"action plan": plan}, run_dir / "action_plan.xlsx")
     return None
 
 
@@ -843,7 +859,7 @@ def _run_locked(
                             _execute_one, nb, tmp / "notebooks" / nb.name, notebook_parameters,
                             cwd=nb_dir, timeout=timeout, registry=registry, progress=reporter,
                         ): nb
-                        for nb in stage
+                        for nb in _longest_first(stage, previous)
                     }
                     pending = set(futures)
                     while pending:
@@ -866,6 +882,7 @@ def _run_locked(
                 results[nb.stem] = NotebookRun(nb.stem, "skipped")
                 reporter.finish(results[nb.stem])
         reporter.close()
+        phases = {"notebooks": time.perf_counter() - began}
         runs = tuple(results[nb.stem] for nb in selected)
         failure = next((r for r in runs if r.status == "failed"), None)
         status = "failed" if failure else "success"
@@ -877,6 +894,7 @@ def _run_locked(
             note = _write_action_plan(tmp, ws_path, on_bad_rows)
             if note:
                 _append_note(tmp, "skipped", note)
+        phases["exports"] = time.perf_counter() - began - phases["notebooks"]
         inputs_after = hash_workspace(ws_path)
         if inputs_after != inputs_before:
             changed = sorted({e["path"] for e in inputs_after} ^ {e["path"] for e in inputs_before}
@@ -903,6 +921,7 @@ def _run_locked(
             "workspace_problems": workspace_warnings,
             "quarantined_rows": facts.get("quarantined_rows", {}),
             "kpi_targets": facts.get("kpi_targets", {}),
+            "phases_s": {k: round(v, 3) for k, v in phases.items()},
         }
         if failure:
             manifest["failure"] = asdict(failure)
@@ -919,7 +938,9 @@ def _run_locked(
             if build_index:
                 from journeykit.report import build_report
 
+                mark = time.perf_counter()
                 build_report(tmp, previous_run_dir=previous)
+                phases["report"] = time.perf_counter() - mark
             (tmp / ".outputs.lock").unlink(missing_ok=True)
             _make_readable(tmp)
             final = out_path / run_id
@@ -933,7 +954,7 @@ def _run_locked(
     return RunResult(
         run_id=run_id, status=status, path=final, exit_code=EXIT_FAILED if failure else EXIT_OK,
         started=manifest["started"], finished=manifest["finished"], duration_s=manifest["duration_s"],
-        notebooks=runs, failure=failure,
+        notebooks=runs, failure=failure, phases=phases,
     )
 
 
