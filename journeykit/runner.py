@@ -931,6 +931,7 @@ def _run_locked(
                     f"execution count: {failure.execution_count}\nerror: {failure.error}\n\n"
                     f"source:\n{failure.source or ''}\n")
             atomic_write_bytes(tmp / "run.log", text.encode("utf-8"))
+            (tmp / ".outputs.lock").unlink(missing_ok=True)
             _make_readable(tmp)
             final = out_path / f"{run_id}{FAILED_SUFFIX}"
             os.replace(tmp, final)
@@ -1041,7 +1042,9 @@ def run_command(args: argparse.Namespace, *, stdout: Any = None, stderr: Any = N
         print(f"  the executed notebook is kept in {result.path / 'notebooks' / (f.name + '.ipynb')}; "
               "latest was not changed", file=stderr)
         return EXIT_FAILED
-    if not args.quiet:
+    if args.quiet:  # --quiet: errors and the report path only
+        print(result.path / "index.html", file=stdout)
+    else:
         print(f"journeykit run: {result.run_id} done in {result.duration_s:.1f} s -> "
               f"{result.path / 'index.html'}", file=stdout)
     return EXIT_OK
