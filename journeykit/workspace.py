@@ -323,6 +323,17 @@ class Workspace:
     column_maps: dict[str, dict[str, str]] = field(default_factory=dict)
     source_paths: dict[str, tuple[str, Path, str | None, str]] = field(default_factory=dict)
     large: dict[str, LargeEvents] = field(default_factory=dict)
+    derived: dict[object, object] = field(default_factory=dict, repr=False)
+
+    # -- derived results, computed once per workspace state
+    def memo(self, key: object, compute):
+        """``compute()`` once per ``key`` while the tables are unchanged: analyses that
+        several charts need (sentiment, pain-point scores, the stage funnel) are worked
+        out once. :func:`save_table` clears every memo. ``key`` must be hashable and
+        include the arguments that change the result."""
+        if key not in self.derived:
+            self.derived[key] = compute()
+        return self.derived[key]
 
     # -- tables
     def has(self, table: str) -> bool:
@@ -726,6 +737,7 @@ def save_table(ws: Workspace, table: str, frame: pd.DataFrame) -> Path:
         else:
             _write_sheet(path, sheet or table, neutralise_frame(file_frame))
     ws.tables[table] = frame.copy()
+    ws.derived.clear()
     ws.sources.setdefault(table, path.name if kind != "xlsx" else f"{path.name}[{sheet}]")
     ws.source_paths.setdefault(table, (kind, path, sheet, delimiter))
     return path

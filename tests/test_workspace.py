@@ -383,3 +383,13 @@ def test_cli_sample_is_deterministic_and_never_overwrites(tmp_path):
     assert _cli("sample", tmp_path / "demo", "--customers", "60", "--months", "3", "--seed", "3",
                 "--force").returncode == 0
     assert tree_digest(tmp_path / "demo") == before  # same seed, same bytes
+
+
+def test_memo_computes_once_until_a_table_is_saved(make_workspace):
+    folder = make_workspace(painpoints="id,touchpoint,kind,description\np1,tp_counter,pain,Queue\n")
+    ws = jk.load_workspace(folder)
+    calls = []
+    compute = lambda: calls.append(1) or len(calls)  # noqa: E731
+    assert ws.memo(("n", 1), compute) == 1 and ws.memo(("n", 1), compute) == 1
+    jk.save_table(ws, "painpoints", ws.painpoints)
+    assert ws.memo(("n", 1), compute) == 2
