@@ -84,6 +84,10 @@ class RunLockedError(JourneykitError):
     """Another run holds the output folder's lock for longer than ``lock_timeout``."""
 
 
+class RunWriteError(JourneykitError):
+    """The run folder could not be written (disk full, read-only file system, ...)."""
+
+
 class RunInterrupted(KeyboardInterrupt):
     """The run was stopped by a signal (SIGTERM); ``signum`` says which."""
 
@@ -947,6 +951,15 @@ def _run_locked(
             final = out_path / run_id
             os.replace(tmp, final)
             _point_latest(out_path, run_id)
+    except OSError as exc:  # disk full, read-only or vanished output folder: a clear error, not a traceback
+        reporter.close()
+        _kill_kernels(registry)
+        _rmtree(tmp)
+        where = exc.filename or out_path
+        raise RunWriteError(
+            f"could not write the run into {out_path} ({exc.strerror or exc}: {where}); the temporary "
+            "folder was removed and latest was not changed"
+        ) from exc
     except BaseException:
         reporter.close()
         _kill_kernels(registry)
@@ -1020,6 +1033,9 @@ def run_command(args: argparse.Namespace, *, stdout: Any = None, stderr: Any = N
     except RunLockedError as exc:
         print(f"journeykit run: {exc}", file=stderr)
         return EXIT_LOCKED
+    except RunWriteError as exc:
+        print(f"journeykit run: FAILED: {exc}", file=stderr)
+        return EXIT_FAILED
     except JourneykitError as exc:
         print(f"journeykit run: {exc}", file=stderr)
         return EXIT_INVALID
@@ -1051,7 +1067,7 @@ def run_command(args: argparse.Namespace, *, stdout: Any = None, stderr: Any = N
 
 
 __all__ = [
-    "RunResult", "NotebookRun", "ProgressEvent", "RunInfo", "RunLockedError", "RunInterrupted",
+    "RunResult", "NotebookRun", "ProgressEvent", "RunInfo", "RunLockedError", "RunInterrupted", "RunWriteError",
     "run_notebooks", "run_command", "find_runs", "resolve_latest", "resolve_run",
     "make_run_id", "hash_workspace", "merge_metrics", "export_notebook_html", "discover_notebooks",
 ]

@@ -723,6 +723,8 @@ def save_table(ws: Workspace, table: str, frame: pd.DataFrame) -> Path:
     lock_dir = ws.path / ".journeykit"
     lock_dir.mkdir(exist_ok=True)
     with FileLock(str(lock_dir / "save.lock"), timeout=30):
+        for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by a save that was killed
+            stale.unlink(missing_ok=True)
         _history_copy(ws, path)
         if kind == "csv":
             data = _one_newline_style(neutralise_frame(file_frame)).to_csv(
