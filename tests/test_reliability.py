@@ -109,3 +109,15 @@ def test_random_feedback_never_crashes_and_quarantine_adds_up(rows, tmp_path_fac
     assert kept + rejected == non_blank
     errors = {p.row for p in problems if p.severity == "error"}
     assert rejected == len(errors)
+
+
+def test_every_test_the_reliability_doc_cites_exists():
+    import re
+
+    text = DOC.read_text(encoding="utf-8")
+    cited = set(re.findall(r"`(tests/test_\w+\.py)(?:::(\w+))?`", text))
+    assert len(cited) >= 15
+    for path, name in cited:
+        source = (ROOT / path).read_text(encoding="utf-8")
+        if name:
+            assert re.search(rf"^def {name}\(", source, re.M), f"{path}::{name} cited in docs/reliability.md is gone"
