@@ -26,6 +26,7 @@ report: $(STAMP) $(SAMPLE)/journey.yaml
 test: $(STAMP) $(SAMPLE)/journey.yaml
 	$(BIN)/ruff check journeykit tests benchmarks
 	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest --doctest-modules -p no:cacheprovider journeykit
 	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks/
 
 lab: $(STAMP)

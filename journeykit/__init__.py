@@ -41,6 +41,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "widgets": ("persona_editor", "touchpoint_editor", "painpoint_scorer", "filter_bar"),
     "outputs": ("Outputs",),
+    "display": ("safe_display",),
     "runner": ("run_notebooks",),
     "report": ("build_report",),
 }
