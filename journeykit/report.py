@@ -58,7 +58,7 @@ _SECTION_IDS = {sid for sid, _ in SECTIONS}
 
 #: first matching keyword (in the figure/table name, then the notebook name) decides the section
 _KEYWORDS: tuple[tuple[str, str], ...] = (
-    ("rejected", "notes"), ("quarantine", "notes"), ("problem", "notes"), ("coverage", "notes"),
+    ("semantics", "notes"), ("rejected", "notes"), ("quarantine", "notes"), ("problem", "notes"), ("coverage", "notes"),
     ("data_present", "notes"), ("analysis_plan", "notes"), ("environment", "notes"),
     ("journey_map", "journey"), ("designed_vs_observed", "journey"), ("emotion", "journey"),
     ("what_changed", "summary"), ("scorecard", "kpis"),
