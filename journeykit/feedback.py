@@ -78,7 +78,6 @@ def sentiment(texts: Iterable[object] | pd.Series) -> pd.Series:
         (True, True, True)
     """
     series = texts if isinstance(texts, pd.Series) else pd.Series(list(texts), dtype="object")
-    analyzer = _analyzer()
 
     def score(value: object) -> float:
         if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
@@ -86,10 +85,17 @@ def sentiment(texts: Iterable[object] | pd.Series) -> pd.Series:
         text = str(value).strip()
         if not text:
             return float("nan")
-        return float(analyzer.polarity_scores(text)["compound"])
+        return _compound(text)
 
     values = [score(v) for v in series.astype("object").tolist()]
     return pd.Series(values, index=series.index, dtype="float64", name="sentiment")
+
+
+@lru_cache(maxsize=65536)
+def _compound(text: str) -> float:
+    """VADER compound of one stripped, non-blank text; cached because survey comments and
+    ticket texts repeat (VADER is pure: the same text always scores the same)."""
+    return float(_analyzer().polarity_scores(text)["compound"])
 
 
 # --------------------------------------------------------------------------- masking
@@ -160,6 +166,12 @@ def mask_pii(text: object) -> object:
     """
     if not isinstance(text, str):
         return text
+    return _mask_text(text)
+
+
+@lru_cache(maxsize=65536)
+def _mask_text(text: str) -> str:
+    """:func:`mask_pii` of one string (cached: texts repeat, masking is pure)."""
     out = _EMAIL.sub("[email]", text)
     protected: list[str] = []
 
@@ -189,6 +201,16 @@ def _get(obj: Any, key: str, default: Any = None) -> Any:
     if isinstance(obj, Mapping):
         return obj.get(key, default)
     return getattr(obj, key, default)
+
+
+def _memo(ws: Any, key: tuple, compute: Any) -> Any:
+    """``compute()`` once per workspace state when ``ws`` offers ``memo`` (a
+    :class:`journeykit.workspace.Workspace`; cleared by ``save_table``), else every time.
+    A DataFrame result is handed out as a copy, so a caller changing it cannot change
+    what the next caller gets."""
+    memo = getattr(ws, "memo", None)
+    result = memo(key, compute) if callable(memo) else compute()
+    return result.copy() if isinstance(result, pd.DataFrame) else result
 
 
 def _table(ws: Any, name: str) -> pd.DataFrame | None:
@@ -381,7 +403,12 @@ def _linked_tickets(ws: Any) -> pd.DataFrame | None:
 def _voice_items(ws: Any) -> pd.DataFrame:
     """Every feedback row and ticket, linked: source, id, customer_id, date, text (masked,
     may be missing), sentiment (NaN without text), stage, touchpoint, theme, theme_source,
-    csat (float, NaN for tickets or no answer). Internal: shared with painpoints."""
+    csat (float, NaN for tickets or no answer). Internal: shared with painpoints.
+    Computed once per workspace state (``Workspace.memo``)."""
+    return _memo(ws, ("feedback._voice_items",), lambda: _compute_voice_items(ws))
+
+
+def _compute_voice_items(ws: Any) -> pd.DataFrame:
     parts = []
     for source, linked in (("feedback", _linked_feedback(ws)), ("ticket", _linked_tickets(ws))):
         if linked is None or linked.empty:
@@ -439,8 +466,11 @@ def analyze_feedback(ws: Any) -> pd.DataFrame:
         >>> analysis = analyze_feedback(ws)                          # doctest: +SKIP
         >>> analysis.groupby("stage")["sentiment"].mean()            # doctest: +SKIP
     """
-    items = _voice_items(ws)
-    return items[items["text"].notna()].reset_index(drop=True)[ANALYSIS_COLUMNS]
+    def compute() -> pd.DataFrame:
+        items = _voice_items(ws)
+        return items[items["text"].notna()].reset_index(drop=True)[ANALYSIS_COLUMNS]
+
+    return _memo(ws, ("feedback.analyze_feedback",), compute)
 
 
 # --------------------------------------------------------------------------- candidate themes
@@ -538,6 +568,16 @@ def candidate_themes(analysis: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:
 _Z95 = 1.959963984540054
 
 
+@lru_cache(maxsize=4096)
+def _t_quantile_975(df: int) -> float:
+    """Student's t 97.5 % quantile with ``df`` degrees of freedom: ``scipy.stats.t.ppf(0.975,
+    df)`` is ``scipy.special.stdtrit(df, 0.975)``; scipy.special imports in a fraction of
+    the time scipy.stats takes."""
+    from scipy import special
+
+    return float(special.stdtrit(df, 0.975))
+
+
 def _t_interval(values: np.ndarray) -> tuple[float, float, float]:
     n = len(values)
     if n == 0:
@@ -545,9 +585,7 @@ def _t_interval(values: np.ndarray) -> tuple[float, float, float]:
     mean = float(values.mean())
     if n < 2:
         return mean, float("nan"), float("nan")
-    from scipy import stats
-
-    half = float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / math.sqrt(n))
+    half = float(_t_quantile_975(n - 1) * values.std(ddof=1) / math.sqrt(n))
     return mean, max(-1.0, mean - half), min(1.0, mean + half)
 
 
@@ -598,6 +636,10 @@ def emotion_curve(ws: Any, *, by: str = "stage") -> pd.DataFrame:
     """
     if by not in ("stage", "touchpoint"):
         raise JourneykitError(f"emotion_curve: by must be 'stage' or 'touchpoint', got {by!r}")
+    return _memo(ws, ("feedback.emotion_curve", by), lambda: _compute_emotion_curve(ws, by))
+
+
+def _compute_emotion_curve(ws: Any, by: str) -> pd.DataFrame:
     items = _voice_items(ws)
     analysis = items[items["sentiment"].notna()]
     answers = items[items["csat"].notna()]

@@ -71,6 +71,7 @@ from journeykit.feedback import (
     NEGATIVE,
     _clean,
     _get,
+    _memo,
     _stages,
     _t_interval,
     _table,
@@ -265,15 +266,19 @@ def _is_failure_event(name: str) -> bool:
 
 def _stage_step_conversions(
     stage_ev: pd.DataFrame, names: list[str], window_s: float
-) -> list[tuple[str, pd.DataFrame]]:
+) -> list[tuple[str, dict[str, tuple[int, int]]]]:
     """For every ordered pair (a, b) of ``names``: per channel, the customers with ``a``
-    there (n) and how many had ``b`` on the same channel within the window after an ``a`` (k)."""
+    there (n) and how many had ``b`` on the same channel within the window after an ``a`` (k),
+    as ``{channel: (n, k)}`` (channels in sorted order)."""
     ev = stage_ev.sort_values(["customer_id", "channel", "t"], kind="mergesort")
     group = ev.groupby(["customer_id", "channel"], sort=False, observed=True).ngroup().to_numpy()
     times = ev["t"].to_numpy(dtype="float64")
     events = ev["event"].to_numpy(dtype=object)
-    customers = ev["customer_id"].to_numpy(dtype=object)
-    channels = ev["channel"].to_numpy(dtype=object)
+    channel_codes, channel_names = pd.factorize(ev["channel"].to_numpy(dtype=object), sort=True)
+    n_groups = int(group.max()) + 1 if len(group) else 0
+    channel_of_group = np.zeros(n_groups, dtype=np.int64)
+    channel_of_group[group] = channel_codes  # a customer × channel group has one channel
+    n_channels = len(channel_names)
     out = []
     next_time: dict[str, np.ndarray] = {}
     for b in names[1:]:
@@ -284,15 +289,16 @@ def _stage_step_conversions(
         rows = np.flatnonzero(events == a)
         if not len(rows):
             continue
+        groups_with_a = np.unique(group[rows])
+        n = np.bincount(channel_of_group[groups_with_a], minlength=n_channels)
         for b in names[i + 1:]:
             gap = next_time[b][rows] - times[rows]
             hit = (gap >= 0) & (gap <= window_s)
-            frame = pd.DataFrame({"channel": channels[rows], "customer_id": customers[rows],
-                                  "hit": hit})
-            per_customer = frame.groupby(["channel", "customer_id"], sort=False)["hit"].any()
-            table = per_customer.groupby(level="channel").agg(["size", "sum"])
-            out.append((f"{a} → {b}", table.rename(columns={"size": "n", "sum": "k"})
-                        .astype("int64")))
+            # a customer converts on a channel when any of their a's there is followed by b
+            k = np.bincount(channel_of_group[np.unique(group[rows[hit]])], minlength=n_channels)
+            table = {str(channel_names[c]): (int(n[c]), int(k[c]))
+                     for c in range(n_channels) if n[c]}
+            out.append((f"{a} → {b}", table))
     return out
 
 
@@ -353,6 +359,9 @@ def _funnel_by_touchpoint(ws: Any, tp_info: pd.DataFrame) -> pd.DataFrame:
         return step_tables[stage]
 
     channels_in_stage = with_channel.groupby("stage")["channel"].unique().to_dict()
+    # distinct customers per stage and per stage × channel, counted once for all touchpoints
+    reach_stage = ev.groupby("stage")["customer_id"].nunique().to_dict()
+    reach_stage_channel = with_channel.groupby(["stage", "channel"])["customer_id"].nunique().to_dict()
     has_events_column = "events" in tp_info.columns
     rows = {}
     for tp_id, info in tp_info.iterrows():
@@ -366,21 +375,21 @@ def _funnel_by_touchpoint(ws: Any, tp_info: pd.DataFrame) -> pd.DataFrame:
         if own_events:
             mask = ev["event"].isin(own_events)
             row["footprint"] = "events:" + ";".join(sorted(own_events))
+            row["reach_customers"] = int(ev.loc[mask, "customer_id"].nunique())
         elif channel and channel in set(channels_in_stage.get(stage, [])):
-            mask = (ev["stage"] == stage) & (ev["channel"] == channel)
             row["footprint"] = f"{stage}|{channel}"
+            row["reach_customers"] = int(reach_stage_channel.get((stage, channel), 0))
         else:
-            mask = ev["stage"] == stage
             row["footprint"] = f"{stage}|*"
-        row["reach_customers"] = int(ev.loc[mask, "customer_id"].nunique())
+            row["reach_customers"] = int(reach_stage.get(stage, 0))
         if not own_events and row["footprint"] == f"{stage}|{channel}":
             best = None
             for name, table in steps_of(stage):
-                if channel not in table.index or len(table) < 2:
+                if channel not in table or len(table) < 2:
                     continue
-                n1, k1 = (int(x) for x in table.loc[channel, ["n", "k"]])
-                others = table.drop(index=channel)
-                n2, k2 = int(others["n"].sum()), int(others["k"].sum())
+                n1, k1 = table[channel]
+                n2 = sum(n for c, (n, _k) in table.items() if c != channel)
+                k2 = sum(k for c, (_n, k) in table.items() if c != channel)
                 if n1 == 0 or n2 == 0 or k1 == 0:
                     continue  # the step does not happen on this channel at all
                 p1, p2 = k1 / n1, k2 / n2
@@ -422,19 +431,76 @@ def _quotes(texts: pd.DataFrame, kind: str, n: int = 3) -> list[str]:
     return out
 
 
+class _Voice:
+    """The voice-of-customer items as plain arrays, for per-unit statistics without a
+    pandas selection per touchpoint (the same numbers as the DataFrame expressions in
+    the comments)."""
+
+    def __init__(self, items: pd.DataFrame):
+        self.text = items["text"].to_numpy(dtype=object, na_value=None)
+        self.sentiment = items["sentiment"].to_numpy(dtype="float64")
+        self.csat = items["csat"].to_numpy(dtype="float64")
+        self.is_ticket = (items["source"] == "ticket").fillna(False).to_numpy(dtype=bool)
+        self.customer = items["customer_id"].to_numpy(dtype=object, na_value=None)
+        self.id = items["id"].to_numpy(dtype=object, na_value=None)
+        self.negative = _is_negative(items).to_numpy(dtype=bool)
+        # items["text"].notna() | items["csat"].notna()
+        self.relevant = np.array([t is not None for t in self.text], dtype=bool) | ~np.isnan(self.csat)
+        self.has_sentiment = ~np.isnan(self.sentiment)
+
+
+def _distinct_customers(voice: _Voice, positions: np.ndarray) -> int:
+    """``_customer_keys(frame).nunique()`` of the items at ``positions``: an item without
+    a customer id counts once on its own."""
+    keys = {cid if cid is not None else f"\0{i}"
+            for i, cid in enumerate(voice.customer[positions].tolist())}
+    return len(keys)
+
+
+def _quotes_at(voice: _Voice, positions: np.ndarray, kind: str, n: int = 3) -> list[str]:
+    """:func:`_quotes` of the items at ``positions`` (those with text and sentiment)."""
+    rows = [(float(voice.sentiment[p]), voice.id[p], voice.text[p]) for p in positions.tolist()
+            if voice.text[p] is not None and voice.has_sentiment[p]]
+    # sort by sentiment (ascending for a pain, descending for an opportunity), then id;
+    # a stable sort keeps the item order for full ties, as the mergesort did
+    if kind != "opportunity":
+        rows.sort(key=lambda r: (r[0], r[1]))
+        if any(r[0] < 0 for r in rows):
+            rows = [r for r in rows if r[0] < 0]
+    else:
+        rows.sort(key=lambda r: (-r[0], r[1]))
+    out: list[str] = []
+    for _sentiment, _id, text in rows:
+        text = str(text)
+        if text not in out:
+            out.append(text)
+        if len(out) == n:
+            break
+    return out
+
+
 def _unit_evidence(
     items: pd.DataFrame, overall_csat: float, kind: str = "pain"
 ) -> dict[str, Any]:
     """Voice-of-customer statistics of one unit (a touchpoint or a theme)."""
-    relevant = items[items["text"].notna() | items["csat"].notna()]
-    texts = relevant[relevant["sentiment"].notna()]
-    mean, _low, high = _t_interval(texts["sentiment"].to_numpy(dtype="float64"))
-    answers = relevant["csat"].dropna()
+    return _unit_evidence_at(_Voice(items), np.arange(len(items)), overall_csat, kind)
+
+
+def _unit_evidence_at(
+    voice: _Voice, positions: np.ndarray, overall_csat: float, kind: str = "pain"
+) -> dict[str, Any]:
+    """:func:`_unit_evidence` of the items at ``positions`` (ascending) of ``voice``."""
+    relevant = positions[voice.relevant[positions]]
+    texts = relevant[voice.has_sentiment[relevant]]
+    mean, _low, high = _t_interval(voice.sentiment[texts])
+    answers = voice.csat[relevant]
+    answers = answers[~np.isnan(answers)]
     n_csat = int(len(answers))
     top2 = int((answers >= 4).sum())
     csat = top2 / n_csat if n_csat else float("nan")
     _c_low, c_high = wilson_interval(top2, n_csat)
-    negative = _is_negative(relevant)
+    negative = voice.negative[relevant]
+    n_negative = int(negative.sum())
     n_items = int(len(relevant))
     negativity = max(0.0, -mean) if len(texts) else float("nan")
     gap = (max(0.0, (overall_csat - csat) / overall_csat)
@@ -443,18 +509,18 @@ def _unit_evidence(
     return {
         "n_evidence": n_items,
         "n_texts": int(len(texts)),
-        "n_tickets": int((items["source"] == "ticket").sum()),
+        "n_tickets": int(voice.is_ticket[positions].sum()),
         "n_csat": n_csat,
-        "n_negative": int(negative.sum()),
-        "negative_customers": int(_customer_keys(relevant[negative]).nunique()),
-        "voice_customers": int(_customer_keys(relevant).nunique()),
+        "n_negative": n_negative,
+        "negative_customers": _distinct_customers(voice, relevant[negative]),
+        "voice_customers": _distinct_customers(voice, relevant),
         "sentiment": mean,
         "sentiment_high": high,
         "csat": csat,
         "csat_high": c_high,
-        "frequency": int(negative.sum()) / n_items if n_items else float("nan"),
+        "frequency": n_negative / n_items if n_items else float("nan"),
         "severity": float(np.mean(parts)) if parts else float("nan"),
-        "quotes": _quotes(texts, kind),
+        "quotes": _quotes_at(voice, texts, kind),
     }
 
 
@@ -531,8 +597,13 @@ def score_pain_points(ws: Any, *, weights: Mapping[str, float] | None = None) ->
         >>> score_pain_points(ws, weights={"reach": 2, "effort": 1})     # doctest: +SKIP
     """
     w = _weights(weights)
+    key = ("painpoints.score_pain_points", tuple(sorted(w.items())))
+    return _memo(ws, key, lambda: _compute_scores(ws, w))
+
+
+def _compute_scores(ws: Any, w: dict[str, float]) -> pd.DataFrame:
+    """:func:`score_pain_points` with validated weights ``w`` (not memoised)."""
     items = _voice_items(ws)
-    items["negative"] = _is_negative(items)
     tp_info = _touchpoint_info(ws)
     touchpoints = _table(ws, "touchpoints")
     if touchpoints is not None and "events" in touchpoints.columns and "id" in touchpoints:
@@ -549,15 +620,24 @@ def score_pain_points(ws: Any, *, weights: Mapping[str, float] | None = None) ->
     aov, clv = _money(ws)
 
     # --- evidence per unit: touchpoints, and themes tied to no touchpoint
-    units: dict[tuple[str, str], pd.DataFrame] = {}
+    # (each unit is the ascending positions of its items)
+    voice = _Voice(items)
+    item_tp = items["touchpoint"].to_numpy(dtype=object, na_value=None)
+    item_theme = items["theme"].to_numpy(dtype=object, na_value=None)
+    by_tp: dict[str, list[int]] = {}
+    for position, tp_id in enumerate(item_tp.tolist()):
+        if tp_id is not None:
+            by_tp.setdefault(tp_id, []).append(position)
+    units: dict[tuple[str, str], np.ndarray] = {}
     for tp_id in tp_info.index:
-        units[("tp", tp_id)] = items[items["touchpoint"] == tp_id]
+        units[("tp", tp_id)] = np.array(by_tp.get(tp_id, []), dtype=np.int64)
     for theme in themes:
         if theme.touchpoint is None:
-            units[("theme", theme.name)] = items[
-                items["touchpoint"].isna() & (items["theme"] == theme.name)
-            ]
-    ticket_counts = [int((u["source"] == "ticket").sum()) for k, u in units.items() if k[0] == "tp"]
+            units[("theme", theme.name)] = np.flatnonzero(
+                np.array([t is None for t in item_tp.tolist()], dtype=bool)
+                & (item_theme == theme.name))
+    no_items = np.array([], dtype=np.int64)
+    ticket_counts = [int(voice.is_ticket[u].sum()) for k, u in units.items() if k[0] == "tp"]
     positive_counts = [c for c in ticket_counts if c > 0]
     median_tickets = float(np.median(positive_counts)) if positive_counts else 0.0
 
@@ -568,19 +648,23 @@ def score_pain_points(ws: Any, *, weights: Mapping[str, float] | None = None) ->
     for footprint, group in funnel.groupby("footprint", sort=False):
         ranked = sorted(
             (i for i in group.index if ("tp", i) in units),
-            key=lambda i: (-int(units[("tp", i)]["negative"].sum()), -len(units[("tp", i)]),
+            key=lambda i: (-int(voice.negative[units[("tp", i)]].sum()), -len(units[("tp", i)]),
                            list(tp_info.index).index(i)),
         )
         if ranked:
             drop_owner[str(footprint)] = ranked[0]
 
     def stats_for(key: tuple[str, str], kind: str = "pain") -> dict[str, Any]:
-        unit_items = units.get(key, items.iloc[0:0])
-        ev = _unit_evidence(unit_items, overall_csat, kind)
-        negative_themes = unit_items.loc[unit_items["negative"], "theme"].dropna()
-        any_themes = unit_items["theme"].dropna()
+        positions = units.get(key, no_items)
+        ev = _unit_evidence_at(voice, positions, overall_csat, kind)
+        unit_themes = item_theme[positions]
+        named = np.array([t is not None for t in unit_themes.tolist()], dtype=bool)
+        negative_themes = unit_themes[named & voice.negative[positions]]
+        any_themes = unit_themes[named]
         top = negative_themes if len(negative_themes) else any_themes
-        ev["theme"] = str(top.value_counts().index[0]) if len(top) else None
+        # most frequent theme; pandas' value_counts breaks ties as before
+        ev["theme"] = (str(pd.Series(top, dtype="string").value_counts().index[0])
+                       if len(top) else None)
         measured = (funnel.loc[key[1]].to_dict()
                     if key[0] == "tp" and key[1] in funnel.index else None)
         fun = (measured if measured is not None
