@@ -271,6 +271,13 @@ class SegmentSuggestion:
     features: tuple[str, ...]
 
 
+def _count_table(rows: pd.Series, columns: pd.Series) -> pd.DataFrame:
+    """``pd.crosstab(rows, columns)`` (counts, missing keys left out) through a grouped
+    size: crosstab aggregates in Python, one call per cell."""
+    pairs = pd.DataFrame({"row": rows.to_numpy(), "column": columns.to_numpy()})
+    return pairs.groupby(["row", "column"]).size().unstack(fill_value=0)
+
+
 def _customer_features(ws: Any) -> pd.DataFrame:
     """Per customer: recency_days, frequency, monetary, n_events, channel shares (ch:*)."""
     orders = _table(ws, "orders")
@@ -289,13 +296,13 @@ def _customer_features(ws: Any) -> pd.DataFrame:
                                     "monetary": amount.groupby(cid).sum()}))
         last_seen.append(pd.to_datetime(orders["date"]).groupby(cid).max())
         if "channel" in orders:
-            channel_counts.append(pd.crosstab(cid, orders["channel"].astype("string")))
+            channel_counts.append(_count_table(cid, orders["channel"].astype("string")))
     if events is not None:
         cid = events["customer_id"].astype("string")
         pieces.append(pd.DataFrame({"n_events": cid.groupby(cid).size()}))
         last_seen.append(pd.to_datetime(events["timestamp"]).groupby(cid).max())
         if "channel" in events:
-            channel_counts.append(pd.crosstab(cid, events["channel"].astype("string")))
+            channel_counts.append(_count_table(cid, events["channel"].astype("string")))
     index = pd.Index(sorted(set().union(*[p.index for p in pieces])), dtype="string")
     if customers is not None:
         index = index.union(pd.Index(customers["customer_id"].astype("string")))
@@ -419,10 +426,20 @@ def suggest_segments(ws: Any, *, k: int | None = None, random_state: int = 0,
 
     def fit(n_clusters: int) -> np.ndarray:
         model = KMeans(n_clusters=n_clusters, n_init=10, random_state=random_state)
-        # one thread: OpenMP thread pools on a busy small machine make k-means ~100x slower
-        with threadpool_limits(limits=1):
-            return model.fit_predict(x)
+        return model.fit_predict(x)
 
+    # one thread for k-means (OpenMP) and the silhouette distances (BLAS): thread pools on
+    # a busy small machine make them many times slower; limits set once, not per fit
+    with threadpool_limits(limits=1):
+        k_used, raw, scores = _choose_k(x, fit, k, random_state, max_silhouette_sample,
+                                        n_distinct, silhouette_score)
+    return _segments_result(ws, feats, matrix, k_used, raw, scores)
+
+
+def _choose_k(x: np.ndarray, fit: Any, k: int | None, random_state: int,
+              max_silhouette_sample: int, n_distinct: int, silhouette_score: Any
+              ) -> tuple[int, np.ndarray, dict[int, float]]:
+    """(k, labels, silhouette per k tried) — see :func:`suggest_segments`."""
     scores: dict[int, float] = {}
     if k is None:
         rng = np.random.default_rng(random_state)
@@ -444,7 +461,11 @@ def suggest_segments(ws: Any, *, k: int | None = None, random_state: int = 0,
         if not 1 <= int(k) <= len(x):
             raise JourneykitError(f"k must be between 1 and {len(x)} customers, got {k}")
         k_used, raw = int(k), fit(int(k))
+    return k_used, raw, scores
 
+
+def _segments_result(ws: Any, feats: pd.DataFrame, matrix: pd.DataFrame, k_used: int,
+                     raw: np.ndarray, scores: dict[int, float]) -> SegmentSuggestion:
     # number segments by size (ties: by smallest raw label) -> deterministic labels
     sizes = pd.Series(raw).value_counts()
     order = sorted(sizes.index, key=lambda lab: (-sizes[lab], lab))
