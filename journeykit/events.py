@@ -671,6 +671,16 @@ def stage_funnel(
     steps = [_Step(tuple(dict.fromkeys(s.events)), str(s.name)) for s in used]
     by_cols = _by_list(by)
     window_td = parse_duration(window, name="window")
+    memo = getattr(ws, "memo", None)
+    if not callable(memo):
+        return _stage_funnel(ws, used, steps, by_cols, window_td, mode)
+    # once per workspace state (the map, the report figures and the KPIs all need it)
+    key = ("events.stage_funnel", tuple(by_cols), window_td, mode)
+    return memo(key, lambda: _stage_funnel(ws, used, steps, by_cols, window_td, mode)).copy()
+
+
+def _stage_funnel(ws: Any, used: list, steps: list, by_cols: tuple[str, ...],
+                  window_td: pd.Timedelta | None, mode: str) -> pd.DataFrame:
     con = _connect()
     try:
         rel = ws.events_relation(con)
