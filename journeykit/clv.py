@@ -44,17 +44,34 @@ Example:
 
 from __future__ import annotations
 
+import importlib
 import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
 
 from journeykit.errors import JourneykitError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from scipy import optimize, special
+else:
+
+    class _OnFirstUse:
+        """A scipy submodule imported when first used: the RFM summary and historical CLV
+        need no scipy, and ``scipy.optimize`` takes a noticeable part of a second to import."""
+
+        def __init__(self, name: str):
+            self._name = name
+
+        def __getattr__(self, attribute: str) -> Any:
+            return getattr(importlib.import_module(self._name), attribute)
+
+    optimize = _OnFirstUse("scipy.optimize")
+    special = _OnFirstUse("scipy.special")
 
 TimeUnit = Literal["D", "W", "M", "Y"]
 
