@@ -648,16 +648,54 @@ def _meaningful_log(path: Path) -> bool:
     return any(not any(n in ln for n in noise) for ln in lines)
 
 
+#: output types kept in the HTML export; everything else (JavaScript, widget views, SVG
+#: that could carry scripts, Markdown/LaTeX renderings of data) falls back to text/plain
+_SAFE_OUTPUT_TYPES = ("text/plain", "image/png", "image/jpeg")
+_OUTPUT_TAGS = ["table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col",
+                "div", "span", "p", "br", "hr", "b", "i", "em", "strong", "code", "pre", "ul", "ol",
+                "li", "h1", "h2", "h3", "h4", "h5", "h6", "small", "sub", "sup", "blockquote"]
+_OUTPUT_ATTRIBUTES = {"*": ["class"], "th": ["colspan", "rowspan", "scope"], "td": ["colspan", "rowspan"]}
+_STYLE_BLOCK = re.compile(r"<style\b[^>]*>.*?</style>", re.IGNORECASE | re.DOTALL)
+
+
+def clean_output_html(markup: str) -> str:
+    """HTML produced by a cell (a DataFrame's table, say) reduced to an allow-list of
+    presentational tags: no scripts, no event handlers, no links, no styles."""
+    import bleach
+
+    return bleach.clean(_STYLE_BLOCK.sub("", markup), tags=_OUTPUT_TAGS, attributes=_OUTPUT_ATTRIBUTES,
+                        strip=True, strip_comments=True)
+
+
+def _sanitise_outputs(nb: Any) -> None:
+    """Keep only safe output types; clean HTML outputs (the notebook's own Markdown
+    prose is trusted and rendered as written)."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            data = output.get("data")
+            if not data:
+                continue
+            for key in list(data):
+                if key == "text/html":
+                    data[key] = clean_output_html(data[key])
+                elif key not in _SAFE_OUTPUT_TYPES:
+                    del data[key]
+
+
 def export_notebook_html(executed: str | os.PathLike, target: str | os.PathLike) -> Path:
     """Export an executed notebook to HTML for readers: no code, no prompts, no
     injected-parameters cell, no scripts or requests to the internet (MathJax, require.js
-    and widget scripts are left out; output HTML is sanitised)."""
+    and widget scripts are left out; cell outputs are sanitised to an allow-list, the
+    notebook's own Markdown is rendered)."""
     import nbformat
     from jinja2 import FileSystemLoader
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
     nb = nbformat.read(executed, as_version=4)
+    _sanitise_outputs(nb)
     remover = TagRemovePreprocessor(remove_cell_tags={"injected-parameters", "parameters", "remove_cell"},
                                     enabled=True)
     exporter = HTMLExporter(
@@ -665,7 +703,7 @@ def export_notebook_html(executed: str | os.PathLike, target: str | os.PathLike)
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
-        sanitize_html=True,
+        sanitize_html=False,  # done above with a wider allow-list (bleach's default escapes <p>, <h2>, <table>)
         embed_images=True,
         extra_loaders=[FileSystemLoader(str(Path(__file__).parent / "templates"))],
         template_file="notebook.html.j2",

@@ -65,10 +65,14 @@ class _Audit(HTMLParser):
         self.js_links: list[str] = []
         self.strong_loud = False
         self._in_strong = False
+        self.headings = 0
+        self.tables = 0
 
     def handle_starttag(self, tag, attrs):
         if tag == "script":
             self.scripts += 1
+        self.headings += tag in ("h1", "h2")
+        self.tables += tag == "table"
         for name, value in attrs:
             if name.lower().startswith("on"):
                 self.handlers.append(f"<{tag} {name}={value}>")
@@ -114,6 +118,9 @@ def test_no_markup_from_data_survives_in_any_html(hostile_run):
         assert audit.js_links == [], (page.name, audit.js_links[:3])
         assert not audit.strong_loud, f"Markdown from data rendered as bold in {page.name}"
         assert "<script>alert" not in text and "<img src=x" not in text
+        # sanitising data must not break the page: the notebook's prose and tables still render
+        assert audit.headings >= 1 and audit.tables >= 1, page.name
+        assert "&lt;h2" not in text and "&lt;table" not in text and "&lt;p&gt;" not in text, page.name
     index = (hostile_run / "index.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert" in index  # the text is there, shown as text
 
