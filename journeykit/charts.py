@@ -1285,15 +1285,26 @@ def retention_heatmap(retention_df: pd.DataFrame, *, ax: Axes | None = None,
     fig, ax = _figure_and_ax(ax, (max(6.0, cell_w * n_cols + 3.0), max(3.5, cell_h * n_rows + 2.0)))
     ax.set_title(title, loc="left")
     values = shares.to_numpy(dtype=float)
-    image = ax.imshow(np.ma.masked_invalid(values), cmap=st.SEQUENTIAL_CMAP, vmin=0, vmax=1,
+    # period 0 is the cohort itself (always 100%): drawn in grey so that the colour scale
+    # spans the returns people care about (periods 1, 2, ...), not 0-100%
+    period0 = [i for i, c in enumerate(shares.columns) if str(c) == "0"]
+    colour_values = values.copy()
+    colour_values[:, period0] = np.nan
+    top = float(np.nanmax(colour_values)) if np.isfinite(colour_values).any() else 1.0
+    vmax = min(1.0, max(0.05, math.ceil(top * 20) / 20))
+    image = ax.imshow(np.ma.masked_invalid(colour_values), cmap=st.SEQUENTIAL_CMAP, vmin=0, vmax=vmax,
                       aspect="auto")
+    for r in range(n_rows):
+        for c in period0:
+            if np.isfinite(values[r, c]):
+                ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor=st.NEUTRAL_LIGHT, edgecolor="none"))
     cmap = image.get_cmap()
     if annotated:
         for r in range(n_rows):
             for c in range(n_cols):
                 v = values[r, c]
                 if np.isfinite(v):
-                    rgba = cmap(v)
+                    rgba = cmap(min(v / vmax, 1.0)) if c not in period0 else (0.9, 0.9, 0.9, 1)
                     light = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2] > 0.55
                     ax.text(c, r, f"{v:.0%}", ha="center", va="center",
                             color=st.INK if light else "white", fontsize=st.FONT_SIZES["tiny"])
@@ -1304,7 +1315,7 @@ def retention_heatmap(retention_df: pd.DataFrame, *, ax: Axes | None = None,
                    for lab, v in zip(ylabels, first, strict=True)]
     ax.set_yticks(range(n_rows), ylabels)
     ax.set_xticks(range(n_cols), [str(c) for c in shares.columns])
-    ax.set_xlabel("Periods since the cohort's first period")
+    ax.set_xlabel("Periods since the cohort's first period" + (" (0 = the cohort itself, grey)" if period0 else ""))
     ax.set_ylabel("Cohort (first period)")
     ax.spines[:].set_visible(False)
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)

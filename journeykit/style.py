@@ -44,6 +44,8 @@ OKABE_ITO: dict[str, str] = {
     "black": "#000000",
 }
 #: categorical colour cycle (Okabe–Ito without black)
+#: light neutral fill for cells that are not on a colour scale (e.g. retention period 0)
+NEUTRAL_LIGHT = "#E6E6E6"
 PALETTE: tuple[str, ...] = tuple(v for k, v in OKABE_ITO.items() if k != "black")
 
 #: sequential colormap name for heatmaps (cividis: colour-blind safe, uniform)
