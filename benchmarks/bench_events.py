@@ -16,9 +16,19 @@ generated in its own process so the peaks are not inherited).
 Tasks: ``funnel`` (4 steps, 14-day window), ``transitions`` (30-minute sessions),
 ``retention`` (monthly cohorts). Implementations: ``journeykit`` (journeykit.events on
 the file path), ``duckdb_sql`` (a hand-written DuckDB query on the same file, same
-connection settings), ``pandas`` (read the file, straightforward pandas: merge_asof for
+connection settings), ``pandas_loop`` (funnel only: read the file, sort, group by
+customer and apply the funnel rules in a Python loop per customer - what a typical
+analyst writes), ``pandas`` (read the file, vectorised pandas: a merge_asof chain for
 the funnel, groupby/shift for transitions, groupby for retention). Measurements running
 longer than ``--cap`` seconds are stopped and shown as "> cap".
+
+``--repeat N`` runs each measurement N times (median seconds, highest peak RSS).
+``--loop-customers N`` runs ``pandas_loop`` on a random subset of N customers (seed 0;
+the whole file is still read and sorted) and extrapolates its loop time linearly in the
+number of customers; such rows are marked "extrapolated". The script asserts that
+``pandas_loop`` (when run on all customers) and ``pandas`` give exactly the funnel
+counts of ``journeykit``; with a subset, the child process checks ``pandas_loop``
+against ``journeykit.funnel`` on the same subset.
 """
 
 from __future__ import annotations
@@ -42,7 +52,11 @@ FUNNEL_STEPS = ["product_view", "add_to_cart", "checkout", "purchase"]
 SPECIAL = {0: "page_view", 1: "product_view", 3: "add_to_cart", 6: "checkout", 10: "purchase"}
 EVENT_NAMES = [SPECIAL.get(i, f"event_{i:02d}") for i in range(100)]
 TASKS = ["funnel", "transitions", "retention"]
-IMPLS = ["journeykit", "duckdb_sql", "pandas"]
+IMPLS = ["journeykit", "duckdb_sql", "pandas_loop", "pandas"]
+LABELS = {"journeykit": "journeykit", "duckdb_sql": "duckdb_sql (hand-written SQL)",
+          "pandas_loop": "pandas, straightforward per-customer loop",
+          "pandas": "pandas, vectorised merge_asof"}
+FUNNEL_ONLY = {"pandas_loop"}
 MEMORY_LIMIT = "1GB"
 
 
@@ -77,7 +91,8 @@ def generate(n_events: int, fmt: str) -> Path:
                ['web', 'app', 'store'][1 + CAST(hash(i * 4) % 3 AS INTEGER)] AS channel
         FROM (SELECT i, hash(i * 4 + 1) % {CUSTOMERS} AS c FROM range({n_events}) t(i)) ORDER BY timestamp
     """
-    con = duckdb.connect(config={"memory_limit": "2GB", "preserve_insertion_order": False})
+    con = duckdb.connect(config={"memory_limit": "2GB", "preserve_insertion_order": False,
+                                 "temp_directory": str(DATA / "duckdb_spill")})
     tmp = path.with_suffix(path.suffix + ".tmp")
     options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER"
     con.execute(f"COPY ({query}) TO '{tmp}' ({options})")
@@ -95,9 +110,14 @@ def _scan(path: Path) -> str:
 
 
 def _duckdb_connect():
+    """The settings journeykit uses (memory limit, spill folder in the system temp folder)."""
+    import tempfile
+
     import duckdb
 
-    return duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": False})
+    spill = os.path.join(tempfile.gettempdir(), f"bench-duckdb-{os.getpid()}")
+    return duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": False,
+                                  "temp_directory": spill})
 
 
 def run_journeykit(task: str, path: Path):
@@ -156,15 +176,83 @@ def run_duckdb_sql(task: str, path: Path):
     return int(con.execute(f"SELECT sum(n) FROM ({query})").fetchall()[0][0])
 
 
-def run_pandas(task: str, path: Path):
+def _read_pandas(path: Path):
     import pandas as pd
 
     columns = ["customer_id", "timestamp", "event"]
     if path.suffix == ".parquet":
-        df = pd.read_parquet(path, columns=columns)
-    else:
-        df = pd.read_csv(path, usecols=columns, dtype={"customer_id": "string"})
-        df["timestamp"] = pd.to_datetime(df["timestamp"], format="ISO8601")
+        return pd.read_parquet(path, columns=columns)
+    df = pd.read_csv(path, usecols=columns, dtype={"customer_id": "string"})
+    df["timestamp"] = pd.to_datetime(df["timestamp"], format="ISO8601")
+    return df
+
+
+def funnel_loop(df, steps: list[str], window) -> tuple[list[int], int]:
+    """The sequential funnel the way a typical analyst writes it: sort, group by customer,
+    and a Python loop per customer. Every step-1 event opens an attempt; step k is the
+    earliest step-k event at or after the time step k-1 was reached (equal times count),
+    within ``window`` of the attempt's step-1 event (inclusive); a customer counts once,
+    at the furthest step any attempt reached. Returns (customers per step, customers looped)."""
+    df = df[df["event"].isin(steps)].sort_values(["customer_id", "timestamp"])
+    furthest_counts = [0] * len(steps)
+    customers = 0
+    for _, group in df.groupby("customer_id", sort=False):
+        customers += 1
+        times = group["timestamp"].tolist()
+        events = group["event"].tolist()
+        furthest = 0
+        for start, name in zip(times, events):
+            if name != steps[0]:
+                continue
+            reached, at = 1, start
+            for step in steps[1:]:
+                found = None
+                for t, e in zip(times, events):  # sorted by time: the first match is the earliest
+                    if e == step and at <= t <= start + window:
+                        found = t
+                        break
+                if found is None:
+                    break
+                reached, at = reached + 1, found
+            furthest = max(furthest, reached)
+        for k in range(furthest):
+            furthest_counts[k] += 1
+    return furthest_counts, customers
+
+
+def run_pandas_loop(task: str, path: Path, sample_customers: int = 0):
+    """Funnel only. With ``sample_customers`` > 0: the loop on a random subset of that many
+    customers, its time extrapolated linearly to all customers."""
+    import numpy as np
+    import pandas as pd
+
+    if task != "funnel":
+        raise ValueError("pandas_loop implements the funnel only")
+    window = pd.Timedelta("14D")
+    df = _read_pandas(path)
+    if not sample_customers:
+        return funnel_loop(df, FUNNEL_STEPS, window)[0]
+    read_seconds = time.perf_counter() - _STARTED[0]
+    everyone = df.loc[df["event"].isin(FUNNEL_STEPS), "customer_id"].unique()
+    chosen = np.random.default_rng(0).choice(np.asarray(everyone, dtype=object),
+                                             size=min(sample_customers, len(everyone)), replace=False)
+    subset = df[df["customer_id"].isin(chosen)]
+    loop_start = time.perf_counter()
+    counts, looped = funnel_loop(subset, FUNNEL_STEPS, window)
+    loop_seconds = time.perf_counter() - loop_start
+    import journeykit.events as ev  # the loop must agree with journeykit on the subset
+
+    expected = ev.funnel(subset, FUNNEL_STEPS, window="14D")["customers"].tolist()
+    assert counts == expected, f"pandas_loop {counts} != journeykit {expected} on the subset"
+    return {"extrapolated_seconds": read_seconds + loop_seconds * len(everyone) / looped,
+            "customers_looped": looped, "customers_total": int(len(everyone)),
+            "subset_counts": counts, "read_seconds": read_seconds, "loop_seconds": loop_seconds}
+
+
+def run_pandas(task: str, path: Path):
+    import pandas as pd
+
+    df = _read_pandas(path)
     if task == "funnel":
         window = pd.Timedelta("14D")
         df = df[df["event"].isin(FUNNEL_STEPS)]
@@ -199,15 +287,23 @@ def run_pandas(task: str, path: Path):
     return int(active.groupby(["cohort", "period"]).size().sum())
 
 
-def child(impl: str, task: str, path: Path) -> None:
-    runner = {"journeykit": run_journeykit, "duckdb_sql": run_duckdb_sql, "pandas": run_pandas}[impl]
+_STARTED = [0.0]
+
+
+def child(impl: str, task: str, path: Path, sample_customers: int = 0) -> None:
+    runner = {"journeykit": run_journeykit, "duckdb_sql": run_duckdb_sql, "pandas": run_pandas,
+              "pandas_loop": run_pandas_loop}[impl]
     import duckdb  # noqa: F401  imports are not part of the measured time
     if impl == "journeykit":
         import journeykit.events  # noqa: F401
-    if impl == "pandas":
+    if impl.startswith("pandas"):
+        import numpy  # noqa: F401
         import pandas  # noqa: F401
-    start = time.perf_counter()
-    result = runner(task, path)
+    start = _STARTED[0] = time.perf_counter()
+    if impl == "pandas_loop":
+        result = runner(task, path, sample_customers)
+    else:
+        result = runner(task, path)
     seconds = time.perf_counter() - start
     print(json.dumps({"seconds": seconds, "result": result, "peak_mb": _peak_rss_mb()}))
 
@@ -228,10 +324,11 @@ def _peak_rss_mb() -> float | None:
 # parent
 
 
-def measure(impl: str, task: str, path: Path, cap: float) -> dict:
+def measure(impl: str, task: str, path: Path, cap: float, sample_customers: int = 0) -> dict:
     """Run one measurement in a fresh process; wall time of the call and peak RSS (MB)."""
     env = dict(os.environ, PYTHONPATH=str(HERE.parent))
-    proc = subprocess.Popen([sys.executable, __file__, "--child", impl, task, str(path)],
+    proc = subprocess.Popen([sys.executable, __file__, "--child", impl, task, str(path),
+                             "--loop-customers", str(sample_customers)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
     started = time.monotonic()
     while True:
@@ -248,7 +345,40 @@ def measure(impl: str, task: str, path: Path, cap: float) -> dict:
     if os.waitstatus_to_exitcode(status) != 0:
         return {"seconds": None, "peak_mb": peak_mb, "result": "failed: " + err.strip().splitlines()[-1][:80]}
     report = json.loads(out.strip().splitlines()[-1])
-    return {"seconds": report["seconds"], "peak_mb": report.get("peak_mb") or peak_mb, "result": report["result"]}
+    result = report["result"]
+    if isinstance(result, dict) and "extrapolated_seconds" in result:  # pandas_loop on a subset
+        return {"seconds": result["extrapolated_seconds"], "peak_mb": report.get("peak_mb") or peak_mb,
+                "result": (f"extrapolated from {result['customers_looped']:,} of {result['customers_total']:,} "
+                           f"customers (read {result['read_seconds']:.1f} s, loop "
+                           f"{result['loop_seconds']:.1f} s; subset counts {result['subset_counts']} "
+                           "= journeykit on the subset)"),
+                "extrapolated": True}
+    return {"seconds": report["seconds"], "peak_mb": report.get("peak_mb") or peak_mb, "result": result}
+
+
+def _summarise(runs: list[dict]) -> dict:
+    """Median seconds (None if any run was stopped or failed), the highest peak, the first result."""
+    import statistics
+
+    times = [r["seconds"] for r in runs]
+    summary = dict(runs[0])
+    summary["seconds"] = None if None in times else statistics.median(times)
+    summary["peak_mb"] = max(r["peak_mb"] for r in runs)
+    summary["all_seconds"] = times
+    return summary
+
+
+def _check_agreement(task: str, size: int, fmt: str, rows: dict[str, dict]) -> None:
+    """The funnel counts of every pandas baseline must equal journeykit's (exact semantics)."""
+    reference = rows.get("journeykit", {}).get("result")
+    if task != "funnel" or not isinstance(reference, list):
+        return
+    for impl in ("pandas_loop", "pandas", "duckdb_sql"):
+        m = rows.get(impl)
+        if m is None or m.get("extrapolated") or not isinstance(m["result"], list):
+            continue  # not run, stopped, or on a subset (checked in the child instead)
+        assert m["result"] == reference, (
+            f"{impl} funnel counts {m['result']} != journeykit {reference} ({size:,} events, {fmt})")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -258,6 +388,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tasks", default=",".join(TASKS))
     parser.add_argument("--impls", default=",".join(IMPLS))
     parser.add_argument("--cap", type=float, default=600.0, help="stop a measurement after this many seconds")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run each measurement this many times; report the median time and highest peak")
+    parser.add_argument("--loop-customers", type=int, default=0,
+                        help="run pandas_loop on this many random customers and extrapolate (0 = all)")
     parser.add_argument("--child", nargs=3, metavar=("IMPL", "TASK", "PATH"), help=argparse.SUPPRESS)
     parser.add_argument("--generate", nargs=2, metavar=("EVENTS", "FORMAT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -265,7 +399,7 @@ def main(argv: list[str] | None = None) -> None:
         generate(int(args.generate[0]), args.generate[1])
         return
     if args.child:
-        child(args.child[0], args.child[1], Path(args.child[2]))
+        child(args.child[0], args.child[1], Path(args.child[2]), args.loop_customers)
         return
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
     formats, tasks, impls = (args.formats.split(","), args.tasks.split(","), args.impls.split(","))
@@ -286,16 +420,26 @@ def main(argv: list[str] | None = None) -> None:
                 baseline = None
                 rows = []
                 for impl in impls:
-                    m = measure(impl, task, path, args.cap)
+                    if impl in FUNNEL_ONLY and task != "funnel":
+                        continue
+                    runs = [measure(impl, task, path, args.cap, args.loop_customers if impl == "pandas_loop" else 0)
+                            for _ in range(max(1, args.repeat))]
+                    m = _summarise(runs)
                     if impl == "duckdb_sql":
                         baseline = m["seconds"]
                     rows.append((impl, m))
                 for impl, m in rows:
                     secs = "-" if m["seconds"] is None else f"{m['seconds']:.2f}"
+                    if m.get("extrapolated"):
+                        secs += " (extrapolated)"
                     ratio = ("-" if m["seconds"] is None or not baseline
                              else f"{m['seconds'] / baseline:.2f}x")
-                    print(f"| {size:,} | {fmt} | {task} | {impl} | {secs} | {m['peak_mb']:.0f} | "
-                          f"{ratio} | {m['result']} |", flush=True)
+                    label = LABELS.get(impl, impl) if task == "funnel" or impl != "pandas" else "pandas, vectorised"
+                    runs = "" if len(m["all_seconds"]) < 2 else (
+                        " (runs: " + ", ".join("-" if t is None else f"{t:.2f}" for t in m["all_seconds"]) + " s)")
+                    print(f"| {size:,} | {fmt} | {task} | {label} | {secs} | "
+                          f"{m['peak_mb']:.0f} | {ratio} | {m['result']}{runs} |", flush=True)
+                _check_agreement(task, size, fmt, dict(rows))
 
 
 if __name__ == "__main__":
