@@ -301,9 +301,25 @@ def _link_rows(
     """Stage, touchpoint, theme and theme_source of each row (see the module docstring)."""
     by_name = {t.name.lower(): t for t in themes}
     out_stage, out_tp, out_theme, out_source = [], [], [], []
+    keyword_hits: dict[str, list[tuple[int, _Theme, int]]] = {}  # texts repeat: match once
+
+    def hits_of(text: str) -> list[tuple[int, _Theme, int]]:
+        if text not in keyword_hits:
+            found = []
+            for order, candidate in enumerate(themes):
+                if candidate.pattern is None:
+                    continue
+                hits = len(candidate.pattern.findall(text))
+                if hits:
+                    found.append((order, candidate, hits))
+            keyword_hits[text] = found
+        return keyword_hits[text]
+
+    stage_of_tp = {tp_id: _clean(value) for tp_id, value in
+                   zip(tp_info.index.tolist(), tp_info["stage"].tolist(), strict=True)}
     for text, stage, tp, explicit in zip(texts, stages, touchpoints, explicit_themes, strict=True):
-        if tp is not None and stage is None and tp in tp_info.index:
-            stage = _clean(tp_info.at[tp, "stage"])
+        if tp is not None and stage is None and tp in stage_of_tp:
+            stage = stage_of_tp[tp]
         theme: _Theme | None = None
         source = None
         if explicit is not None:
@@ -314,12 +330,7 @@ def _link_rows(
             theme_name = None
             if text:
                 best_key = None
-                for order, candidate in enumerate(themes):
-                    if candidate.pattern is None:
-                        continue
-                    hits = len(candidate.pattern.findall(text))
-                    if not hits:
-                        continue
+                for order, candidate, hits in hits_of(text):
                     consistent = (tp is not None and candidate.touchpoint == tp) or (
                         tp is None and stage is not None and candidate.stage == stage
                     )
