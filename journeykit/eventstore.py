@@ -87,7 +87,7 @@ def load_large_events(path: Path, kind: str, mapping: dict[str, str], timezone: 
     folder = Path(tempfile.mkdtemp(prefix="journeykit-events-"))
     con = duckdb.connect(str(folder / "events.duckdb"))
     con.execute(f"SET temp_directory = {_sql_string(str(folder / 'spill'))}")
-    con.execute("SET memory_limit = '1GB'")
+    con.execute("SET memory_limit = '512MB'")
     con.execute("SET preserve_insertion_order = true")
     problems: list[Problem] = []
     try:
@@ -99,28 +99,37 @@ def load_large_events(path: Path, kind: str, mapping: dict[str, str], timezone: 
             scan = (f"read_csv({_sql_string(str(path))}, header = true, all_varchar = true, "
                     f"delim = {_sql_string(delimiter)}, quote = '\"', escape = '\"', "
                     f"encoding = {_sql_string(duck_encoding)}, null_padding = true)")
-        con.execute(f"CREATE TABLE raw AS SELECT * FROM {scan}")
+        types = {name: kind for name, kind, *_ in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
 
         def column(canonical: str) -> str:
             name = mapping.get(canonical)
             return f"CAST({_ident(name)} AS VARCHAR)" if name else "CAST(NULL AS VARCHAR)"
 
         tz = _sql_string(timezone)
-        ts_text = f"trim({column('timestamp')})"
-        timestamp = (f"CASE WHEN regexp_matches({ts_text}, {_sql_string(_OFFSET_RE)}) "
-                     f"THEN CAST(TRY_CAST({ts_text} AS TIMESTAMPTZ) AT TIME ZONE {tz} AS TIMESTAMP) "
-                     f"ELSE TRY_CAST({ts_text} AS TIMESTAMP) END")
+        ts_name = mapping.get("timestamp")
+        ts_type = str(types.get(ts_name, "VARCHAR")).upper()
+        if ts_type.startswith("TIMESTAMP WITH TIME ZONE"):  # typed already (Parquet): no text parsing
+            ts_text = f"CAST({_ident(ts_name)} AS VARCHAR)"
+            timestamp = f"CAST({_ident(ts_name)} AT TIME ZONE {tz} AS TIMESTAMP)"
+        elif ts_type.startswith(("TIMESTAMP", "DATE")):
+            ts_text = f"CAST({_ident(ts_name)} AS VARCHAR)"
+            timestamp = f"CAST({_ident(ts_name)} AS TIMESTAMP)"
+        else:
+            ts_text = f"trim({column('timestamp')})"
+            timestamp = (f"CASE WHEN regexp_matches({ts_text}, {_sql_string(_OFFSET_RE)}) "
+                         f"THEN CAST(TRY_CAST({ts_text} AS TIMESTAMPTZ) AT TIME ZONE {tz} AS TIMESTAMP) "
+                         f"ELSE TRY_CAST({ts_text} AS TIMESTAMP) END")
+        # one pass over the file; with insertion order preserved, rowid is the file's row order
         con.execute(f"""
             CREATE TABLE typed AS SELECT
-                CAST(rowid + 2 AS BIGINT) AS _row,
                 NULLIF(trim({column('customer_id')}), '') AS customer_id,
                 {ts_text} AS timestamp_text,
                 {timestamp} AS timestamp,
                 NULLIF(trim({column('event')}), '') AS event,
                 NULLIF(trim({column('channel')}), '') AS channel
-            FROM raw
+            FROM {scan}
         """)
-        con.execute("DROP TABLE raw")
+        row = "CAST(rowid + 2 AS BIGINT)"
         checks = {
             "customer_id": ("customer_id IS NULL", "customer_id", "a customer id - this column may not be blank"),
             "event": ("event IS NULL", "event", "an event name - this column may not be blank"),
@@ -128,35 +137,36 @@ def load_large_events(path: Path, kind: str, mapping: dict[str, str], timezone: 
                           "an ISO 8601 date-time such as 2026-03-31 14:05 or 2026-03-31T14:05:00+02:00"),
         }
         bad_any = " OR ".join(f"({cond})" for cond, _, _ in checks.values())
-        for name, (condition, shown, expected) in checks.items():
-            count = con.execute(f"SELECT count(*) FROM typed WHERE {condition}").fetchone()[0]
+        counts = con.execute(
+            "SELECT count(*), " + ", ".join(f"count(*) FILTER (WHERE {cond})" for cond, _, _ in checks.values())
+            + f", count(*) FILTER (WHERE {bad_any}) FROM typed").fetchone()
+        total, bad_total = counts[0], counts[-1]
+        for (name, (condition, shown, expected)), count in zip(checks.items(), counts[1:-1]):
             if not count:
                 continue
             examples = con.execute(
-                f"SELECT _row, {shown} FROM typed WHERE {condition} ORDER BY _row LIMIT {EXAMPLES}").fetchall()
-            for row, value in examples:
-                problems.append(Problem(source, expected, row=int(row), column=name,
+                f"SELECT {row}, {shown} FROM typed WHERE {condition} ORDER BY rowid LIMIT {EXAMPLES}").fetchall()
+            for line, value in examples:
+                problems.append(Problem(source, expected, row=int(line), column=name,
                                         value="" if value is None else value, table="events"))
             if count > len(examples):
                 problems.append(Problem(source, f"{expected} ({count} rows in all; the first "
                                         f"{len(examples)} are listed)", column=name, table="events",
                                         value=f"{count} rows"))
         rejected = pd.DataFrame()
-        if quarantine:
+        if quarantine and bad_total:
             reasons = " || ".join(
                 f"CASE WHEN {cond} THEN '{name}: {expected.replace(chr(39), '')}; ' ELSE '' END"
                 for name, (cond, _, expected) in checks.items())
             rejected = con.execute(
-                f"SELECT _row, customer_id, timestamp_text AS timestamp, event, channel, "
-                f"rtrim({reasons}, '; ') AS _problems FROM typed WHERE {bad_any} ORDER BY _row").df()
-            keep = f"NOT ({bad_any})"
-        else:
-            keep = "true"
+                f"SELECT {row} AS _row, customer_id, timestamp_text AS timestamp, event, channel, "
+                f"rtrim({reasons}, '; ') AS _problems FROM typed WHERE {bad_any} ORDER BY rowid").df()
+        keep = f"NOT ({bad_any})" if quarantine and bad_total else "true"
         parquet = folder / "events.parquet"
         con.execute(
-            f"COPY (SELECT customer_id, timestamp, event, channel, _row FROM typed WHERE {keep} ORDER BY _row) "
+            f"COPY (SELECT customer_id, timestamp, event, channel, {row} AS _row FROM typed WHERE {keep}) "
             f"TO {_sql_string(str(parquet))} (FORMAT parquet)")
-        rows = con.execute(f"SELECT count(*) FROM typed WHERE {keep}").fetchone()[0]
+        rows = total - (bad_total if quarantine else 0)
     except duckdb.Error as exc:
         problems.append(Problem(source, f"a readable events file ({type(exc).__name__}: {exc})", table="events"))
         con.close()
