@@ -271,20 +271,30 @@ def _stage_step_conversions(
     there (n) and how many had ``b`` on the same channel within the window after an ``a`` (k),
     as ``{channel: (n, k)}`` (channels in sorted order)."""
     ev = stage_ev.sort_values(["customer_id", "channel", "t"], kind="mergesort")
-    group = ev.groupby(["customer_id", "channel"], sort=False, observed=True).ngroup().to_numpy()
     times = ev["t"].to_numpy(dtype="float64")
     events = ev["event"].to_numpy(dtype=object)
-    channel_codes, channel_names = pd.factorize(ev["channel"].to_numpy(dtype=object), sort=True)
-    n_groups = int(group.max()) + 1 if len(group) else 0
+    customer_ids = ev["customer_id"].to_numpy(dtype=object)
+    channel_values = ev["channel"].to_numpy(dtype=object)
+    n_rows = len(ev)
+    # sorted, so each customer × channel group is one run of rows; groups numbered in order
+    starts = np.ones(n_rows, dtype=bool)
+    starts[1:] = (customer_ids[1:] != customer_ids[:-1]) | (channel_values[1:] != channel_values[:-1])
+    group = np.cumsum(starts) - 1
+    group_end = np.append(np.flatnonzero(starts)[1:] - 1, n_rows - 1)[group] if n_rows else group
+    channel_codes, channel_names = pd.factorize(channel_values, sort=True)
+    n_groups = int(group.max()) + 1 if n_rows else 0
     channel_of_group = np.zeros(n_groups, dtype=np.int64)
     channel_of_group[group] = channel_codes  # a customer × channel group has one channel
     n_channels = len(channel_names)
     out = []
     next_time: dict[str, np.ndarray] = {}
+    positions = np.arange(n_rows)
     for b in names[1:]:
         # time of the next b (at or after each row) within the customer × channel group
-        marked = pd.Series(np.where(events == b, times, np.nan))
-        next_time[b] = marked.groupby(group).bfill().to_numpy(dtype="float64")
+        candidates = np.where(events == b, positions, n_rows)
+        following = np.minimum.accumulate(candidates[::-1])[::-1] if n_rows else candidates
+        inside = following <= group_end
+        next_time[b] = np.where(inside, times[np.minimum(following, n_rows - 1)], np.nan)
     for i, a in enumerate(names):
         rows = np.flatnonzero(events == a)
         if not len(rows):
