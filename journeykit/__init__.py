@@ -41,7 +41,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "widgets": ("persona_editor", "touchpoint_editor", "painpoint_scorer", "filter_bar"),
     "outputs": ("Outputs",),
-    "display": ("safe_display",),
+    "display": ("setup_notebook",),
     "semantics": ("semantics",),
     "runner": ("run_notebooks",),
     "report": ("build_report",),

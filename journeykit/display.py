@@ -1,13 +1,15 @@
-"""How tables from data are shown in a notebook: as text, never as markup.
+"""How a journeykit notebook shows things: charts as pictures, tables from data as
+text (never as markup).
 
-JupyterLab typesets LaTeX (``$...$``) inside HTML outputs, so a customer comment like
-``$\\frac{1}{0}$`` would render as a formula in a DataFrame. :func:`safe_display`
-switches pandas' HTML tables to ``tex2jax_ignore`` (MathJax leaves them alone) and
-keeps long comments readable. pandas already escapes ``<`` and ``&`` in cells.
+journeykit's charts are built without pyplot (nothing piles up in long headless runs),
+so IPython needs to be told to render a returned Figure as a PNG; and JupyterLab
+typesets LaTeX (``$...$``) inside HTML outputs, so a customer comment like
+``$\\frac{1}{0}$`` would render as a formula in a DataFrame. :func:`setup_notebook`
+does both; pandas already escapes ``<`` and ``&`` in table cells.
 
 Example:
     >>> import pandas as pd
-    >>> safe_display()
+    >>> setup_notebook()
     >>> "tex2jax_ignore" in pd.DataFrame({"comment": ["$x$"]})._repr_html_()
     True
 """
@@ -16,10 +18,24 @@ from __future__ import annotations
 
 import pandas as pd
 
+#: resolution of charts shown in a notebook (saved report figures have their own)
+NOTEBOOK_DPI = 100
 
-def safe_display(*, max_colwidth: int = 120) -> None:
-    """Set the pandas display options every journeykit notebook uses (call once at the
-    top): no LaTeX typesetting of table cells, long text cut at ``max_colwidth``."""
+
+def setup_notebook(*, max_colwidth: int = 120, dpi: int = NOTEBOOK_DPI) -> None:
+    """Call once at the top of a notebook: Figures display as PNG pictures; pandas
+    tables are not typeset as LaTeX; long text is cut at ``max_colwidth`` characters.
+    Outside IPython only the pandas options are set."""
     pd.set_option("display.html.use_mathjax", False)
     pd.set_option("display.max_colwidth", max_colwidth)
     pd.set_option("display.max_columns", 30)
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipykernel
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    from IPython.core.pylabtools import select_figure_formats
+
+    select_figure_formats(shell, {"png"}, dpi=dpi, bbox_inches="tight")

@@ -176,6 +176,16 @@ def test_saves_its_figures_as_png_and_svg(runs: dict, name: str) -> None:
         assert all(entry["alt"] for entry in listed)
 
 
+@pytest.mark.parametrize("name", [n for n in NAMES if EXPECTED_FIGURES[n]])
+def test_charts_show_as_pictures_in_the_notebook(runs: dict, name: str) -> None:
+    executed = nbformat.read(runs["base"] / "executed-sample" / f"{name}.ipynb", as_version=4)
+    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    pictures = [o for o in outputs if "image/png" in o.get("data", {})]
+    as_text = [o for o in outputs if "<Figure size" in str(o.get("data", {}).get("text/plain", ""))
+               and "image/png" not in o.get("data", {})]
+    assert len(pictures) >= len(EXPECTED_FIGURES[name]) and not as_text
+
+
 def test_kpi_notebook_saves_the_workspace_metrics(runs: dict) -> None:
     import journeykit as jk
 

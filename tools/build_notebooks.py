@@ -31,6 +31,7 @@ from IPython.display import display
 
 import journeykit as jk
 
+jk.setup_notebook()  # charts as pictures, tables from data as plain text
 ws = jk.load_workspace(workspace, on_bad_rows=on_bad_rows)
 out = jk.Outputs(output_dir, notebook="{notebook}")
 print(f"{{ws.config.business}}: workspace {{ws.path}}")'''
@@ -110,6 +111,7 @@ from IPython.display import display
 
 import journeykit as jk
 
+jk.setup_notebook()  # charts as pictures, tables from data as plain text
 out = jk.Outputs(output_dir, notebook="00_start_here")
 packages = ["journeykit", "pandas", "duckdb", "matplotlib", "ipywidgets", "papermill", "scikit-learn"]
 environment = pd.DataFrame({"package": ["python"] + packages,
