@@ -188,12 +188,17 @@ class Outputs:
         if not hasattr(fig, "savefig"):
             raise JourneykitError(f"figure {name!r}: expected a matplotlib Figure, got {type(fig).__name__}")
         assert self.output_dir is not None
+        from matplotlib import rc_context
+
         stem = f"{self.notebook}__{safe_name(name)}"
         paths = {}
         for fmt in ("png", "svg"):
             buffer = io.BytesIO()
             save_kwargs = {"dpi": dpi} if fmt == "png" else {}
-            fig.savefig(buffer, format=fmt, bbox_inches="tight", **save_kwargs)
+            # the charts lay themselves out inside their canvas (tested), so no bbox_inches="tight"
+            # pass; SVG keeps text as text (smaller, searchable, 3x faster to write)
+            with rc_context({"svg.fonttype": "none"}):
+                fig.savefig(buffer, format=fmt, **save_kwargs)
             rel = f"figures/{stem}.{fmt}"
             atomic_write_bytes(self.output_dir / rel, buffer.getvalue())
             paths[fmt] = rel
@@ -208,6 +213,24 @@ class Outputs:
         }
         self._append("figures.json", entry, replace_key=("notebook", "name"))
         return self.output_dir / paths["png"]
+
+    def show(self, fig: Any, name: str, *, title: str, alt: str, section: str | None = None) -> Any:
+        """Save ``fig`` like :meth:`figure` and return what the notebook should display:
+        the saved PNG (so the chart is not drawn a second time), or the figure itself
+        when no run folder is set.
+
+        Example:
+            >>> display(out.show(fig, "stage_funnel", title="Funnel", alt="Bars per stage"))  # doctest: +SKIP
+        """
+        path = self.figure(fig, name, title=title, alt=alt, section=section)
+        if path is None:
+            return fig
+        from IPython.display import Image
+
+        from journeykit.display import NOTEBOOK_DPI
+
+        figure = getattr(fig, "figure", fig) if not hasattr(fig, "savefig") else fig
+        return Image(data=path.read_bytes(), format="png", width=int(figure.get_figwidth() * NOTEBOOK_DPI))
 
     def table(self, df: pd.DataFrame, name: str) -> Path | None:
         """Write ``df`` to ``tables/<name>.csv`` (UTF-8, no index, text cells neutralised).

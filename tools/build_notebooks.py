@@ -262,9 +262,8 @@ cards = jk.persona_cards(ws)
 out.table(cards, "persona_cards")
 shown = cards if persona is None else cards[cards["id"] == persona]
 card_figure = jk.persona_card_figure(shown, currency=ws.config.currency)
-out.figure(card_figure, "persona_cards", title="Persona cards",
-           alt="One card per persona: quote, goals, frustrations, channels and their data")
-card_figure
+display(out.show(card_figure, "persona_cards", title="Persona cards",
+           alt="One card per persona: quote, goals, frustrations, channels and their data"))
 '''),
     md("""
 **How to read it:** `share_customers` and `share_revenue` are between 0 and 1. A
@@ -283,9 +282,8 @@ The same figures as a chart, so a room can compare personas at a glance.
 if ws.has("customers") and ws.has("feedback"):
     by_persona = jk.kpi_table(ws.feedback, by="persona_id", customers=ws.customers)
     fig = jk.kpi_by_group(by_persona, "nps", title="Net Promoter Score per persona")
-    out.figure(fig, "persona_nps", title="Net Promoter Score per persona",
-               alt="NPS of each persona's customers with 95% intervals; small groups drawn hollow")
-    display(fig)
+    display(out.show(fig, "persona_nps", title="Net Promoter Score per persona",
+               alt="NPS of each persona's customers with 95% intervals; small groups drawn hollow"))
 else:
     note = "Persona figures skipped: they need customers and feedback tables."
     out.note("skipped", note)
@@ -377,9 +375,8 @@ cells are highlighted: places where a customer might look for you and find nothi
     code('''
 if ws.has("touchpoints"):
     fig = jk.coverage_heatmap(ws)
-    out.figure(fig, "coverage_heatmap", title="Touchpoints per stage and channel",
-               alt="Heat map counting touchpoints for each stage and channel; empty cells marked")
-    display(fig)
+    display(out.show(fig, "coverage_heatmap", title="Touchpoints per stage and channel",
+               alt="Heat map counting touchpoints for each stage and channel; empty cells marked"))
 else:
     note = "Coverage heat map skipped: the workspace has no touchpoints yet."
     out.note("skipped", note)
@@ -493,9 +490,8 @@ the ones to **reconsider**.
     code('''
 if len(scored):
     fig = jk.impact_effort_matrix(scored)
-    out.figure(fig, "impact_effort", title="Impact against effort",
-               alt="Scatter of pain points by effort (x) and impact (y), in four quadrants")
-    display(fig)
+    display(out.show(fig, "impact_effort", title="Impact against effort",
+               alt="Scatter of pain points by effort (x) and impact (y), in four quadrants"))
 else:
     note = "Impact/effort matrix skipped: no pain points yet (add some in painpoints, or load feedback)."
     out.note("skipped", note)
@@ -596,9 +592,8 @@ if ws.has("events"):
     stages = jk.stage_funnel(ws)
     out.table(stages, "stage_funnel")
     fig = jk.funnel_chart(stages)
-    out.figure(fig, "stage_funnel", title="Customers reaching each stage",
-               alt="Bar chart of customers reaching each journey stage with conversion rates")
-    display(fig)
+    display(out.show(fig, "stage_funnel", title="Customers reaching each stage",
+               alt="Bar chart of customers reaching each journey stage with conversion rates"))
 else:
     note = "Stage funnel skipped: the workspace has no events table."
     out.note("skipped", note)
@@ -659,9 +654,8 @@ if ws.has("orders"):
     cohorts = jk.retention(ws.orders)
     out.table(cohorts, "retention")
     fig = jk.retention_heatmap(cohorts)
-    out.figure(fig, "retention_heatmap", title="Returning customers per monthly cohort",
-               alt="Heat map of the share of each monthly cohort that bought again in later months")
-    display(fig)
+    display(out.show(fig, "retention_heatmap", title="Returning customers per monthly cohort",
+               alt="Heat map of the share of each monthly cohort that bought again in later months"))
 else:
     note = "Retention skipped: the workspace has no orders table."
     out.note("skipped", note)
@@ -686,9 +680,8 @@ if ws.has("feedback"):
     out.table(by_persona, "kpis_by_persona")
     out.table(by_stage, "kpis_by_stage")
     fig = jk.kpi_by_group(by_stage, "csat", title="CSAT by stage")
-    out.figure(fig, "csat_by_stage", title="CSAT by stage",
-               alt="CSAT per journey stage with 95% intervals")
-    display(fig)
+    display(out.show(fig, "csat_by_stage", title="CSAT by stage",
+               alt="CSAT per journey stage with 95% intervals"))
     display(by_stage)
     display(by_persona)
 else:
@@ -752,8 +745,7 @@ history = jk.kpi_history(reports_dir)
 out.table(history, "kpi_history")
 if len(history):
     fig = jk.kpi_trend(history, ws.config.kpis)
-    out.figure(fig, "kpi_trend", title="KPIs over time", alt="Line chart of each KPI per run with targets")
-    display(fig)
+    display(out.show(fig, "kpi_trend", title="KPIs over time", alt="Line chart of each KPI per run with targets"))
 else:
     print("No earlier runs yet: trends appear after the second scheduled run.")
 '''),
@@ -797,9 +789,8 @@ severity, opportunities, the key number per stage, and the teams behind the scen
 """),
     code('''
 fig = jk.journey_map(ws, persona=persona)
-out.figure(fig, "journey_map", title="Customer journey map",
-           alt="Journey map with stages as columns and lanes for goals, touchpoints, emotions, pain points, KPIs and owners")
-display(fig)
+display(out.show(fig, "journey_map", title="Customer journey map",
+           alt="Journey map with stages as columns and lanes for goals, touchpoints, emotions, pain points, KPIs and owners"))
 '''),
     your_turn("""
 Print the map on A3, pin it up, and let everyone add sticky notes for what is
@@ -817,9 +808,8 @@ if ws.has("feedback") or ws.has("tickets"):
     curve = jk.emotion_curve(ws)
     out.table(curve, "emotion_curve")
     fig = jk.emotion_curve_chart(curve)
-    out.figure(fig, "emotion_curve", title="Emotion curve along the journey",
-               alt="Mean sentiment and CSAT per stage with 95% intervals, workshop emotion dashed")
-    display(fig)
+    display(out.show(fig, "emotion_curve", title="Emotion curve along the journey",
+               alt="Mean sentiment and CSAT per stage with 95% intervals, workshop emotion dashed"))
 else:
     note = "Emotion curve skipped: no feedback or tickets table."
     out.note("skipped", note)
@@ -834,9 +824,8 @@ customers reaching each stage and the most common paths that leave the map.
     code('''
 if ws.has("events"):
     fig = jk.designed_vs_observed(ws)
-    out.figure(fig, "designed_vs_observed", title="Designed versus observed journey",
-               alt="Stages as designed next to the share of customers observed reaching each stage")
-    display(fig)
+    display(out.show(fig, "designed_vs_observed", title="Designed versus observed journey",
+               alt="Stages as designed next to the share of customers observed reaching each stage"))
 else:
     note = "Designed versus observed skipped: the workspace has no events table."
     out.note("skipped", note)
