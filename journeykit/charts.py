@@ -1631,11 +1631,12 @@ _KPI_TABLE_STANDARD = {"kpi", "value", "n", "ci_low", "ci_high", "small_sample",
 
 @_styled
 def kpi_by_group(kpi_table_df: pd.DataFrame, kpi: str, *, ax: Axes | None = None,
-                 title: str | None = None) -> Figure:
+                 title: str | None = None, labels: Mapping[str, str] | None = None) -> Figure:
     """One KPI across groups (``kpis.kpi_table``): point and 95 % interval per group.
 
     Groups flagged ``small_sample`` (n < 30) are drawn hollow and marked "(small n)";
-    groups with no answers say "no data". The group label is the ``by`` column(s).
+    groups with no answers say "no data". The group label is the ``by`` column(s),
+    shown through ``labels`` (id -> display name, e.g. ``ws.labels("persona")``).
 
     Example:
         >>> kpi_by_group(kpi_table(ws.feedback, by="stage"), "nps")   # doctest: +SKIP
@@ -1652,7 +1653,7 @@ def kpi_by_group(kpi_table_df: pd.DataFrame, kpi: str, *, ax: Axes | None = None
     if rows.empty:
         _no_data(ax, f"no {kpi} answers")
         return _finish(fig, own)
-    labels = []
+    tick_labels = []
     y = np.arange(len(rows))[::-1]
     values = pd.to_numeric(rows["value"], errors="coerce").to_numpy(float)
     lo = pd.to_numeric(rows.get("ci_low"), errors="coerce").to_numpy(float) if "ci_low" in rows \
@@ -1664,11 +1665,12 @@ def kpi_by_group(kpi_table_df: pd.DataFrame, kpi: str, *, ax: Axes | None = None
     ns = pd.to_numeric(rows.get("n"), errors="coerce").to_numpy(float) if "n" in rows \
         else np.full(len(rows), np.nan)
     for k, row in rows.iterrows():
-        name = " / ".join(_text(row[c]) or "(blank)" for c in by) if by else str(k + 1)
+        name = " / ".join((labels or {}).get(_text(row[c]), _text(row[c])) or "(blank)" for c in by) \
+            if by else str(k + 1)
         suffix = f" (n {int(ns[k])})" if np.isfinite(ns[k]) else ""
         if small[k] and np.isfinite(values[k]):
             suffix += " small n"
-        labels.append(name + suffix)
+        tick_labels.append(name + suffix)
         if not np.isfinite(values[k]):
             continue
         err = None
@@ -1682,7 +1684,7 @@ def kpi_by_group(kpi_table_df: pd.DataFrame, kpi: str, *, ax: Axes | None = None
         if not np.isfinite(values[k]):
             ax.text(0.02, y[k], "no data", transform=ax.get_yaxis_transform(), va="center",
                     color=st.MUTED, style="italic", fontsize=st.FONT_SIZES["small"])
-    ax.set_yticks(y, labels)
+    ax.set_yticks(y, tick_labels)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.grid(axis="x")
     if small.any():

@@ -396,6 +396,23 @@ class Workspace:
         """Problems as a table (severity, file, row, column, value, expected)."""
         return problems_frame(self.problems)
 
+    def labels(self, kind: str) -> dict[str, str]:
+        """Display names by id for ``kind`` in ``stage``, ``persona``, ``touchpoint``:
+        for charts and tables that would otherwise show ids.
+
+        >>> ws.labels("stage")["post_purchase"]          # doctest: +SKIP
+        'Post-purchase & retention'
+        """
+        if kind == "stage":
+            return {s.id: s.name for s in self.config.stages}
+        table = {"persona": "personas", "touchpoint": "touchpoints"}.get(kind)
+        if table is None:
+            raise JourneykitError(f"labels: kind must be stage, persona or touchpoint, not {kind!r}")
+        frame = self.table(table)
+        if frame is None:
+            return {}
+        return {str(i): str(n) for i, n in zip(frame["id"], frame["name"]) if pd.notna(i) and pd.notna(n)}
+
     def analysis_plan(self) -> pd.DataFrame:
         """Which analyses will run and which are skipped, and why: analysis, notebook,
         needs (tables), will_run (bool), why (the missing tables, or "")."""

@@ -511,3 +511,13 @@ def test_nearly_empty_workspace_images(empty_ws, tmp_path):
     for name, fig in figures.items():
         assert_texts_inside(fig)
         assert save_png(fig, tmp_path / f"{name}.png") > 5_000, name
+
+
+def test_kpi_by_group_shows_display_names():
+    table = pd.DataFrame({"persona": ["p1", "p2"], "kpi": ["nps", "nps"], "value": [10.0, 20.0],
+                          "n": [40, 50], "ci_low": [0.0, 10.0], "ci_high": [20.0, 30.0],
+                          "small_sample": [False, False]})
+    fig = charts.kpi_by_group(table, "nps", labels={"p1": "Daily commuter"})
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert any(t.startswith("Daily commuter (n 40)") for t in ticks)
+    assert any(t.startswith("p2 (n 50)") for t in ticks)  # no name known: the id

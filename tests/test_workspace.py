@@ -393,3 +393,12 @@ def test_memo_computes_once_until_a_table_is_saved(make_workspace):
     assert ws.memo(("n", 1), compute) == 1 and ws.memo(("n", 1), compute) == 1
     jk.save_table(ws, "painpoints", ws.painpoints)
     assert ws.memo(("n", 1), compute) == 2
+
+
+def test_labels_give_display_names(make_workspace):
+    ws = jk.load_workspace(make_workspace())
+    assert ws.labels("stage")["post_purchase"] == "Post-purchase"
+    assert ws.labels("persona") == {"regular": "The Regular", "foodie": "The Foodie"}
+    assert ws.labels("touchpoint")["tp_ads"] == "Online ads"
+    with pytest.raises(jk.JourneykitError):
+        ws.labels("channel")

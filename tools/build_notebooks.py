@@ -281,7 +281,8 @@ The same figures as a chart, so a room can compare personas at a glance.
     code('''
 if ws.has("customers") and ws.has("feedback"):
     by_persona = jk.kpi_table(ws.feedback, by="persona_id", customers=ws.customers)
-    fig = jk.kpi_by_group(by_persona, "nps", title="Net Promoter Score per persona")
+    fig = jk.kpi_by_group(by_persona, "nps", title="Net Promoter Score per persona",
+                           labels=ws.labels("persona"))
     display(out.show(fig, "persona_nps", title="Net Promoter Score per persona",
                alt="NPS of each persona's customers with 95% intervals; small groups drawn hollow"))
 else:
@@ -679,7 +680,7 @@ if ws.has("feedback"):
     by_persona = jk.kpi_table(ws.feedback, by="persona_id", customers=ws.customers)
     out.table(by_persona, "kpis_by_persona")
     out.table(by_stage, "kpis_by_stage")
-    fig = jk.kpi_by_group(by_stage, "csat", title="CSAT by stage")
+    fig = jk.kpi_by_group(by_stage, "csat", title="CSAT by stage", labels=ws.labels("stage"))
     display(out.show(fig, "csat_by_stage", title="CSAT by stage",
                alt="CSAT per journey stage with 95% intervals"))
     display(by_stage)
