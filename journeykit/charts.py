@@ -52,6 +52,8 @@ from matplotlib.patches import Patch, Rectangle
 
 from journeykit import style as st
 from journeykit.errors import JourneykitError
+from journeykit.workspace import cell_text as _text
+from journeykit.workspace import split_list as _split_list
 
 __all__ = [
     "journey_map", "designed_vs_observed", "coverage_heatmap", "funnel_chart",
@@ -111,19 +113,6 @@ def _plain_ticks(ax: Axes) -> None:
     _plain(ax.get_xticklabels() + ax.get_yticklabels())
 
 
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value).strip()
-
-
-def _split_list(value: object) -> list[str]:
-    return [p.strip() for p in _text(value).split(";") if p.strip()]
 
 
 def _num(value: object) -> float:

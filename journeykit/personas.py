@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 
 from journeykit.errors import JourneykitError
+from journeykit.workspace import cell_text as _text
+from journeykit.workspace import split_list as _split_list
 
 CARD_COLUMNS = [
     "id", "name", "quote", "demographics", "goals", "frustrations", "motivations",
@@ -61,19 +63,6 @@ def _table(ws: Any, name: str) -> pd.DataFrame | None:
     return frame
 
 
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value).strip()
-
-
-def _split_list(value: object) -> list[str]:
-    return [part.strip() for part in _text(value).split(";") if part.strip()]
 
 
 def _nps_score(scores: pd.Series) -> tuple[float, int]:

@@ -58,6 +58,22 @@ _NUMBER_EU = re.compile(r"^-?\d{1,3}(?:[.\s]\d{3})*,\d+$|^-?\d+,\d+$")
 _CURRENCY = re.compile(r"[€$£¥\s]|EUR|USD|GBP", re.IGNORECASE)
 
 
+def cell_text(value: object) -> str:
+    """A cell as display text: "" for None/NA/NaN, otherwise the stripped string.
+
+    >>> cell_text(None), cell_text(float("nan")), cell_text("  web ")
+    ('', '', 'web')
+    """
+    if value is None:
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value).strip()
+
+
 def split_list(value: object) -> list[str]:
     """The items of a ``;``-separated cell (``,`` and ``|`` are accepted too).
 
