@@ -375,9 +375,18 @@ def _steps(steps: StepsLike) -> list[_Step]:
     return out
 
 
-def _funnel_ctes(src: _Source, cols: _Columns, steps: list[_Step], window: pd.Timedelta | None,
-                 mode: str) -> list[str]:
-    """CTEs ending in ``cust``: one row per (customer, group) with reached (int) and times (list)."""
+@dataclass(frozen=True)
+class _FunnelPlan:
+    """CTEs ending in ``r1``..``rN`` (one row per attempt that reached step k, with the
+    group columns, ``t1``..``tk`` and, when it matters, ``n1``), plus how they were built."""
+
+    ctes: list[str]
+    earliest_only: bool  # one attempt per (customer, group): its earliest step-1 event
+    keep_n1: bool  # the step-1 event's name decides ties between attempts
+
+
+def _funnel_plan(src: _Source, cols: _Columns, steps: list[_Step], window: pd.Timedelta | None,
+                 mode: str) -> _FunnelPlan:
     if mode not in ("sequential", "strict"):
         raise JourneykitError(f"mode must be 'sequential' or 'strict'; got {mode!r}")
     strict = mode == "strict"
@@ -392,11 +401,35 @@ def _funnel_ctes(src: _Source, cols: _Columns, steps: list[_Step], window: pd.Ti
     need_aid = any(overlaps[k] for k in range(1, n))
 
     ctes = [f"ev AS MATERIALIZED ({_normalised_sql(src, cols, all_names)})"]
+    if not strict and window is None and not need_aid:
+        # Sequential, no window, no event name in two steps: an attempt's step-k time is
+        # the earliest step-k event at or after its step-(k-1) time, so an earlier start
+        # reaches every step no later than a later start does, and with no window it gets
+        # at least as far. The earliest step-1 event per (customer, group) is therefore the
+        # customer's furthest-reaching and first attempt: one attempt each, and each next
+        # step is a hash join + min instead of an ASOF join over every attempt.
+        ctes.append(
+            f"r1 AS (SELECT cid{gsel}, min(ts) AS t1 FROM ev WHERE name IN ({_lits(steps[0].names)}) "
+            f"GROUP BY cid{gsel})"
+        )
+        for k in range(1, n):
+            step = k + 1
+            ctes.append(
+                f"r{step} AS (SELECT r.*, min(c.ts) AS t{step} FROM r{step - 1} r JOIN ev c "
+                f"ON c.cid = r.cid AND c.ts >= r.t{step - 1} "
+                f"WHERE c.name IN ({_lits(steps[k].names)}) GROUP BY ALL)"
+            )
+        return _FunnelPlan(ctes, earliest_only=True, keep_n1=False)
+
     if strict:
         ctes.append(f"allts AS MATERIALIZED (SELECT DISTINCT cid, ts FROM ({_normalised_sql(src, cols)}))")
+    # attempts at the same time with different step-1 names only differ when that name
+    # can be reused by a later step; otherwise one attempt per (customer, group, time)
+    keep_n1 = carries[0]
+    n1 = ", name AS n1" if keep_n1 else ""
     aid = ", row_number() OVER () AS aid" if need_aid else ""
     ctes.append(
-        f"r1 AS (SELECT *{aid} FROM (SELECT DISTINCT cid{gsel}, ts AS t1, name AS n1 "
+        f"r1 AS (SELECT *{aid} FROM (SELECT DISTINCT cid{gsel}, ts AS t1{n1} "
         f"FROM ev WHERE name IN ({_lits(steps[0].names)})))"
     )
     window_sql = "" if window is None else f" AND {{t}} <= t1 + {_interval(window)}"
@@ -406,8 +439,10 @@ def _funnel_ctes(src: _Source, cols: _Columns, steps: list[_Step], window: pd.Ti
         in_set = f"name IN ({_lits(steps[k].names)})"
         if carries[k] and len(steps[k].names) > 1:
             ctes.append(f"c{step} AS (SELECT cid, ts, min(name) AS name FROM ev WHERE {in_set} GROUP BY cid, ts)")
-        else:
+        elif carries[k] or overlaps[k]:
             ctes.append(f"c{step} AS (SELECT cid, ts, name FROM ev WHERE {in_set})")
+        else:
+            ctes.append(f"c{step} AS (SELECT cid, ts FROM ev WHERE {in_set})")
         if strict:  # the customer's next event time after the previous step
             ctes.append(
                 f"x{step} AS (SELECT r.*, a.ts AS nx FROM {prev} r ASOF LEFT JOIN allts a "
@@ -418,9 +453,10 @@ def _funnel_ctes(src: _Source, cols: _Columns, steps: list[_Step], window: pd.Ti
         conditions = f"{tk} IS NOT NULL" + window_sql.format(t=tk)
         if strict:
             conditions += f" AND (nx IS NULL OR {tk} <= nx)"
+        name_k = f", c.name AS n{step}" if carries[k] else ""
         if not overlaps[k]:
             ctes.append(
-                f"v{step} AS (SELECT r.*, c.ts AS {tk}, c.name AS n{step} FROM {prev} r "
+                f"v{step} AS (SELECT r.*, c.ts AS {tk}{name_k} FROM {prev} r "
                 f"ASOF JOIN c{step} c ON r.cid = c.cid AND c.ts >= r.t{step - 1})"
             )
         else:
@@ -444,40 +480,73 @@ def _funnel_ctes(src: _Source, cols: _Columns, steps: list[_Step], window: pd.Ti
                 f"coalesce(u.same_name, c.name) AS n{step} FROM u{step} u "
                 f"ASOF LEFT JOIN c{step} c ON u.cid = c.cid AND c.ts > u.t{step - 1})"
             )
-        excluded = ([] if carries[k] else [f"n{step}"]) + (["nx"] if strict else [])
+        excluded = (["nx"] if strict else [])
         keep = f" EXCLUDE ({', '.join(excluded)})" if excluded else ""
         ctes.append(f"r{step} AS (SELECT *{keep} FROM v{step} WHERE {conditions})")
-    best = []
-    for k in range(n):
-        step = k + 1
-        times = ", ".join(f"t{j}" for j in range(1, step + 1))
-        best.append(
-            f"SELECT cid{gsel}, {step} AS reached, arg_min([{times}], struct_pack(a := t1, b := n1)) AS times "
-            f"FROM r{step} GROUP BY ALL"
-        )
-    ctes.append(f"b AS ({' UNION ALL '.join(best)})")
-    ctes.append(
-        f"cust AS (SELECT cid{gsel}, max(reached) AS reached, arg_max(times, reached) AS times "
-        f"FROM b GROUP BY cid{gsel})"
+    return _FunnelPlan(ctes, earliest_only=False, keep_n1=keep_n1)
+
+
+def _cust_cte(plan: _FunnelPlan, groups: list[str], n: int, first: int = 1) -> str:
+    """``cust``: one row per (customer, group) that reached step ``first`` or further, with
+    reached (int, the furthest step) and times (list of the step times of the first attempt,
+    by start time then step-1 name, that got that far)."""
+    gsel = "".join(f", {g}" for g in groups)
+    order = "struct_pack(a := -reached, b := t1, c := n1)" if plan.keep_n1 else "struct_pack(a := -reached, b := t1)"
+    n1 = ", n1" if plan.keep_n1 else ""
+    parts = [
+        f"SELECT cid{gsel}, {step} AS reached, [{', '.join(f't{j}' for j in range(1, step + 1))}] AS times, t1{n1} "
+        f"FROM r{step}"
+        for step in range(first, n + 1)
+    ]
+    return (
+        f"cust AS (SELECT cid{gsel}, max(reached) AS reached, arg_min(times, {order}) AS times "
+        f"FROM ({' UNION ALL '.join(parts)}) GROUP BY cid{gsel})"
     )
-    return ctes
+
+
+def _funnel_ctes(src: _Source, cols: _Columns, steps: list[_Step], window: pd.Timedelta | None,
+                 mode: str) -> list[str]:
+    """CTEs ending in ``cust``: one row per (customer, group) with reached (int) and times (list)."""
+    plan = _funnel_plan(src, cols, steps, window, mode)
+    groups = [f"g{i}" for i in range(len(cols.by))]
+    return [*plan.ctes, _cust_cte(plan, groups, len(steps))]
 
 
 def _funnel_frame(src: _Source, cols: _Columns, steps: list[_Step], window: pd.Timedelta | None,
                   mode: str) -> pd.DataFrame:
-    ctes = _funnel_ctes(src, cols, steps, window, mode)
+    plan = _funnel_plan(src, cols, steps, window, mode)
+    ctes = list(plan.ctes)
     n = len(steps)
     groups = [f"g{i}" for i in range(len(cols.by))]
+    gsel = "".join(f"{g}, " for g in groups)
+    # one row per (group, step): customers who reached the step and the median time from
+    # the previous step. A customer reached step k if any attempt did (attempts reaching
+    # k+1 reached k); the median uses each customer's chosen attempt (see FUNNEL_SEMANTICS).
+    if plan.earliest_only:  # one attempt per (customer, group): r_k is the customers at step k
+        per_step = [f"SELECT {gsel}1 AS k, count(*) AS c, NULL AS m FROM r1 GROUP BY ALL"]
+        per_step += [
+            f"SELECT {gsel}{step} AS k, count(*) AS c, "
+            f"median(epoch_us(t{step}) - epoch_us(t{step - 1})) AS m FROM r{step} GROUP BY ALL"
+            for step in range(2, n + 1)
+        ]
+    else:
+        per_step = [f"SELECT {gsel}1 AS k, count(DISTINCT cid) AS c, NULL AS m FROM r1 GROUP BY ALL"]
+        if n > 1:  # only customers who got past step 1 need their attempt's times
+            ctes.append(_cust_cte(plan, groups, n, first=2))
+            per_step += [
+                f"SELECT {gsel}{step} AS k, count(*) AS c, "
+                f"median(epoch_us(times[{step}]) - epoch_us(times[{step - 1}])) AS m "
+                f"FROM cust WHERE reached >= {step} GROUP BY ALL"
+                for step in range(2, n + 1)
+            ]
     fields = list(groups)
     for step in range(1, n + 1):
-        fields.append(f"count_if(reached >= {step}) AS c{step}")
+        fields.append(f"sum(c) FILTER (WHERE k = {step}) AS c{step}")
         if step > 1:
-            fields.append(
-                f"median(epoch_us(times[{step}]) - epoch_us(times[{step - 1}])) "
-                f"FILTER (WHERE reached >= {step}) AS m{step}"
-            )
+            fields.append(f"any_value(m) FILTER (WHERE k = {step}) AS m{step}")
     group_by = f" GROUP BY {', '.join(groups)}" if groups else ""
-    ctes.append(f"agg AS (SELECT {', '.join(fields)} FROM cust{group_by})")
+    ctes.append(f"per_step AS ({' UNION ALL '.join(per_step)})")
+    ctes.append(f"agg AS (SELECT {', '.join(fields)} FROM per_step{group_by})")
     query = (
         f"WITH {', '.join(ctes)} SELECT (SELECT list(DISTINCT name) FROM ev) AS seen, "
         "(SELECT list(a) FROM agg a) AS rows_"
