@@ -581,8 +581,12 @@ def _tfidf(texts: list[str], stop_words: frozenset[str], *, max_n: int = 3, min_
     return terms, columns
 
 
-def candidate_themes(analysis: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:
+def candidate_themes(analysis: pd.DataFrame, *, top: int = 10, negative_only: bool = True) -> pd.DataFrame:
     """Frequent phrases among texts that no theme caught, offered as candidate themes.
+
+    With ``negative_only`` (the default) only negative texts (sentiment <= -0.05, VADER's
+    usual cut-off) are read: a pain point hides in complaints, and praise ("happy with my
+    bike") would otherwise fill the list. ``negative_only=False`` reads every unthemed text.
 
     TF-IDF over 1–3-word n-grams (English stop words removed, a phrase must occur in at
     least two texts; the weights scikit-learn's ``TfidfVectorizer`` gives, computed without
@@ -604,6 +608,8 @@ def candidate_themes(analysis: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:
             "candidate_themes needs the result of analyze_feedback (columns 'text' and 'theme')"
         )
     rows = analysis[analysis["theme"].isna() & analysis["text"].notna()]
+    if negative_only and "sentiment" in rows.columns:
+        rows = rows[pd.to_numeric(rows["sentiment"], errors="coerce") <= -0.05]
     empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
     if len(rows) < 2:
         return empty

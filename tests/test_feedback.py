@@ -237,7 +237,7 @@ def test_candidate_themes_offer_frequent_phrases_of_unthemed_texts():
                 + ["Good coffee corner", "Parking is hard near the shop"])
     analysis = analyze_feedback(workspace(feedback=feedback_frame(
         [{"comment": c} for c in comments])))
-    candidates = candidate_themes(analysis, top=5)
+    candidates = candidate_themes(analysis, top=5, negative_only=False)
     assert list(candidates.columns) == ["phrase", "score", "n_texts", "share",
                                         "mean_sentiment", "example"]
     assert candidates.iloc[0]["phrase"] == "opening hours"
@@ -246,6 +246,18 @@ def test_candidate_themes_offer_frequent_phrases_of_unthemed_texts():
     assert not candidates["phrase"].str.contains("courier|late").any()
     # one idea, one row: no other phrase repeats "opening" or "hours"
     assert candidates["phrase"].str.contains("opening|hours").sum() == 1
+
+
+def test_candidate_themes_read_complaints_by_default():
+    comments = (["Happy with my new bike, great service"] * 6
+                + ["Terrible wait for the opening hours, awful and annoying"] * 3)
+    analysis = analyze_feedback(workspace(feedback=feedback_frame([{"comment": c} for c in comments])))
+    default = candidate_themes(analysis, top=5)
+    assert not default["phrase"].str.contains("happy|great").any()
+    assert default["phrase"].str.contains("hours|wait|awful").any()
+    assert (default["mean_sentiment"] < 0).all()
+    everything = candidate_themes(analysis, top=5, negative_only=False)
+    assert everything["phrase"].str.contains("happy|great|bike").any()
 
 
 def test_candidate_themes_needs_the_analysis_table():

@@ -459,9 +459,10 @@ else:
     print(note)
 '''),
     md("""
-**How to read it:** these are frequent phrases that none of your themes covers yet.
-If one keeps coming up, add it as a theme in `journey.yaml` so its comments are
-counted at the right touchpoint next time.
+**How to read it:** these are frequent phrases in complaints that none of your themes
+covers yet (`negative_only=False` shows phrases from every comment). If one keeps
+coming up, add it as a theme in `journey.yaml` - with the touchpoint it belongs to -
+so its comments are counted at the right place next time.
 """),
     md("""
 ## Step 3 · The inventory with evidence
