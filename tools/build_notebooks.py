@@ -867,6 +867,18 @@ changes if previous is not None else print("This is the first run: nothing to co
     your_turn("""
 Pick the one change you want to see in this table next month. Who owns it, and
 what will they do this week?"""),
+    md("""
+## Step 8 · What the numbers mean
+
+Every number in this report follows a stated definition - how a funnel counts
+customers, what counts as a promoter, how priorities are scored. The table lists them,
+with your workspace's settings filled in, and the report prints it in its data notes.
+"""),
+    code('''
+definitions = jk.semantics(ws)
+out.table(definitions, "semantics")
+definitions
+'''),
 ]
 
 
