@@ -163,3 +163,11 @@ def test_every_page_opens_cleanly_in_chromium(hostile_run, chromium_path, tmp_pa
         assert result["errors"] == [], (page.name, result["errors"][:3])
         assert [u for u in result["requests"] if not u.startswith(("file://", "data:"))] == [], page.name
         assert all(i["complete"] and i["width"] > 0 for i in result["images"]), page.name
+
+
+def test_report_prints_the_semantics_it_used(hostile_run):
+    index = (hostile_run / "index.html").read_text(encoding="utf-8")
+    notes = index[index.index('id="notes-heading"'):]
+    for phrase in ("PostHog", "promoters (9-10)", "share of answers 4-5", "Pain-point priority",
+                   "Europe/Amsterdam"):
+        assert phrase in notes, phrase
