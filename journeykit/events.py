@@ -189,6 +189,9 @@ class _Source:
 
     rel: duckdb.DuckDBPyRelation
     label: str
+    # reading the events again is cheap (Parquet, the workspace's stored events), so a
+    # query may scan them once per step instead of holding them all in memory
+    rescan_cheap: bool = False
 
     @property
     def columns(self) -> list[str]:
@@ -235,7 +238,8 @@ def _open(events: EventsLike, text_columns: Sequence[str] = ()) -> Iterator[_Sou
         elif isinstance(events, str | Path) or (
             isinstance(events, list | tuple) and all(isinstance(p, str | Path) for p in events)
         ):
-            yield _Source(_read_files(con, events, text_columns), str(events))
+            rel = _read_files(con, events, text_columns)
+            yield _Source(rel, str(events), rescan_cheap=_is_parquet(events))
         else:
             raise JourneykitError(
                 "events must be a pandas DataFrame, a path or glob of CSV/Parquet files, "
@@ -243,6 +247,11 @@ def _open(events: EventsLike, text_columns: Sequence[str] = ()) -> Iterator[_Sou
             )
     finally:
         con.close()
+
+
+def _is_parquet(events: str | Path | Sequence[str | Path]) -> bool:
+    patterns = [str(events)] if isinstance(events, str | Path) else [str(p) for p in events]
+    return bool(patterns) and all(_file_kind(p) == "parquet" for p in patterns)
 
 
 def _read_files(
@@ -400,8 +409,22 @@ def _funnel_plan(src: _Source, cols: _Columns, steps: list[_Step], window: pd.Ti
     overlaps = [[j for j in range(k) if sets[j] & sets[k]] for k in range(n)]
     need_aid = any(overlaps[k] for k in range(1, n))
 
-    ctes = [f"ev AS MATERIALIZED ({_normalised_sql(src, cols, all_names)})"]
-    if not strict and window is None and not need_aid:
+    earliest_only = not strict and window is None and not need_aid
+    # the funnel's events are held in memory once, unless reading them again per step is
+    # cheap and the plan below is a streaming hash join + min per step (memory ~ customers)
+    held = "NOT MATERIALIZED" if earliest_only and src.rescan_cheap else "MATERIALIZED"
+    normalised = _normalised_sql(src, cols, all_names)
+    if need_aid:
+        ctes = [f"ev AS {held} ({normalised})"]
+        in_step = [f"name IN ({_lits(s.names)})" for s in steps]
+    else:  # every event belongs to at most one step: tag it with the step number once
+        mapping = ", ".join(f"({_lit(name)}, {k})" for k, s in enumerate(steps, start=1) for name in s.names)
+        ctes = [
+            f"ev AS {held} (SELECT e.*, m.sk FROM ({normalised}) e "
+            f"JOIN (VALUES {mapping}) m(step_name, sk) ON e.name = m.step_name)"
+        ]
+        in_step = [f"sk = {k}" for k in range(1, n + 1)]
+    if earliest_only:
         # Sequential, no window, no event name in two steps: an attempt's step-k time is
         # the earliest step-k event at or after its step-(k-1) time, so an earlier start
         # reaches every step no later than a later start does, and with no window it gets
@@ -409,7 +432,7 @@ def _funnel_plan(src: _Source, cols: _Columns, steps: list[_Step], window: pd.Ti
         # customer's furthest-reaching and first attempt: one attempt each, and each next
         # step is a hash join + min instead of an ASOF join over every attempt.
         ctes.append(
-            f"r1 AS (SELECT cid{gsel}, min(ts) AS t1 FROM ev WHERE name IN ({_lits(steps[0].names)}) "
+            f"r1 AS (SELECT cid{gsel}, min(ts) AS t1 FROM ev WHERE {in_step[0]} "
             f"GROUP BY cid{gsel})"
         )
         for k in range(1, n):
@@ -417,7 +440,7 @@ def _funnel_plan(src: _Source, cols: _Columns, steps: list[_Step], window: pd.Ti
             ctes.append(
                 f"r{step} AS (SELECT r.*, min(c.ts) AS t{step} FROM r{step - 1} r JOIN ev c "
                 f"ON c.cid = r.cid AND c.ts >= r.t{step - 1} "
-                f"WHERE c.name IN ({_lits(steps[k].names)}) GROUP BY ALL)"
+                f"WHERE c.{in_step[k]} GROUP BY ALL)"
             )
         return _FunnelPlan(ctes, earliest_only=True, keep_n1=False)
 
@@ -430,13 +453,13 @@ def _funnel_plan(src: _Source, cols: _Columns, steps: list[_Step], window: pd.Ti
     aid = ", row_number() OVER () AS aid" if need_aid else ""
     ctes.append(
         f"r1 AS (SELECT *{aid} FROM (SELECT DISTINCT cid{gsel}, ts AS t1{n1} "
-        f"FROM ev WHERE name IN ({_lits(steps[0].names)})))"
+        f"FROM ev WHERE {in_step[0]}))"
     )
     window_sql = "" if window is None else f" AND {{t}} <= t1 + {_interval(window)}"
     for k in range(1, n):
         step = k + 1
         prev = f"r{step - 1}"
-        in_set = f"name IN ({_lits(steps[k].names)})"
+        in_set = in_step[k]
         if carries[k] and len(steps[k].names) > 1:
             ctes.append(f"c{step} AS (SELECT cid, ts, min(name) AS name FROM ev WHERE {in_set} GROUP BY cid, ts)")
         elif carries[k] or overlaps[k]:
@@ -773,7 +796,8 @@ def _stage_funnel(ws: Any, used: list, steps: list, by_cols: tuple[str, ...],
                 "LEFT JOIN jk_customers c ON CAST(e.customer_id AS VARCHAR) = c.customer_id"
             )
         cols = _Columns("customer_id", "event", "timestamp", by_cols)
-        src = _Source(rel, "the workspace events")
+        # large events are stored as clean Parquet by the loader (journeykit.eventstore)
+        src = _Source(rel, "the workspace events", rescan_cheap="events" in (getattr(ws, "large", None) or {}))
         for column in by_cols:
             if column not in src.columns:
                 raise JourneykitError(
