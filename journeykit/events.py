@@ -192,6 +192,18 @@ class _Source:
     # reading the events again is cheap (Parquet, the workspace's stored events), so a
     # query may scan them once per step instead of holding them all in memory
     rescan_cheap: bool = False
+    # for files: the SELECT reading them, put into each query as the CTE jk_src so the
+    # CSV sniffer runs once per query instead of three times (the relation's view, bound twice)
+    con: duckdb.DuckDBPyConnection | None = None
+    table_sql: str | None = None
+
+    def _relation(self, query: str) -> duckdb.DuckDBPyRelation:
+        if self.con is None or self.table_sql is None:
+            return self.rel.query("jk_src", query)
+        source = f"jk_src AS NOT MATERIALIZED ({self.table_sql})"
+        if query.startswith("WITH "):
+            return self.con.sql(f"WITH {source}, {query[len('WITH '):]}")
+        return self.con.sql(f"WITH {source} {query}")
 
     @property
     def columns(self) -> list[str]:
@@ -202,13 +214,13 @@ class _Source:
 
     def fetch(self, query: str) -> list[tuple]:
         try:
-            return self.rel.query("jk_src", query).fetchall()
+            return self._relation(query).fetchall()
         except (duckdb.ConversionException, duckdb.InvalidInputException, duckdb.IOException) as error:
             raise JourneykitError(f"could not read the events from {self.label}: {error}") from error
 
     def frame(self, query: str) -> pd.DataFrame:
         try:
-            return self.rel.query("jk_src", query).df()
+            return self._relation(query).df()
         except (duckdb.ConversionException, duckdb.InvalidInputException, duckdb.IOException) as error:
             raise JourneykitError(f"could not read the events from {self.label}: {error}") from error
 
@@ -238,8 +250,8 @@ def _open(events: EventsLike, text_columns: Sequence[str] = ()) -> Iterator[_Sou
         elif isinstance(events, str | Path) or (
             isinstance(events, list | tuple) and all(isinstance(p, str | Path) for p in events)
         ):
-            rel = _read_files(con, events, text_columns)
-            yield _Source(rel, str(events), rescan_cheap=_is_parquet(events))
+            rel, table_sql = _read_files(con, events, text_columns)
+            yield _Source(rel, str(events), rescan_cheap=_is_parquet(events), con=con, table_sql=table_sql)
         else:
             raise JourneykitError(
                 "events must be a pandas DataFrame, a path or glob of CSV/Parquet files, "
@@ -256,7 +268,8 @@ def _is_parquet(events: str | Path | Sequence[str | Path]) -> bool:
 
 def _read_files(
     con: duckdb.DuckDBPyConnection, events: str | Path | Sequence[str | Path], text_columns: Sequence[str]
-) -> duckdb.DuckDBPyRelation:
+) -> tuple[duckdb.DuckDBPyRelation, str]:
+    """The files as a relation (for their columns and types) and the SELECT reading them."""
     patterns = [str(events)] if isinstance(events, str | Path) else [str(p) for p in events]
     if not patterns:
         raise JourneykitError("events: the list of files is empty")
@@ -271,16 +284,19 @@ def _read_files(
     # them with full filter/projection pushdown and parallel scans (3x faster on CSV)
     try:
         if kinds == {"parquet"}:
-            return con.sql(f"SELECT * FROM read_parquet({files})")
-        sniffed = con.sql(f"SELECT * FROM read_csv({files})")
+            table_sql = f"SELECT * FROM read_parquet({files})"
+            return con.sql(table_sql), table_sql
+        table_sql = f"SELECT * FROM read_csv({files})"
+        sniffed = con.sql(table_sql)
         # ids and names stay text (keeps leading zeros); re-read only if the sniffer guessed otherwise
         wanted = [
             f"{_lit(c)}: 'VARCHAR'" for c, kind in zip(sniffed.columns, sniffed.types, strict=True)
             if c in text_columns and str(kind) != "VARCHAR"
         ]
         if not wanted:
-            return sniffed
-        return con.sql(f"SELECT * FROM read_csv({files}, types = {{{', '.join(wanted)}}})")
+            return sniffed, table_sql
+        table_sql = f"SELECT * FROM read_csv({files}, types = {{{', '.join(wanted)}}})"
+        return con.sql(table_sql), table_sql
     except duckdb.Error as error:
         raise JourneykitError(f"could not read the events from {events}: {error}") from error
 
