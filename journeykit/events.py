@@ -340,6 +340,10 @@ class _Columns:
     event: str
     timestamp: str
     by: tuple[str, ...] = ()
+    # by-columns that describe the customer, not the event (stage_funnel's persona): looked
+    # up in the view jk_customer_groups (cid, <column>...) after the step-1 events are reduced,
+    # rather than joined to every event
+    per_customer: tuple[str, ...] = ()
 
 
 def _by_list(by: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -356,13 +360,13 @@ def _normalised_sql(src: _Source, cols: _Columns, name_filter: Sequence[str] | N
     _require(src, cols.event, "event")
     _require(src, cols.timestamp, "timestamp")
     for column in cols.by:
-        if column not in src.columns:
+        if column not in src.columns and column not in cols.per_customer:
             raise JourneykitError(
                 f"column {column!r} given in by= not found in {src.label} "
                 f"(available: {', '.join(src.columns)})"
             )
     ts = _timestamp_sql(src, cols.timestamp)
-    groups = "".join(f", {_ident(c)} AS g{i}" for i, c in enumerate(cols.by))
+    groups = "".join(f", {_ident(c)} AS g{i}" for i, c in enumerate(cols.by) if c not in cols.per_customer)
     where = [f"{_ident(cols.customer)} IS NOT NULL", f"{_ident(cols.event)} IS NOT NULL"]
     if name_filter is not None:
         where.append(f"CAST({_ident(cols.event)} AS VARCHAR) IN ({_lits(name_filter) or 'NULL'})")
@@ -418,8 +422,17 @@ def _funnel_plan(src: _Source, cols: _Columns, steps: list[_Step], window: pd.Ti
     n = len(steps)
     sets = [set(s.names) for s in steps]
     all_names = sorted(set().union(*sets))
-    groups = [f"g{i}" for i in range(len(cols.by))]
-    gsel = "".join(f", {g}" for g in groups)
+    event_gsel = "".join(f", g{i}" for i, c in enumerate(cols.by) if c not in cols.per_customer)
+
+    def with_customer_groups(select: str, rest: list[str]) -> str:
+        """``select`` (cid, the event groups, ``rest``) with the per-customer groups added."""
+        if not cols.per_customer:
+            return select
+        fields = ["a.cid"] + [
+            f"l.{_ident(c)} AS g{i}" if c in cols.per_customer else f"a.g{i}" for i, c in enumerate(cols.by)
+        ] + [f"a.{r}" for r in rest]
+        return f"SELECT {', '.join(fields)} FROM ({select}) a LEFT JOIN jk_customer_groups l ON a.cid = l.cid"
+
     # does step j's chosen event name matter (a later step could reuse its event)?
     carries = [any(sets[j] & sets[k] for k in range(j + 1, n)) for j in range(n)]
     overlaps = [[j for j in range(k) if sets[j] & sets[k]] for k in range(n)]
@@ -447,10 +460,10 @@ def _funnel_plan(src: _Source, cols: _Columns, steps: list[_Step], window: pd.Ti
         # at least as far. The earliest step-1 event per (customer, group) is therefore the
         # customer's furthest-reaching and first attempt: one attempt each, and each next
         # step is a hash join + min instead of an ASOF join over every attempt.
-        ctes.append(
-            f"r1 AS (SELECT cid{gsel}, min(ts) AS t1 FROM ev WHERE {in_step[0]} "
-            f"GROUP BY cid{gsel})"
+        first = with_customer_groups(
+            f"SELECT cid{event_gsel}, min(ts) AS t1 FROM ev WHERE {in_step[0]} GROUP BY cid{event_gsel}", ["t1"]
         )
+        ctes.append(f"r1 AS ({first})")
         for k in range(1, n):
             step = k + 1
             ctes.append(
@@ -467,10 +480,9 @@ def _funnel_plan(src: _Source, cols: _Columns, steps: list[_Step], window: pd.Ti
     keep_n1 = carries[0]
     n1 = ", name AS n1" if keep_n1 else ""
     aid = ", row_number() OVER () AS aid" if need_aid else ""
-    ctes.append(
-        f"r1 AS (SELECT *{aid} FROM (SELECT DISTINCT cid{gsel}, ts AS t1{n1} "
-        f"FROM ev WHERE {in_step[0]}))"
-    )
+    attempts = with_customer_groups(f"SELECT DISTINCT cid{event_gsel}, ts AS t1{n1} FROM ev WHERE {in_step[0]}",
+                                    ["t1", "n1"] if keep_n1 else ["t1"])
+    ctes.append(f"r1 AS (SELECT *{aid} FROM ({attempts}))")
     window_sql = "" if window is None else f" AND {{t}} <= t1 + {_interval(window)}"
     for k in range(1, n):
         step = k + 1
@@ -804,18 +816,17 @@ def _stage_funnel(ws: Any, used: list, steps: list, by_cols: tuple[str, ...],
                 "customer_id": customers["customer_id"].astype("string"),
                 "persona_id": customers["persona_id"].astype("string"),
             })
+            # the persona describes the customer: looked up once per customer and attempt,
+            # not joined to every event of the log
             con.register("jk_customers", link)
-            rel.create_view("jk_events_raw", replace=True)
-            exclude = " EXCLUDE (persona)" if "persona" in rel.columns else ""
-            rel = con.sql(
-                f"SELECT e.*{exclude}, c.persona_id AS persona FROM jk_events_raw e "
-                "LEFT JOIN jk_customers c ON CAST(e.customer_id AS VARCHAR) = c.customer_id"
-            )
-        cols = _Columns("customer_id", "event", "timestamp", by_cols)
+            con.execute("CREATE TEMP TABLE jk_customer_groups AS "
+                        "SELECT customer_id AS cid, persona_id AS persona FROM jk_customers")
+        per_customer = ("persona",) if "persona" in by_cols else ()
+        cols = _Columns("customer_id", "event", "timestamp", by_cols, per_customer)
         # large events are stored as clean Parquet by the loader (journeykit.eventstore)
         src = _Source(rel, "the workspace events", rescan_cheap="events" in (getattr(ws, "large", None) or {}))
         for column in by_cols:
-            if column not in src.columns:
+            if column not in src.columns and column not in per_customer:
                 raise JourneykitError(
                     f"by={column!r}: the workspace events have no {column!r} column "
                     f"(available: {', '.join(src.columns)}; or 'persona')"
