@@ -24,7 +24,7 @@ report: $(STAMP) $(SAMPLE)/journey.yaml
 	$(BIN)/journeykit run --workspace $(SAMPLE) --out reports
 
 test: $(STAMP) $(SAMPLE)/journey.yaml
-	$(BIN)/ruff check journeykit tests benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest tests
 	$(BIN)/python -m pytest --doctest-modules -p no:cacheprovider journeykit
 	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks/
@@ -33,7 +33,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
 lint: $(STAMP)
-	$(BIN)/ruff check journeykit tests benchmarks
+	$(BIN)/ruff check .
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_events.py

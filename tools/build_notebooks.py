@@ -107,7 +107,6 @@ import sys
 from importlib.metadata import version
 
 import pandas as pd
-from IPython.display import display
 
 import journeykit as jk
 
