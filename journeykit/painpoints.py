@@ -424,23 +424,6 @@ def _is_negative(items: pd.DataFrame) -> pd.Series:
     return (negative_text.fillna(False) | low_csat.fillna(False)).astype(bool)
 
 
-def _quotes(texts: pd.DataFrame, kind: str, n: int = 3) -> list[str]:
-    texts = texts[texts["text"].notna() & texts["sentiment"].notna()]
-    ordered = texts.sort_values(
-        ["sentiment", "id"], ascending=[kind != "opportunity", True], kind="mergesort"
-    )
-    if kind != "opportunity":
-        ordered = ordered[ordered["sentiment"] < 0] if (ordered["sentiment"] < 0).any() else ordered
-    out: list[str] = []
-    for text in ordered["text"]:
-        text = str(text)
-        if text not in out:
-            out.append(text)
-        if len(out) == n:
-            break
-    return out
-
-
 class _Voice:
     """The voice-of-customer items as plain arrays, for per-unit statistics without a
     pandas selection per touchpoint (the same numbers as the DataFrame expressions in
@@ -468,7 +451,9 @@ def _distinct_customers(voice: _Voice, positions: np.ndarray) -> int:
 
 
 def _quotes_at(voice: _Voice, positions: np.ndarray, kind: str, n: int = 3) -> list[str]:
-    """:func:`_quotes` of the items at ``positions`` (those with text and sentiment)."""
+    """Up to ``n`` distinct quotes from the items at ``positions`` that have text and a
+    sentiment: the most negative first for a pain (only negative ones when there are
+    any), the most positive first for an opportunity; ties by item id."""
     rows = [(float(voice.sentiment[p]), voice.id[p], voice.text[p]) for p in positions.tolist()
             if voice.text[p] is not None and voice.has_sentiment[p]]
     # sort by sentiment (ascending for a pain, descending for an opportunity), then id;
@@ -489,17 +474,11 @@ def _quotes_at(voice: _Voice, positions: np.ndarray, kind: str, n: int = 3) -> l
     return out
 
 
-def _unit_evidence(
-    items: pd.DataFrame, overall_csat: float, kind: str = "pain"
-) -> dict[str, Any]:
-    """Voice-of-customer statistics of one unit (a touchpoint or a theme)."""
-    return _unit_evidence_at(_Voice(items), np.arange(len(items)), overall_csat, kind)
-
-
 def _unit_evidence_at(
     voice: _Voice, positions: np.ndarray, overall_csat: float, kind: str = "pain"
 ) -> dict[str, Any]:
-    """:func:`_unit_evidence` of the items at ``positions`` (ascending) of ``voice``."""
+    """Voice-of-customer statistics of one unit (a touchpoint or a theme): the items at
+    ``positions`` (ascending) of ``voice``."""
     relevant = positions[voice.relevant[positions]]
     texts = relevant[voice.has_sentiment[relevant]]
     mean, _low, high = _t_interval(voice.sentiment[texts])
