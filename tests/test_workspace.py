@@ -286,12 +286,18 @@ def test_new_refuses_a_non_empty_folder(tmp_path):
     assert (tmp_path / "shop" / "notes.txt").read_text() == "mine"
 
 
-def test_xlsx_filled_in_by_a_workshop_is_used(tmp_path):
+def _workshop_filled_workbook(tmp_path):
+    """A new workspace whose workspace.xlsx a workshop filled with one persona and one touchpoint."""
     folder = jk.new_workspace(tmp_path / "shop")
     workbook = load_workbook(folder / "workspace.xlsx")
     workbook["personas"].append(["p1", "Pat"])
     workbook["touchpoints"].append(["tp1", "awareness", "web", "Website", "Marketing", "yes"])
     workbook.save(folder / "workspace.xlsx")
+    return folder
+
+
+def test_xlsx_filled_in_by_a_workshop_is_used(tmp_path):
+    folder = _workshop_filled_workbook(tmp_path)
     ws = jk.load_workspace(folder)
     assert ws.sources["touchpoints"] == "workspace.xlsx[touchpoints]"
     assert ws.touchpoints["name"].tolist() == ["Website"]
@@ -314,11 +320,7 @@ def test_save_table_round_trip_keeps_previous_version(make_workspace):
 
 
 def test_save_table_into_xlsx_keeps_other_sheets_and_dropdowns(tmp_path):
-    folder = jk.new_workspace(tmp_path / "shop")
-    workbook = load_workbook(folder / "workspace.xlsx")
-    workbook["personas"].append(["p1", "Pat"])
-    workbook["touchpoints"].append(["tp1", "awareness", "web", "Website", "Marketing", "yes"])
-    workbook.save(folder / "workspace.xlsx")
+    folder = _workshop_filled_workbook(tmp_path)
     ws = jk.load_workspace(folder)
     edited = ws.touchpoints.copy()
     edited.loc[edited.index[0], "owner"] = "Sales"
