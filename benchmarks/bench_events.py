@@ -42,6 +42,9 @@ import sys
 import time
 from pathlib import Path
 
+# benchmarks/ is on sys.path when the script runs
+from proc_memory import peak_rss_mb
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 CUSTOMERS = 500_000
@@ -305,19 +308,9 @@ def child(impl: str, task: str, path: Path, sample_customers: int = 0) -> None:
     else:
         result = runner(task, path)
     seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "result": result, "peak_mb": _peak_rss_mb()}))
+    print(json.dumps({"seconds": seconds, "result": result, "peak_mb": peak_rss_mb()}))
 
 
-def _peak_rss_mb() -> float | None:
-    """This process's peak resident set (VmHWM), which, unlike ru_maxrss, is not
-    inherited from the parent across fork/exec."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
 
 
 # ---------------------------------------------------------------------------

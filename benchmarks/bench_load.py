@@ -36,6 +36,9 @@ import sys
 import time
 from pathlib import Path
 
+# benchmarks/ is on sys.path when the script runs
+from proc_memory import peak_rss_mb, rss_mb
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DATA = HERE / "data"
@@ -106,26 +109,8 @@ def build_workspace(rows: int, fmt: str) -> Path:
 # child processes
 
 
-def _peak_rss_mb() -> float | None:
-    """This process's peak resident set (VmHWM; not inherited across fork/exec)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
 
 
-def _rss_mb() -> float | None:
-    """This process's resident set now (VmRSS)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
 
 
 def _reset_peak() -> bool:
@@ -149,17 +134,17 @@ def child_journeykit(folder: Path) -> dict:
     start = time.perf_counter()
     ws = journeykit.load_workspace(folder)
     load_seconds = time.perf_counter() - start
-    load_peak = _peak_rss_mb()
+    load_peak = peak_rss_mb()
     rows = ws.row_count("events")
     large = "events" in ws.large
-    rss_after_load = _rss_mb()
+    rss_after_load = rss_mb()
     reset = _reset_peak()
     start = time.perf_counter()
     funnel = journeykit.stage_funnel(ws)
     funnel_seconds = time.perf_counter() - start
     return {"load_seconds": load_seconds, "load_peak_mb": load_peak, "rows": rows, "large": large,
             "rss_after_load_mb": rss_after_load,
-            "funnel_seconds": funnel_seconds, "funnel_peak_mb": _peak_rss_mb() if reset else None,
+            "funnel_seconds": funnel_seconds, "funnel_peak_mb": peak_rss_mb() if reset else None,
             "funnel_customers": [int(n) for n in funnel["customers"]]}
 
 
@@ -169,7 +154,7 @@ def child_pandas(path: Path) -> dict:
     start = time.perf_counter()
     frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "peak_mb": _peak_rss_mb(), "rows": len(frame)}
+    return {"seconds": seconds, "peak_mb": peak_rss_mb(), "rows": len(frame)}
 
 
 def child_duckdb_sql(path: Path) -> dict:
@@ -201,7 +186,7 @@ def child_duckdb_sql(path: Path) -> dict:
              f"GROUP BY customer_id) SELECT {counts} FROM reached")
     start = time.perf_counter()
     result = [int(n) for n in con.execute(query).fetchone()]
-    return {"seconds": time.perf_counter() - start, "peak_mb": _peak_rss_mb(), "customers": result}
+    return {"seconds": time.perf_counter() - start, "peak_mb": peak_rss_mb(), "customers": result}
 
 
 def _stage_lists() -> list[list[str]]:
