@@ -132,9 +132,9 @@ def _convert(column: Column, text: pd.Series, checker: _Checker) -> pd.Series:
                         f"a value ({column.kind}) - this column may not be blank")
 
     if column.kind in ("id", "text", "list"):
-        out = text.mask(missing & (column.kind != "text"), pd.NA) if column.kind != "text" else text
-        if column.kind == "text":
-            out = text.mask(text.isna() | (text == ""), pd.NA)
+        # ids and lists treat "N/A" and the like as blank; free text keeps them as written
+        blank = missing if column.kind != "text" else (text.isna() | (text == ""))
+        out = text.mask(blank, pd.NA)
         if column.choices:
             lowered = out.str.lower()
             ok = lowered.isin(column.choices) | out.isna()
