@@ -29,7 +29,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -806,11 +805,3 @@ def _write_sheet(path: Path, sheet: str, frame: pd.DataFrame) -> None:
     buffer = io.BytesIO()
     workbook.save(buffer)
     atomic_write_bytes(path, buffer.getvalue())
-
-
-def iter_input_files(ws_path: str | os.PathLike) -> Iterable[Path]:
-    """Every file of a workspace that a run reads (for hashing); skips .journeykit/."""
-    root = Path(ws_path)
-    for entry in sorted(root.rglob("*")):
-        if entry.is_file() and ".journeykit" not in entry.relative_to(root).parts:
-            yield entry
