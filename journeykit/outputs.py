@@ -39,7 +39,7 @@ import pandas as pd
 from filelock import FileLock
 
 from journeykit.errors import JourneykitError
-from journeykit.safety import atomic_write_bytes, write_safe_csv
+from journeykit.safety import atomic_write_bytes, json_bytes, write_safe_csv
 
 #: the fields of one metric in ``metrics/<notebook>.json`` and ``metrics.json``
 METRIC_FIELDS = ("value", "n", "ci_low", "ci_high", "unit", "label")
@@ -293,4 +293,4 @@ class Outputs:
 
 
 def _json_bytes(data: Any) -> bytes:
-    return (json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False, default=str) + "\n").encode("utf-8")
+    return json_bytes(data, allow_nan=False)  # metrics are normalised: NaN became null

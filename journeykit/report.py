@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import json
 import math
 import os
 import re
@@ -36,7 +35,7 @@ from typing import Any
 import pandas as pd
 
 from journeykit.errors import JourneykitError
-from journeykit.safety import FORMULA_STARTS, atomic_write_bytes
+from journeykit.safety import FORMULA_STARTS, atomic_write_bytes, read_json
 
 TEMPLATES = Path(__file__).parent / "templates"
 _LONG_DECIMAL = re.compile(r"^-?\d+\.\d{5,}$")
@@ -90,13 +89,6 @@ def section_for(name: str, notebook: str = "", explicit: str | None = None) -> s
 
 
 # -- reading the run folder -------------------------------------------------------------
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def _inside(run_dir: Path, relative: object) -> Path | None:
@@ -211,7 +203,7 @@ def _read_table(path: Path) -> pd.DataFrame | None:
 
 
 def _figure_views(run_dir: Path) -> list[tuple[str, FigureView]]:
-    entries = _read_json(run_dir / "figures.json")
+    entries = read_json(run_dir / "figures.json")
     if not isinstance(entries, list):
         return []
     views = []
@@ -239,7 +231,7 @@ def _figure_views(run_dir: Path) -> list[tuple[str, FigureView]]:
 def _metrics(run_dir: Path | None) -> dict[str, Any] | None:
     if run_dir is None:
         return None
-    doc = _read_json(Path(run_dir) / "metrics.json")
+    doc = read_json(Path(run_dir) / "metrics.json")
     return doc if isinstance(doc, dict) and isinstance(doc.get("metrics"), dict) else None
 
 
@@ -359,11 +351,11 @@ def build_report(run_dir: str | os.PathLike, *, previous_run_dir: str | os.PathL
     run = Path(run_dir)
     if not run.is_dir():
         raise JourneykitError(f"run folder not found: {run}")
-    manifest = _read_json(run / "manifest.json")
+    manifest = read_json(run / "manifest.json")
     manifest = manifest if isinstance(manifest, dict) else {}
     metrics_doc = _metrics(run) or {"run_id": manifest.get("run_id", run.name), "metrics": {}}
     metrics = metrics_doc["metrics"]
-    notes = _read_json(run / "notes.json")
+    notes = read_json(run / "notes.json")
     notes = [n for n in notes if isinstance(n, Mapping)] if isinstance(notes, list) else []
 
     sections = {sid: SectionView(sid, heading) for sid, heading in SECTIONS}

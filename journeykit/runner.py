@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import platform
 import re
@@ -55,7 +54,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from journeykit.errors import JourneykitError, WorkspaceError
-from journeykit.safety import atomic_write_bytes
+from journeykit.safety import atomic_write_bytes, json_bytes, read_json
 
 RUN_ID_RE = re.compile(r"^\d{8}T\d{6}Z(-\d+)?$")
 LOCK_FILE = ".journeykit-run.lock"
@@ -232,7 +231,7 @@ def find_runs(out: str | os.PathLike) -> list[RunInfo]:
         run_id = name[: -len(FAILED_SUFFIX)] if failed else name
         if not child.is_dir() or child.is_symlink() or not RUN_ID_RE.match(run_id):
             continue
-        manifest = _read_json(child / "manifest.json") or {}
+        manifest = read_json(child / "manifest.json") or {}
         runs.append(
             RunInfo(
                 run_id=run_id,
@@ -271,17 +270,6 @@ def resolve_run(out: str | os.PathLike, ref: str) -> Path:
 
 
 # -- helpers --------------------------------------------------------------------------
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _json_bytes(data: Any) -> bytes:
-    return (json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8")
 
 
 def _now() -> datetime:
@@ -326,7 +314,7 @@ def _longest_first(stage: list[Path], previous: Path | None) -> list[Path]:
     """The notebooks of a stage ordered by their duration in the previous run, longest
     first (so the pool does not end with one long notebook running alone); notebooks
     without a previous time keep their order, first."""
-    manifest = _read_json(previous / "manifest.json") if previous is not None else None
+    manifest = read_json(previous / "manifest.json") if previous is not None else None
     seconds = {n.get("name"): n.get("duration_s") for n in (manifest or {}).get("notebooks", [])
                if isinstance(n, dict)}
     known = {nb: seconds.get(nb.stem) for nb in stage}
@@ -718,7 +706,7 @@ def merge_metrics(run_dir: str | os.PathLike, run_id: str) -> dict[str, Any]:
     notebooks win on equal names)."""
     merged: dict[str, Any] = {}
     for path in sorted(Path(run_dir).glob("metrics/*.json")):
-        data = _read_json(path)
+        data = read_json(path)
         if isinstance(data, dict):
             merged.update(data)
     return {"run_id": run_id, "metrics": merged}
@@ -761,9 +749,9 @@ def _write_action_plan(run_dir: Path, workspace: Path, on_bad_rows: str) -> str 
 
 def _append_note(run_dir: Path, kind: str, text: str) -> None:
     path = run_dir / "notes.json"
-    notes = _read_json(path) or []
+    notes = read_json(path) or []
     notes.append({"notebook": "runner", "kind": kind, "text": text})
-    atomic_write_bytes(path, _json_bytes(notes))
+    atomic_write_bytes(path, json_bytes(notes))
 
 
 def _make_readable(folder: Path) -> None:
@@ -932,7 +920,7 @@ def _run_locked(
             for nb in selected:
                 executed = tmp / "notebooks" / nb.name
                 export_notebook_html(executed, executed.with_suffix(".html"))
-            atomic_write_bytes(tmp / "metrics.json", _json_bytes(merge_metrics(tmp, run_id)))
+            atomic_write_bytes(tmp / "metrics.json", json_bytes(merge_metrics(tmp, run_id)))
             note = _write_action_plan(tmp, ws_path, on_bad_rows)
             if note:
                 _append_note(tmp, "skipped", note)
@@ -967,7 +955,7 @@ def _run_locked(
         }
         if failure:
             manifest["failure"] = asdict(failure)
-        atomic_write_bytes(tmp / "manifest.json", _json_bytes(manifest))
+        atomic_write_bytes(tmp / "manifest.json", json_bytes(manifest))
         if failure:
             text = (f"notebook: {failure.name}\ncell: {failure.cell}\n"
                     f"execution count: {failure.execution_count}\nerror: {failure.error}\n\n"

@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -67,6 +68,21 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+def read_json(path: str | os.PathLike) -> object:
+    """The JSON document in ``path``, or None when it is missing or unreadable (a run
+    folder's artefacts are optional; a half-written one must not stop a report)."""
+    try:
+        return json.loads(Path(path).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def json_bytes(data: object, *, allow_nan: bool = True) -> bytes:
+    """``data`` as indented UTF-8 JSON (non-JSON values via ``str``), for atomic writes."""
+    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=allow_nan, default=str)
+    return (text + "\n").encode("utf-8")
 
 
 def write_safe_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
