@@ -384,18 +384,15 @@ def _validate(workspace: Path, on_bad_rows: str) -> tuple[list[dict], dict[str, 
     """Load the workspace once as the notebooks will (raises WorkspaceError on errors,
     before any notebook runs). Returns its warnings as dicts and facts for the manifest
     (business name, KPI targets, rows set aside)."""
-    try:
-        from journeykit.workspace import load_workspace
-    except ImportError:  # pragma: no cover - only while the workspace module is being written
-        return [{"severity": "warning", "expected": "journeykit.workspace to validate the workspace"}], {}
+    from journeykit.workspace import load_workspace
+
     ws = load_workspace(workspace, on_bad_rows=on_bad_rows)  # type: ignore[arg-type]
-    warnings = [p.to_dict() if hasattr(p, "to_dict") else {"text": str(p)} for p in ws.problems]
-    config = getattr(ws, "config", None)
+    warnings = [p.to_dict() for p in ws.problems]
     facts = {
-        "business": getattr(config, "business", None),
-        "currency": getattr(config, "currency", None),
-        "kpi_targets": dict(getattr(config, "kpis", {}) or {}),
-        "quarantined_rows": {name: len(frame) for name, frame in (getattr(ws, "rejected", {}) or {}).items()},
+        "business": ws.config.business,
+        "currency": ws.config.currency,
+        "kpi_targets": dict(ws.config.kpis),
+        "quarantined_rows": {name: len(frame) for name, frame in ws.rejected.items()},
     }
     return warnings, facts
 
@@ -1002,9 +999,10 @@ def _run_locked(
 
 
 def _print_problems(error: WorkspaceError, stream: Any) -> None:
+    from journeykit.cli import format_problems
+
     print("The workspace has problems; no notebook was run:", file=stream)
-    for problem in error.problems:
-        print(f"  [{problem.severity}] {problem}", file=stream)
+    print(format_problems(error.problems), file=stream)
 
 
 def _parameters_from_args(args: argparse.Namespace) -> dict[str, Any]:
