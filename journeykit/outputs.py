@@ -276,6 +276,12 @@ class Outputs:
         self._append("notes.json", {"notebook": self.notebook, "kind": str(kind), "text": str(text)})
         return None
 
+    def skipped(self, text: str) -> str:
+        """Note an analysis that could not run (kind ``skipped``) and return ``text``
+        for the notebook to show: ``print(out.skipped("Funnel skipped: no events."))``."""
+        self.note("skipped", text)
+        return text
+
     def quarantine(self, rejected: Mapping[str, pd.DataFrame]) -> None:
         """Keep rows set aside by ``on_bad_rows="quarantine"`` (``Workspace.rejected``).
 

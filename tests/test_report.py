@@ -294,3 +294,11 @@ def test_outputs_figure_writes_png_and_svg(tmp_path):
     assert entry["png"] == "figures/02_touchpoints__By_channel_web.png" and entry["alt"] == "A"
     buffer = io.BytesIO(path.read_bytes())
     assert plt.imread(buffer).shape[2] in (3, 4)
+
+
+def test_outputs_skipped_notes_and_returns_the_text(tmp_path):
+    out = Outputs(tmp_path, notebook="04_kpis")
+    assert out.skipped("Funnel skipped: no events.") == "Funnel skipped: no events."
+    notes = json.loads((tmp_path / "notes.json").read_text("utf-8"))
+    assert notes == [{"notebook": "04_kpis", "kind": "skipped", "text": "Funnel skipped: no events."}]
+    assert Outputs(None, notebook="04_kpis").skipped("x") == "x"

@@ -285,9 +285,7 @@ if ws.has("customers") and ws.has("feedback"):
     display(out.show(fig, "persona_nps", title="Net Promoter Score per persona",
                alt="NPS of each persona's customers with 95% intervals; small groups drawn hollow"))
 else:
-    note = "Persona figures skipped: they need customers and feedback tables."
-    out.note("skipped", note)
-    print(note)
+    print(out.skipped("Persona figures skipped: they need customers and feedback tables."))
 '''),
     your_turn("""
 Which persona brings in more revenue than its share of customers suggests? What
@@ -307,9 +305,7 @@ if ws.has("customers") and (ws.has("orders") or ws.has("events")):
     display(segments.segments[["segment", "n_customers", "description",
                                "closest_persona_name", "evidence"]])
 else:
-    note = "Segment suggestions skipped: they need customers plus orders or events."
-    out.note("skipped", note)
-    print(note)
+    print(out.skipped("Segment suggestions skipped: they need customers plus orders or events."))
 '''),
     md("""
 **How to read it:** a segment that matches a persona well is evidence for that
@@ -378,9 +374,7 @@ if ws.has("touchpoints"):
     display(out.show(fig, "coverage_heatmap", title="Touchpoints per stage and channel",
                alt="Heat map counting touchpoints for each stage and channel; empty cells marked"))
 else:
-    note = "Coverage heat map skipped: the workspace has no touchpoints yet."
-    out.note("skipped", note)
-    print(note)
+    print(out.skipped("Coverage heat map skipped: the workspace has no touchpoints yet."))
 '''),
     md("""
 **How to read it:** not every empty cell is a problem - a bike workshop needs no
@@ -453,9 +447,7 @@ if ws.has("feedback") or ws.has("tickets"):
     print(f"{len(voice)} texts read; {int(voice['theme'].notna().sum())} matched a theme.")
     display(jk.candidate_themes(voice, top=10))
 else:
-    note = "Voice of the customer skipped: no feedback or tickets table."
-    out.note("skipped", note)
-    print(note)
+    print(out.skipped("Voice of the customer skipped: no feedback or tickets table."))
 '''),
     md("""
 **How to read it:** these are frequent phrases in complaints that none of your themes
@@ -494,9 +486,7 @@ if len(scored):
     display(out.show(fig, "impact_effort", title="Impact against effort",
                alt="Scatter of pain points by effort (x) and impact (y), in four quadrants"))
 else:
-    note = "Impact/effort matrix skipped: no pain points yet (add some in painpoints, or load feedback)."
-    out.note("skipped", note)
-    print(note)
+    print(out.skipped("Impact/effort matrix skipped: no pain points yet (add some in painpoints, or load feedback)."))
 '''),
     your_turn("""
 Do you agree with the effort of the top three quick wins? If one is harder than
@@ -596,9 +586,7 @@ if ws.has("events"):
     display(out.show(fig, "stage_funnel", title="Customers reaching each stage",
                alt="Bar chart of customers reaching each journey stage with conversion rates"))
 else:
-    note = "Stage funnel skipped: the workspace has no events table."
-    out.note("skipped", note)
-    print(note)
+    print(out.skipped("Stage funnel skipped: the workspace has no events table."))
 '''),
     md("""
 **How to read it:** the largest drop between two bars is where most customers give
@@ -658,9 +646,7 @@ if ws.has("orders"):
     display(out.show(fig, "retention_heatmap", title="Returning customers per monthly cohort",
                alt="Heat map of the share of each monthly cohort that bought again in later months"))
 else:
-    note = "Retention skipped: the workspace has no orders table."
-    out.note("skipped", note)
-    print(note)
+    print(out.skipped("Retention skipped: the workspace has no orders table."))
 '''),
     md("""
 **How to read it:** read along a row to see one cohort fade; read down a column to
@@ -686,9 +672,7 @@ if ws.has("feedback"):
     display(by_stage)
     display(by_persona)
 else:
-    note = "Satisfaction KPIs skipped: the workspace has no feedback table."
-    out.note("skipped", note)
-    print(note)
+    print(out.skipped("Satisfaction KPIs skipped: the workspace has no feedback table."))
 '''),
     md("""
 **How to read it:** when the intervals of two stages overlap a lot, the difference
@@ -729,9 +713,7 @@ if ws.has("orders"):
     print(f"Expected purchases in the next 4 weeks: {expected.sum():.0f} "
           f"from {len(summary)} customers")
 else:
-    note = "Lifetime value skipped: the workspace has no orders table."
-    out.note("skipped", note)
-    print(note)
+    print(out.skipped("Lifetime value skipped: the workspace has no orders table."))
 '''),
     your_turn("""
 If you kept 5 % more customers a year, how much would lifetime value change?
@@ -812,9 +794,7 @@ if ws.has("feedback") or ws.has("tickets"):
     display(out.show(fig, "emotion_curve", title="Emotion curve along the journey",
                alt="Mean sentiment and CSAT per stage with 95% intervals, workshop emotion dashed"))
 else:
-    note = "Emotion curve skipped: no feedback or tickets table."
-    out.note("skipped", note)
-    print(note)
+    print(out.skipped("Emotion curve skipped: no feedback or tickets table."))
 '''),
     md("""
 ## Step 4 · Designed versus observed
@@ -828,9 +808,7 @@ if ws.has("events"):
     display(out.show(fig, "designed_vs_observed", title="Designed versus observed journey",
                alt="Stages as designed next to the share of customers observed reaching each stage"))
 else:
-    note = "Designed versus observed skipped: the workspace has no events table."
-    out.note("skipped", note)
-    print(note)
+    print(out.skipped("Designed versus observed skipped: the workspace has no events table."))
 '''),
     md("""
 ## Step 5 · The scorecard
