@@ -42,7 +42,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "widgets": ("persona_editor", "touchpoint_editor", "painpoint_scorer", "filter_bar"),
     "outputs": ("Outputs",),
     "display": ("setup_notebook",),
-    "semantics": ("semantics",),
+    "definitions": ("semantics",),
     "runner": ("run_notebooks",),
     "report": ("build_report",),
 }

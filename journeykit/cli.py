@@ -114,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, default=None, help="seconds a notebook cell may take")
     run.add_argument("--lock-timeout", type=float, default=600.0,
                      help="seconds to wait for another run into the same --out (then exit 3)")
+    run.add_argument("--svg", action="store_true",
+                     help="also save every figure as SVG (for slides and print; PNG is always saved)")
     run.add_argument("--quiet", action="store_true", help="print only errors and the report path")
     run.set_defaults(func=_cmd_run)
 

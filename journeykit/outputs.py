@@ -6,9 +6,10 @@ no-op, so the same cells work in Jupyter and in ``journeykit run``.
 
 Layout written into ``output_dir`` (see docs/architecture.md, "Run outputs"):
 
-- ``figures/<notebook>__<name>.png`` and ``.svg`` plus an entry in ``figures.json``
-  (a list of ``{"name", "notebook", "title", "alt", "section", "png", "svg"}``,
-  paths relative to ``output_dir``);
+- ``figures/<notebook>__<name>.png`` (and ``.svg`` when SVG copies are asked for, see
+  :data:`FORMATS_ENV`) plus an entry in ``figures.json`` (a list of ``{"name",
+  "notebook", "title", "alt", "section", "png", "svg"}``, paths relative to
+  ``output_dir``; ``svg`` is null without an SVG copy);
 - ``tables/<name>.csv`` - UTF-8 CSV, text cells neutralised against formula injection;
 - ``metrics/<notebook>.json`` - ``{name: {"value", "n", "ci_low", "ci_high", "unit",
   "label"}}``, merged by the runner into ``metrics.json``;
@@ -30,6 +31,7 @@ import dataclasses
 import io
 import json
 import math
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -46,6 +48,27 @@ METRIC_FIELDS = ("value", "n", "ci_low", "ci_high", "unit", "label")
 
 _NAME_RE = re.compile(r"[^A-Za-z0-9_.-]+")
 LOCK_NAME = ".outputs.lock"
+#: environment variable naming the figure formats of a run, e.g. ``png,svg`` (set by
+#: ``journeykit run --svg``); PNG is always written, the report and notebooks show it
+FORMATS_ENV = "JOURNEYKIT_FIGURE_FORMATS"
+FIGURE_FORMATS = ("png", "svg")
+
+
+def figure_formats(value: str | None = None) -> tuple[str, ...]:
+    """The formats figures are saved in: PNG, plus SVG when ``value`` (default: the
+    ``JOURNEYKIT_FIGURE_FORMATS`` environment variable) names it.
+
+    >>> figure_formats("svg"), figure_formats("png"), figure_formats("")
+    (('png', 'svg'), ('png',), ('png',))
+    """
+    if value is None:
+        value = os.environ.get(FORMATS_ENV, "")
+    asked = {part.strip().lower() for part in value.split(",") if part.strip()}
+    unknown = asked - set(FIGURE_FORMATS)
+    if unknown:
+        raise JourneykitError(f"figure format(s) {', '.join(sorted(unknown))} unknown; "
+                              f"expected {' or '.join(FIGURE_FORMATS)}")
+    return ("png",) + (("svg",) if "svg" in asked else ())
 
 
 def safe_name(name: str) -> str:
@@ -116,7 +139,9 @@ class Outputs:
 
     ``output_dir`` is the run folder (papermill parameter ``output_dir``); None makes
     every method a no-op that returns None. ``notebook`` is the notebook's stem, e.g.
-    ``"04_kpis"``; it prefixes figure files and names the metrics file.
+    ``"04_kpis"``; it prefixes figure files and names the metrics file. ``formats``
+    (e.g. ``"png,svg"``) adds an SVG copy of every figure; None takes the run's choice
+    from the ``JOURNEYKIT_FIGURE_FORMATS`` environment variable (PNG only when unset).
 
     Example:
         >>> import tempfile
@@ -126,9 +151,10 @@ class Outputs:
         '04_kpis.json'
     """
 
-    def __init__(self, output_dir: str | Path | None, notebook: str):
+    def __init__(self, output_dir: str | Path | None, notebook: str, *, formats: str | None = None):
         self.output_dir: Path | None = None if output_dir in (None, "") else Path(output_dir)
         self.notebook = safe_name(notebook)
+        self.formats = figure_formats(formats)
 
     @property
     def enabled(self) -> bool:
@@ -171,9 +197,10 @@ class Outputs:
         section: str | None = None,
         dpi: int = 150,
     ) -> Path | None:
-        """Save ``fig`` (a matplotlib Figure, or an Axes of one) as PNG and SVG.
+        """Save ``fig`` (a matplotlib Figure, or an Axes of one) as PNG (and SVG when
+        the run asks for it: ``journeykit run --svg``, or ``Outputs(..., formats="png,svg")``).
 
-        Files: ``figures/<notebook>__<name>.png`` and ``.svg``. ``title`` is shown
+        Files: ``figures/<notebook>__<name>.png`` (and ``.svg``). ``title`` is shown
         above the image in the report, ``alt`` is its text alternative (say what the
         chart shows, not what it is). ``section`` optionally pins the report section
         (``summary``, ``journey``, ``personas``, ``touchpoints``, ``painpoints``,
@@ -191,8 +218,8 @@ class Outputs:
         from matplotlib import rc_context
 
         stem = f"{self.notebook}__{safe_name(name)}"
-        paths = {}
-        for fmt in ("png", "svg"):
+        paths: dict[str, str | None] = {"svg": None}
+        for fmt in self.formats:
             buffer = io.BytesIO()
             save_kwargs = {"dpi": dpi} if fmt == "png" else {}
             # the charts lay themselves out inside their canvas (tested), so no bbox_inches="tight"

@@ -8,9 +8,11 @@
 3. builds everything in ``<out>/.tmp-<run-id>/``: executes ``notebooks/NN_*.ipynb`` with
    papermill (kernel ``python3``, working directory ``notebooks/``, parameters
    ``workspace``, ``interactive=False``, ``output_dir``, ``on_bad_rows`` plus the user's),
-   the independent notebooks in parallel and ``*_journey_report`` after them;
-4. on success writes the per-notebook HTML (no code, no injected-parameters cell),
-   ``metrics.json``, ``manifest.json``, the action plan (CSV + XLSX) and ``index.html``,
+   the independent notebooks in parallel and ``*_journey_report`` after them; each
+   notebook that succeeds is exported to HTML (no code, no injected-parameters cell) at
+   once, while the others still run; the kernels share the validated workspace and
+   repeated analyses through a cache in the temporary folder (:mod:`journeykit.runcache`);
+4. on success writes ``metrics.json``, ``manifest.json``, the action plan (CSV + XLSX) and ``index.html``,
    renames the folder to ``<out>/<run-id>/`` and points ``<out>/latest`` at it;
 5. on failure renames it to ``<out>/<run-id>-failed/`` (the executed notebook marks the
    failing cell) and leaves ``latest`` as it was.
@@ -53,7 +55,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
+from journeykit import runcache
 from journeykit.errors import JourneykitError, WorkspaceError
+from journeykit.outputs import FORMATS_ENV
 from journeykit.safety import atomic_write_bytes, json_bytes, read_json
 
 RUN_ID_RE = re.compile(r"^\d{8}T\d{6}Z(-\d+)?$")
@@ -380,12 +384,15 @@ def package_versions() -> dict[str, str | None]:
     return versions
 
 
-def _validate(workspace: Path, on_bad_rows: str) -> tuple[list[dict], dict[str, Any]]:
+def _validate(workspace: Path, on_bad_rows: str) -> tuple[list[dict], dict[str, Any], Any, tuple]:
     """Load the workspace once as the notebooks will (raises WorkspaceError on errors,
-    before any notebook runs). Returns its warnings as dicts and facts for the manifest
-    (business name, KPI targets, rows set aside)."""
+    before any notebook runs). Returns its warnings as dicts, facts for the manifest
+    (business name, KPI targets, rows set aside), the loaded workspace and the
+    :func:`journeykit.runcache.fingerprint` of its files taken before loading."""
+    from journeykit.runcache import fingerprint
     from journeykit.workspace import load_workspace
 
+    files = fingerprint(workspace)
     ws = load_workspace(workspace, on_bad_rows=on_bad_rows)  # type: ignore[arg-type]
     warnings = [p.to_dict() for p in ws.problems]
     facts = {
@@ -394,7 +401,7 @@ def _validate(workspace: Path, on_bad_rows: str) -> tuple[list[dict], dict[str, 
         "kpi_targets": dict(ws.config.kpis),
         "quarantined_rows": {name: len(frame) for name, frame in ws.rejected.items()},
     }
-    return warnings, facts
+    return warnings, facts, ws, files
 
 
 # -- progress ---------------------------------------------------------------------------
@@ -480,10 +487,11 @@ class _KernelRegistry(list):
         self.stopping = threading.Event()
 
 
-def _tracked_kernel_manager(registry: _KernelRegistry, kernel_log: Path) -> type:
+def _tracked_kernel_manager(registry: _KernelRegistry, kernel_log: Path, env: Mapping[str, str]) -> type:
     """A kernel manager class that records its instances, so an interrupted run can
-    kill its kernels (threads cannot be stopped, kernels can), and sends the kernel
-    process's own stderr (start-up warnings, crashes) to ``kernel_log``."""
+    kill its kernels (threads cannot be stopped, kernels can), sends the kernel
+    process's own stderr (start-up warnings, crashes) to ``kernel_log`` and adds ``env``
+    to the kernel's environment."""
     from jupyter_client.manager import AsyncKernelManager
 
     class _Tracked(AsyncKernelManager):
@@ -493,6 +501,7 @@ def _tracked_kernel_manager(registry: _KernelRegistry, kernel_log: Path) -> type
             self._journeykit_log = handle
             kwargs.setdefault("stderr", handle)
             kwargs.setdefault("stdout", handle)
+            kwargs["env"] = {**(kwargs.get("env") or os.environ), **env}
             await super().start_kernel(**kwargs)
             if registry.stopping.is_set():  # stopped while this kernel was starting
                 _kill_kernels(registry)
@@ -556,6 +565,7 @@ def _execute_one(
     timeout: float | None,
     registry: list,
     progress: _Progress,
+    env: Mapping[str, str] | None = None,
 ) -> NotebookRun:
     import nbformat
     import papermill
@@ -577,7 +587,7 @@ def _execute_one(
         progress.cell(name, cell_index, cells + 1)  # + the injected-parameters cell
 
     kernel_log = executed.with_suffix(".kernel.log")
-    km_class = _tracked_kernel_manager(registry, kernel_log)
+    km_class = _tracked_kernel_manager(registry, kernel_log, env or {})
     declared = _declared_parameters(notebook)
     parameters = {k: v for k, v in parameters.items() if k not in OPTIONAL_PARAMETERS or k in declared}
     progress.start(name, cells)
@@ -610,6 +620,8 @@ def _execute_one(
         run = NotebookRun(name, "failed", time.perf_counter() - began, cells, cell=current["cell"], error=error)
     else:
         run = NotebookRun(name, "ok", time.perf_counter() - began, cells)
+        # exported at once, while the other notebooks still run (they use the other cores)
+        export_notebook_html(executed, executed.with_suffix(".html"))
     if kernel_log.exists() and not _meaningful_log(kernel_log):
         kernel_log.unlink()
     progress.finish(run)
@@ -786,6 +798,7 @@ def run_notebooks(
     progress: Callable[[ProgressEvent], Any] | None = None,
     notebooks_dir: str | os.PathLike | None = None,
     build_index: bool = True,
+    figure_formats: str | None = None,
 ) -> RunResult:
     """Run the notebooks headlessly into ``<out>/<run-id>/`` (see the module docstring).
 
@@ -796,6 +809,8 @@ def run_notebooks(
     limit). ``lock_timeout``: seconds to wait for another run on the same ``out``.
     ``progress``: called with a :class:`ProgressEvent` per step instead of printing.
     ``notebooks_dir``: where the notebooks are (default: the kit's ``notebooks/``).
+    ``figure_formats``: ``"png"`` or ``"png,svg"`` (an SVG copy of every figure, for
+    slides and print; None = the ``JOURNEYKIT_FIGURE_FORMATS`` environment variable, else PNG).
 
     Raises :class:`WorkspaceError` (invalid workspace, nothing ran),
     :class:`JourneykitError` (bad arguments, output folder not writable),
@@ -812,6 +827,9 @@ def run_notebooks(
         raise JourneykitError(
             f"parameter(s) {', '.join(reserved)} are set by the runner; use --workspace/--out/--on-bad-rows"
         )
+    from journeykit.outputs import figure_formats as _formats
+
+    formats = _formats(figure_formats)
     if jobs is not None and int(jobs) < 1:
         raise JourneykitError(f"jobs must be at least 1, not {jobs}")
     ws_path = resolve_workspace(workspace).resolve()
@@ -821,7 +839,7 @@ def run_notebooks(
                               "a run never writes into the workspace - choose another --out")
     nb_dir = Path(notebooks_dir or NOTEBOOKS_DIR).resolve()
     selected = discover_notebooks(nb_dir, notebooks)
-    workspace_warnings, facts = _validate(ws_path, on_bad_rows)
+    workspace_warnings, facts, loaded, files = _validate(ws_path, on_bad_rows)
 
     try:
         out_path.mkdir(parents=True, exist_ok=True)
@@ -843,9 +861,9 @@ def run_notebooks(
         ) from None
     try:
         return _run_locked(
-            ws_path, out_path, nb_dir, selected, user_parameters, workspace_warnings, facts,
+            ws_path, out_path, nb_dir, selected, user_parameters, workspace_warnings, facts, (loaded, files),
             jobs=int(jobs or os.cpu_count() or 1), on_bad_rows=on_bad_rows, timeout=timeout,
-            quiet=quiet, progress=progress, build_index=build_index,
+            quiet=quiet, progress=progress, build_index=build_index, formats=formats,
         )
     finally:
         lock.release()
@@ -853,8 +871,8 @@ def run_notebooks(
 
 def _run_locked(
     ws_path: Path, out_path: Path, nb_dir: Path, selected: list[Path], user_parameters: dict,
-    workspace_warnings: list[dict], facts: dict[str, Any], *, jobs: int, on_bad_rows: str, timeout: float | None,
-    quiet: bool, progress: Callable[[ProgressEvent], Any] | None, build_index: bool,
+    workspace_warnings: list[dict], facts: dict[str, Any], validated: tuple[Any, tuple], *, jobs: int, on_bad_rows: str, timeout: float | None,
+    quiet: bool, progress: Callable[[ProgressEvent], Any] | None, build_index: bool, formats: tuple[str, ...],
 ) -> RunResult:
     # left-overs of killed runs: nobody else can hold them while we hold the lock
     for stale in out_path.glob(TMP_PREFIX + "*"):
@@ -875,6 +893,10 @@ def _run_locked(
     began = time.perf_counter()
     try:
         (tmp / "notebooks").mkdir(parents=True)
+        cache = tmp / runcache.CACHE_DIR  # the kernels share the validated workspace and results
+        kernel_env = {FORMATS_ENV: ",".join(formats)}
+        if runcache.store_workspace(ws_path, validated[0], on_bad_rows, validated[1], cache):
+            kernel_env[runcache.ENV] = str(cache)
         failed = False
         with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="journeykit-nb") as pool:
             try:
@@ -885,6 +907,7 @@ def _run_locked(
                         pool.submit(
                             _execute_one, nb, tmp / "notebooks" / nb.name, notebook_parameters,
                             cwd=nb_dir, timeout=timeout, registry=registry, progress=reporter,
+                            env=kernel_env,
                         ): nb
                         for nb in _longest_first(stage, previous)
                     }
@@ -904,6 +927,7 @@ def _run_locked(
                 _kill_kernels(registry)
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
+        _rmtree(cache)
         for nb in selected:
             if nb.stem not in results:
                 results[nb.stem] = NotebookRun(nb.stem, "skipped")
@@ -914,9 +938,6 @@ def _run_locked(
         failure = next((r for r in runs if r.status == "failed"), None)
         status = "failed" if failure else "success"
         if not failure:
-            for nb in selected:
-                executed = tmp / "notebooks" / nb.name
-                export_notebook_html(executed, executed.with_suffix(".html"))
             atomic_write_bytes(tmp / "metrics.json", json_bytes(merge_metrics(tmp, run_id)))
             note = _write_action_plan(tmp, ws_path, on_bad_rows)
             if note:
@@ -936,6 +957,7 @@ def _run_locked(
             "out": str(out_path),
             "parameters": {k: v for k, v in notebook_parameters.items() if k != "output_dir"},
             "on_bad_rows": on_bad_rows,
+            "figure_formats": list(formats),
             "notebooks": [asdict(r) for r in runs],
             "jobs": jobs,
             "timeout_s": timeout,
@@ -1050,6 +1072,7 @@ def run_command(args: argparse.Namespace, *, stdout: Any = None, stderr: Any = N
             timeout=args.timeout,
             lock_timeout=args.lock_timeout,
             quiet=args.quiet,
+            figure_formats="png,svg" if getattr(args, "svg", False) else None,
         )
     except WorkspaceError as exc:
         _print_problems(exc, stderr)

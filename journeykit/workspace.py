@@ -36,6 +36,7 @@ from typing import Literal
 
 import pandas as pd
 
+from journeykit import runcache
 from journeykit.config import CONFIG_FILE, JourneyConfig, read_config
 from journeykit.errors import JourneykitError, Problem, WorkspaceError, problems_frame
 from journeykit.eventstore import LargeEvents, event_counts, is_large, load_large_events
@@ -339,6 +340,8 @@ class Workspace:
     source_paths: dict[str, tuple[str, Path, str | None, str]] = field(default_factory=dict)
     large: dict[str, LargeEvents] = field(default_factory=dict)
     derived: dict[object, object] = field(default_factory=dict, repr=False)
+    #: set inside a headless run: where the run's notebooks share results (journeykit.runcache)
+    run_cache: Path | None = field(default=None, repr=False, compare=False)
 
     # -- derived results, computed once per workspace state
     def memo(self, key: object, compute):
@@ -347,7 +350,10 @@ class Workspace:
         out once. :func:`save_table` clears every memo. ``key`` must be hashable and
         include the arguments that change the result."""
         if key not in self.derived:
-            self.derived[key] = compute()
+            if self.run_cache is not None:
+                self.derived[key] = runcache.memo(self.run_cache, key, compute)
+            else:
+                self.derived[key] = compute()
         return self.derived[key]
 
     # -- tables
@@ -674,6 +680,9 @@ def load_workspace(path: str | os.PathLike | None = None, *, on_bad_rows: OnBadR
         True
     """
     folder = resolve_workspace(path)
+    cached = runcache.cached_workspace(folder, on_bad_rows)
+    if cached is not None:  # inside a headless run, loaded and checked once by the runner
+        return cached
     loader = _Loader(folder, on_bad_rows)
     ws = loader.load()
     errors = [p for p in loader.problems if p.severity == "error"]
@@ -690,6 +699,9 @@ def validate_workspace(path: str | os.PathLike | None = None) -> list[Problem]:
         []
     """
     folder = resolve_workspace(path)
+    cached = runcache.cached_workspace(folder, "strict")
+    if cached is not None:  # a run's workspace without errors: its warnings are all there is
+        return list(cached.problems)
     loader = _Loader(folder, "strict")
     loader.load()
     return loader.problems
@@ -772,6 +784,7 @@ def save_table(ws: Workspace, table: str, frame: pd.DataFrame) -> Path:
             _write_sheet(path, sheet or table, neutralise_frame(file_frame))
     ws.tables[table] = frame.copy()
     ws.derived.clear()
+    ws.run_cache = None  # edited: results shared by a run no longer apply
     ws.sources.setdefault(table, path.name if kind != "xlsx" else f"{path.name}[{sheet}]")
     ws.source_paths.setdefault(table, (kind, path, sheet, delimiter))
     return path

@@ -55,12 +55,17 @@ def test_every_public_name_resolves():
 
 
 def test_public_names_are_not_shadowed_by_submodules():
-    import importlib
-    import pkgutil
-
-    for module in pkgutil.iter_modules(journeykit.__path__):
-        importlib.import_module(f"journeykit.{module.name}")
-    assert callable(journeykit.paths) and journeykit.paths.__module__ == "journeykit.events"
-    for name in journeykit.__all__:
-        if name != "__version__":
-            assert not isinstance(getattr(journeykit, name), type(journeykit)), name
+    # in a fresh interpreter: importing a submodule first must not hide a public function
+    # of the same name (e.g. a module journeykit.semantics would replace jk.semantics)
+    code = """
+import importlib, pkgutil, types
+import journeykit
+for module in pkgutil.iter_modules(journeykit.__path__):
+    importlib.import_module(f"journeykit.{module.name}")
+assert callable(journeykit.paths) and journeykit.paths.__module__ == "journeykit.events"
+shadowed = [n for n in journeykit.__all__ if n != "__version__"
+            and isinstance(getattr(journeykit, n), types.ModuleType)]
+assert not shadowed, shadowed
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

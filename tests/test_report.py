@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
+from journeykit.errors import JourneykitError  # noqa: E402
 from journeykit.outputs import Outputs  # noqa: E402
 from journeykit.report import (  # noqa: E402
     SECTIONS,
@@ -281,19 +282,32 @@ def test_outputs_parallel_notes_are_not_lost(tmp_path):
     assert sorted(n["text"] for n in notes) == sorted(f"note {i}" for i in range(40))
 
 
-def test_outputs_figure_writes_png_and_svg(tmp_path):
+def test_outputs_figure_writes_png_and_an_svg_copy_only_when_asked(tmp_path, monkeypatch):
+    monkeypatch.delenv("JOURNEYKIT_FIGURE_FORMATS", raising=False)
     fig, ax = plt.subplots()
     ax.bar(["a"], [1])
     path = Outputs(tmp_path, notebook="02_touchpoints").figure(ax, "By channel / web", title="T", alt="A")
-    plt.close(fig)
     assert path == tmp_path / "figures" / "02_touchpoints__By_channel_web.png"
     assert path.read_bytes().startswith(b"\x89PNG")
-    svg = (tmp_path / "figures" / "02_touchpoints__By_channel_web.svg").read_text("utf-8")
-    assert "<svg" in svg
+    assert not (tmp_path / "figures" / "02_touchpoints__By_channel_web.svg").exists()
     entry = json.loads((tmp_path / "figures.json").read_text("utf-8"))[0]
     assert entry["png"] == "figures/02_touchpoints__By_channel_web.png" and entry["alt"] == "A"
+    assert entry["svg"] is None
     buffer = io.BytesIO(path.read_bytes())
     assert plt.imread(buffer).shape[2] in (3, 4)
+
+    Outputs(tmp_path, notebook="02_touchpoints", formats="png,svg").figure(ax, "asked", title="T", alt="A")
+    monkeypatch.setenv("JOURNEYKIT_FIGURE_FORMATS", "svg")  # what `journeykit run --svg` gives the kernels
+    Outputs(tmp_path, notebook="02_touchpoints").figure(ax, "from the run", title="T", alt="A")
+    plt.close(fig)
+    for name in ("asked", "from_the_run"):
+        svg = (tmp_path / "figures" / f"02_touchpoints__{name}.svg").read_text("utf-8")
+        assert "<svg" in svg
+    entries = {e["name"]: e for e in json.loads((tmp_path / "figures.json").read_text("utf-8"))}
+    assert entries["from_the_run"]["svg"] == "figures/02_touchpoints__from_the_run.svg"
+    monkeypatch.setenv("JOURNEYKIT_FIGURE_FORMATS", "pdf")
+    with pytest.raises(JourneykitError, match="pdf unknown"):
+        Outputs(tmp_path, notebook="02_touchpoints")
 
 
 def test_outputs_skipped_notes_and_returns_the_text(tmp_path):

@@ -69,10 +69,11 @@ def demo_notebooks(folder: Path) -> Path:
     make_notebook(
         folder / "00_start_here.ipynb",
         OUT.format(name="00_start_here")
-        + "import pandas as pd\n"
+        + "import pandas as pd\nimport journeykit as jk\n"
         "out.note('semantics', 'NPS = % promoters (9-10) - % detractors (0-6)')\n"
-        "seen = pd.DataFrame({'name': ['workspace', 'interactive', 'output_dir', 'on_bad_rows'],\n"
-        "                     'value': [workspace, repr(interactive), output_dir, on_bad_rows]})\n"
+        "shared = jk.load_workspace(workspace).run_cache is not None\n"
+        "seen = pd.DataFrame({'name': ['workspace', 'interactive', 'output_dir', 'on_bad_rows', 'shared'],\n"
+        "                     'value': [workspace, repr(interactive), output_dir, on_bad_rows, repr(shared)]})\n"
         "out.table(seen, 'parameters_seen')\n",
         "SECRET_CODE_MARKER = 'this source line must not appear in the HTML'\nprint('visible output line')",
     )
@@ -145,7 +146,7 @@ def two_runs(tmp_path_factory):
     before = tree_digest(workspace)
     events = []
     first = run_notebooks(workspace, out, notebooks_dir=notebooks, parameters={"nps_value": 10.0},
-                          jobs=2, progress=events.append)
+                          jobs=2, progress=events.append, figure_formats="png,svg")
     second = run_notebooks(workspace, out, notebooks_dir=notebooks, parameters={"nps_value": 25.0},
                            jobs=2, quiet=True)
     return {"workspace": workspace, "out": out, "first": first, "second": second,
@@ -160,8 +161,14 @@ def test_successful_run_writes_every_file_and_points_latest_at_it(two_runs):
     run = second.path
     for name in ("index.html", "manifest.json", "metrics.json", "figures.json", "notes.json",
                  "action_plan.csv", "action_plan.xlsx", "figures/01_analysis__bars.png",
-                 "figures/01_analysis__bars.svg", "tables/personas.csv"):
+                 "tables/personas.csv"):
         assert (run / name).is_file(), name
+    # SVG copies only when asked for (the first run asked, as `journeykit run --svg` does)
+    assert (first.path / "figures/01_analysis__bars.svg").is_file()
+    assert not (run / "figures/01_analysis__bars.svg").exists()
+    assert json.loads((run / "manifest.json").read_text("utf-8"))["figure_formats"] == ["png"]
+    # the kernels' shared cache goes with the temporary folder
+    assert not (run / ".cache").exists() and not (first.path / ".cache").exists()
     for stem in ("00_start_here", "01_analysis", "05_journey_report"):
         assert (run / "notebooks" / f"{stem}.ipynb").is_file()
         assert_well_formed_html((run / "notebooks" / f"{stem}.html").read_text("utf-8"))
@@ -179,6 +186,7 @@ def test_notebooks_receive_the_run_parameters(two_runs):
     assert values["workspace"] == str(two_runs["workspace"].resolve())
     assert values["interactive"] == "False"
     assert values["on_bad_rows"] == "strict"
+    assert values["shared"] == "True"  # the kernel got the workspace the runner checked (runcache)
     # the notebooks wrote into the temporary build folder that became the run folder
     assert Path(values["output_dir"]).name == ".tmp-" + two_runs["second"].run_id
 
