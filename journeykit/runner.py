@@ -38,6 +38,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import os
 import platform
@@ -517,6 +518,49 @@ def _tracked_kernel_manager(registry: _KernelRegistry, kernel_log: Path, env: Ma
     return _Tracked
 
 
+#: seconds between saves of a notebook while it executes (papermill saves at every cell
+#: start and end; the runner needs the file only when the notebook has finished or failed)
+SAVE_EVERY_S = 10.0
+ENGINE_NAME = "journeykit"
+
+
+@functools.cache
+def _register_engine() -> str:
+    """Register (once) a papermill engine that saves the executed notebook when execution
+    ends - success, error, timeout or dead kernel alike - and every :data:`SAVE_EVERY_S`
+    seconds, instead of twice per cell (a full JSON write of the growing notebook, with
+    its images, in the runner's process). Returns its name for ``engine_name``."""
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+
+    class _SparseSaves(NotebookExecutionManager):
+        finished = False
+
+        def save(self, **kwargs: Any) -> None:
+            if self.finished or (self.now() - self.last_save_time).total_seconds() >= SAVE_EVERY_S:
+                super().save(**kwargs)
+
+        def notebook_complete(self, **kwargs: Any) -> None:
+            self.finished = True
+            super().notebook_complete(**kwargs)
+
+    class _Engine(NBClientEngine):
+        @classmethod
+        def execute_notebook(cls, nb: Any, kernel_name: str, output_path: Any = None, progress_bar: bool = True,
+                             log_output: bool = False, autosave_cell_every: int = 30, **kwargs: Any) -> Any:
+            nb_man = _SparseSaves(nb, output_path=output_path, progress_bar=progress_bar,
+                                  log_output=log_output, autosave_cell_every=autosave_cell_every)
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            finally:
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+            return nb_man.nb
+
+    papermill_engines.register(ENGINE_NAME, _Engine)
+    return ENGINE_NAME
+
+
 def _kill_kernels(registry: list) -> None:
     if isinstance(registry, _KernelRegistry):
         registry.stopping.set()
@@ -598,6 +642,7 @@ def _execute_one(
             str(executed),
             parameters=parameters,
             kernel_name=KERNEL_NAME,
+            engine_name=_register_engine(),
             progress_bar=False,
             log_output=False,
             request_save_on_cell_execute=True,
