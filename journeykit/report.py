@@ -88,6 +88,13 @@ def section_for(name: str, notebook: str = "", explicit: str | None = None) -> s
     return "notes"
 
 
+def _topic_rank(name: str) -> int:
+    """Position of the first keyword in ``name`` (the journey map before the emotion
+    curve, funnels before retention, ...): figures in a section follow this order."""
+    lowered = name.lower()
+    return next((rank for rank, (keyword, _) in enumerate(_KEYWORDS) if keyword in lowered), len(_KEYWORDS))
+
+
 # -- reading the run folder -------------------------------------------------------------
 
 
@@ -361,6 +368,8 @@ def build_report(run_dir: str | os.PathLike, *, previous_run_dir: str | os.PathL
     sections = {sid: SectionView(sid, heading) for sid, heading in SECTIONS}
     for section, view in _figure_views(run):
         sections[section].figures.append(view)
+    for view in sections.values():  # notebooks finish in any order: sort by topic, then notebook
+        view.figures.sort(key=lambda figure: (_topic_rank(figure.name), figure.notebook))
 
     tables: dict[str, pd.DataFrame] = {}
     for path in sorted(run.glob("tables/*.csv")):

@@ -29,10 +29,10 @@ TIMEOUT = 600
 EXPECTED_FIGURES = {
     "00_start_here": [],
     "01_personas": ["persona_nps"],
-    "02_touchpoints": ["coverage_heatmap"],
-    "03_pain_points": ["impact_effort"],
+    "02_touchpoints": ["coverage_heatmap", "designed_vs_observed"],
+    "03_pain_points": ["emotion_curve", "impact_effort"],
     "04_kpis": ["stage_funnel", "retention_heatmap", "csat_by_stage"],
-    "05_journey_report": ["journey_map", "emotion_curve", "designed_vs_observed"],
+    "05_journey_report": ["journey_map"],
 }
 
 

@@ -101,6 +101,23 @@ def test_images_are_embedded_pngs_with_alt_text(tmp_path):
     assert "KPIs over time" in section_html(html, "kpis")  # kpi_trend belongs to the KPI section
 
 
+def test_figures_keep_one_order_whichever_notebook_finishes_first(tmp_path):
+    run = make_run(tmp_path / "run", "20261122T195300Z", figure=False)
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.plot([1, 2], [2, 1])
+    # the order parallel notebooks happened to finish in
+    for notebook, name in (("03_pain_points", "emotion_curve"), ("04_kpis", "retention_heatmap"),
+                           ("05_journey_report", "journey_map"), ("02_touchpoints", "designed_vs_observed"),
+                           ("04_kpis", "stage_funnel")):
+        Outputs(run, notebook=notebook).figure(fig, name, title=name, alt=f"alt {name}")
+    plt.close(fig)
+    html = build_report(run).read_text("utf-8")
+    def order(section):
+        return re.findall(r'alt="alt ([a-z_]+)"', section_html(html, section))
+    assert order("journey") == ["journey_map", "designed_vs_observed", "emotion_curve"]
+    assert order("kpis") == ["stage_funnel", "retention_heatmap"]
+
+
 def test_report_makes_no_external_requests_and_runs_no_scripts(tmp_path):
     html = build_report(make_run(tmp_path / "run", "20261122T195300Z")).read_text("utf-8")
     assert "<script" not in html.lower()

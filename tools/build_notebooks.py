@@ -343,8 +343,9 @@ NB02 = [
 business - and who looks after each of those moments?
 
 **At the end you will have:** the touchpoint inventory, a stage × channel map of
-where you are present and where you are not, the gaps, a list of touchpoints
-without an owner, and any additions saved to the workspace.
+where you are present and where you are not, the journey you designed next to the
+one customers actually took, a list of touchpoints without an owner, and any
+additions saved to the workspace.
 
 A touchpoint is any moment of contact: an advert, a review site, the shop window,
 the checkout, a delivery, a phone call to support. Some are online, some offline;
@@ -382,7 +383,22 @@ app at the awareness stage. Look for stages with only one channel (a single poin
 of failure) and for channels your personas prefer that have no touchpoint.
 """),
     md("""
-## Step 4 · Gaps and owners
+## Step 4 · Designed versus observed
+
+Is the journey you designed the one customers take? The stages as you drew them,
+next to what the event data shows: the share of customers reaching each stage and
+the most common paths that leave the map.
+"""),
+    code('''
+if ws.has("events"):
+    fig = jk.designed_vs_observed(ws)
+    display(out.show(fig, "designed_vs_observed", title="Designed versus observed journey",
+               alt="Stages as designed next to the share of customers observed reaching each stage"))
+else:
+    print(out.skipped("Designed versus observed skipped: the workspace has no events table."))
+'''),
+    md("""
+## Step 5 · Gaps and owners
 
 A touchpoint without an owner is one nobody improves. This table lists them.
 """),
@@ -395,7 +411,7 @@ unowned if unowned is not None and len(unowned) else print("Every touchpoint has
 For each touchpoint without an owner, agree in the room which team takes it. Then
 pick the emptiest stage in the heat map and name one touchpoint you could add."""),
     md("""
-## Step 5 · Edit the inventory
+## Step 6 · Edit the inventory
 
 Add touchpoints and change stage, channel, owner, online/offline, the personas
 concerned (blank means everyone) and the workshop's emotion score (-2 very
@@ -420,9 +436,9 @@ NB03 = [
 
 **The question:** where do customers struggle, and which fixes should we make first?
 
-**At the end you will have:** one ranked list of pain points and opportunities -
-from your workshop and discovered in comments and support tickets - each with
-evidence, an impact/effort chart, the top problems per stage, your team's scores
+**At the end you will have:** the emotion curve along the journey, one ranked list
+of pain points and opportunities - from your workshop and discovered in comments and
+support tickets - each with evidence, an impact/effort chart, the top problems per stage, your team's scores
 saved in the workspace, and an action plan file to hand out.
 
 A **pain point** is anything that frustrates, confuses or slows a customer down; an
@@ -456,7 +472,25 @@ coming up, add it as a theme in `journey.yaml` - with the touchpoint it belongs 
 so its comments are counted at the right place next time.
 """),
     md("""
-## Step 3 · The inventory with evidence
+## Step 3 · How customers feel along the way
+
+Average sentiment of comments and tickets per stage, and the share of satisfied
+survey answers, each with its uncertainty. Where the team scored emotions in the
+workshop, that line is drawn too, so you can see where your feeling and the
+customers' differ. The low points are where to look for pain points first.
+"""),
+    code('''
+if ws.has("feedback") or ws.has("tickets"):
+    curve = jk.emotion_curve(ws)
+    out.table(curve, "emotion_curve")
+    fig = jk.emotion_curve_chart(curve)
+    display(out.show(fig, "emotion_curve", title="Emotion curve along the journey",
+               alt="Mean sentiment and CSAT per stage with 95% intervals, workshop emotion dashed"))
+else:
+    print(out.skipped("Emotion curve skipped: no feedback or tickets table."))
+'''),
+    md("""
+## Step 4 · The inventory with evidence
 
 One table: the workshop's pain points and the ones found in the data. Each has its
 ingredients shown - how many customers it touches, how bad it is, what it costs,
@@ -474,7 +508,7 @@ few customers mentioned it - worth checking before investing. The quotes are
 representative comments, not the only ones.
 """),
     md("""
-## Step 4 · Impact against effort
+## Step 5 · Impact against effort
 
 Each dot is one pain point or opportunity. Top left are **quick wins** (big impact,
 little effort), top right **major projects**, bottom left **fill-ins**, bottom right
@@ -490,9 +524,9 @@ else:
 '''),
     your_turn("""
 Do you agree with the effort of the top three quick wins? If one is harder than
-it looks, change its effort in the scoring grid below and run Step 3 again."""),
+it looks, change its effort in the scoring grid below and run Step 4 again."""),
     md("""
-## Step 5 · Top pain points per stage
+## Step 6 · Top pain points per stage
 
 The biggest few per stage, so each part of the journey gets attention.
 """),
@@ -502,7 +536,7 @@ out.table(top_per_stage, "top_pain_points_per_stage")
 top_per_stage
 '''),
     md("""
-## Step 6 · Score them as a team
+## Step 7 · Score them as a team
 
 For each pain point set the **effort** (1 = an afternoon, 5 = a project of months),
 the **owner** team and the **status**, and, if the room knows better than the data,
@@ -514,7 +548,7 @@ notebook restarts. "(blank)" leaves the decision to the kit.
 jk.painpoint_scorer(ws, scored) if interactive else scored[["id", "title", "effort", "owner", "status", "severity"]].head(15)
 '''),
     md("""
-## Step 7 · The action plan
+## Step 8 · The action plan
 
 The ranked list turned into work: for each item the team, the quadrant, a first
 step and the KPI that should move. Hand it out as a spreadsheet; text that looks
@@ -749,8 +783,10 @@ NB05 = [
 fix first, and what has changed since the last time we looked?
 
 **At the end you will have:** the journey map (stages, touchpoints, emotions, pain
-points, owners), the journey you designed next to the one customers actually took,
-the KPI scorecard, the top priorities and a list of what changed since the last run.
+points, owners), the KPI scorecard, the top priorities and a list of what changed
+since the last run. The emotion curve is in `03_pain_points`, the designed journey
+next to the observed one in `02_touchpoints`; the report of a scheduled run shows
+them with the map.
 
 A journey map is only useful if it stays true. Re-run this notebook - or let
 `journeykit run` do it on a schedule - whenever new data arrives, and bring the
@@ -779,39 +815,7 @@ display(out.show(fig, "journey_map", title="Customer journey map",
 Print the map on A3, pin it up, and let everyone add sticky notes for what is
 missing. Add what you agree on to the workspace in notebooks 02 and 03."""),
     md("""
-## Step 3 · How customers feel along the way
-
-Average sentiment of comments and tickets per stage, and the share of satisfied
-survey answers, each with its uncertainty. Where the team scored emotions in the
-workshop, that line is drawn too, so you can see where your feeling and the
-customers' differ.
-"""),
-    code('''
-if ws.has("feedback") or ws.has("tickets"):
-    curve = jk.emotion_curve(ws)
-    out.table(curve, "emotion_curve")
-    fig = jk.emotion_curve_chart(curve)
-    display(out.show(fig, "emotion_curve", title="Emotion curve along the journey",
-               alt="Mean sentiment and CSAT per stage with 95% intervals, workshop emotion dashed"))
-else:
-    print(out.skipped("Emotion curve skipped: no feedback or tickets table."))
-'''),
-    md("""
-## Step 4 · Designed versus observed
-
-The stages as you drew them, next to what the event data shows: the share of
-customers reaching each stage and the most common paths that leave the map.
-"""),
-    code('''
-if ws.has("events"):
-    fig = jk.designed_vs_observed(ws)
-    display(out.show(fig, "designed_vs_observed", title="Designed versus observed journey",
-               alt="Stages as designed next to the share of customers observed reaching each stage"))
-else:
-    print(out.skipped("Designed versus observed skipped: the workspace has no events table."))
-'''),
-    md("""
-## Step 5 · The scorecard
+## Step 3 · The scorecard
 """),
     code('''
 metrics = jk.workspace_metrics(ws)
@@ -820,7 +824,7 @@ out.table(card, "scorecard")
 card
 '''),
     md("""
-## Step 6 · Top priorities
+## Step 4 · Top priorities
 
 The highest-ranked items of the action plan, with the team that owns each.
 """),
@@ -830,7 +834,7 @@ out.table(plan, "top_priorities")
 plan.head(5)
 '''),
     md("""
-## Step 7 · What changed since the last run
+## Step 5 · What changed since the last run
 
 Each KPI now against the previous run, and whether the change is bigger than its
 uncertainty - so a wobble from a handful of answers is not mistaken for progress.
@@ -845,7 +849,7 @@ changes if previous is not None else print("This is the first run: nothing to co
 Pick the one change you want to see in this table next month. Who owns it, and
 what will they do this week?"""),
     md("""
-## Step 8 · What the numbers mean
+## Step 6 · What the numbers mean
 
 Every number in this report follows a stated definition - how a funnel counts
 customers, what counts as a promoter, how priorities are scored. The table lists them,
