@@ -732,12 +732,24 @@ def export_notebook_html(executed: str | os.PathLike, target: str | os.PathLike)
     and widget scripts are left out; cell outputs are sanitised to an allow-list, the
     notebook's own Markdown is rendered)."""
     import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    _sanitise_outputs(nb)
+    with _EXPORT_LOCK:  # one exporter per process: its templates are compiled once, not per notebook
+        body, _ = _html_exporter().from_notebook_node(nb, resources={"metadata": {"name": Path(executed).stem}})
+    return atomic_write_bytes(target, body.encode("utf-8"))
+
+
+_EXPORT_LOCK = threading.Lock()
+
+
+@functools.cache
+def _html_exporter() -> Any:
+    """The nbconvert exporter of :func:`export_notebook_html` (built once per process)."""
     from jinja2 import FileSystemLoader
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    nb = nbformat.read(executed, as_version=4)
-    _sanitise_outputs(nb)
     remover = TagRemovePreprocessor(remove_cell_tags={"injected-parameters", "parameters", "remove_cell"},
                                     enabled=True)
     exporter = HTMLExporter(
@@ -751,8 +763,7 @@ def export_notebook_html(executed: str | os.PathLike, target: str | os.PathLike)
         template_file="notebook.html.j2",
     )
     exporter.register_preprocessor(remover, enabled=True)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": Path(executed).stem}})
-    return atomic_write_bytes(target, body.encode("utf-8"))
+    return exporter
 
 
 def merge_metrics(run_dir: str | os.PathLike, run_id: str) -> dict[str, Any]:
