@@ -100,6 +100,9 @@ def _finish(fig: Figure, own: bool) -> Figure:
             fig.tight_layout()
         except Exception:  # pragma: no cover - layout is best effort
             pass
+        # tight_layout leaves a placeholder layout engine, which makes every savefig lay the
+        # whole figure out once more before drawing it; the positions are final, so drop it
+        fig.set_layout_engine(None)
     return fig
 
 

@@ -491,6 +491,8 @@ def test_sample_other_charts_images(sample_ws, sample_results, tmp_path):
     for name, fig in figures.items():
         assert any(ax.get_title(loc="left") for ax in fig.axes) or name == "cards", name
         assert_texts_inside(fig)
+        # laid out once: no layout engine left to make savefig lay the figure out again
+        assert fig.get_layout_engine() is None, name
         assert save_png(fig, tmp_path / f"{name}.png") > 8_000, name
 
 
