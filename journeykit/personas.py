@@ -373,10 +373,12 @@ def suggest_segments(ws: Any, *, k: int | None = None, random_state: int = 0,
     inactive): recency (days since last order/event at the data's last date),
     frequency (orders), monetary value (total spend), number of events and channel
     mix (share of the customer's orders and events per channel).  Counts and money
-    are log1p-transformed, everything is standardised, then k-means (scikit-learn,
-    ``n_init=10``, ``random_state``) groups them.  With ``k=None`` the k in 2…6 with
-    the best silhouette score wins (computed on at most ``max_silhouette_sample``
-    customers, drawn with ``random_state``).  Segments are numbered by size (1 =
+    are log1p-transformed, everything is standardised (mean 0, standard deviation 1),
+    then k-means groups them (Lloyd's algorithm from k-means++ starts, the best of 10
+    by within-segment sum of squares, seeded with ``random_state``; checked against
+    scikit-learn in the tests).  With ``k=None`` the k in 2…6 with the best silhouette
+    score wins (computed on at most ``max_silhouette_sample`` customers, drawn with
+    ``random_state``).  Segments are numbered by size (1 =
     largest), so the result is deterministic for a given workspace and seed.
 
     Each segment is described in words ("frequent in-store buyers, high spend,
@@ -394,11 +396,6 @@ def suggest_segments(ws: Any, *, k: int | None = None, random_state: int = 0,
         >>> seg.k, seg.segments.loc[0, "description"]         # doctest: +SKIP
         (3, 'frequent in-store buyers, high spend, recently active')
     """
-    from sklearn.cluster import KMeans
-    from sklearn.metrics import silhouette_score
-    from sklearn.preprocessing import StandardScaler
-    from threadpoolctl import threadpool_limits
-
     feats = _customer_features(ws)
     if len(feats) < 3:
         raise JourneykitError(
@@ -410,19 +407,110 @@ def suggest_segments(ws: Any, *, k: int | None = None, random_state: int = 0,
     matrix = matrix.loc[:, matrix.std(ddof=0) > 0]
     if matrix.shape[1] == 0:
         raise JourneykitError("suggest_segments: every customer looks the same (no variation)")
-    x = StandardScaler().fit_transform(matrix.to_numpy(dtype=float))
+    values = matrix.to_numpy(dtype=float)
+    x = (values - values.mean(axis=0)) / values.std(axis=0)
     n_distinct = len(np.unique(x.round(9), axis=0))
 
     def fit(n_clusters: int) -> np.ndarray:
-        model = KMeans(n_clusters=n_clusters, n_init=10, random_state=random_state)
-        return model.fit_predict(x)
+        return kmeans(x, n_clusters, n_init=10, random_state=random_state)
 
-    # one thread for k-means (OpenMP) and the silhouette distances (BLAS): thread pools on
-    # a busy small machine make them many times slower; limits set once, not per fit
+    from threadpoolctl import threadpool_limits
+
+    # one BLAS thread for the distance products: thread pools on a busy small machine
+    # make them many times slower; limits set once, not per fit
     with threadpool_limits(limits=1):
         k_used, raw, scores = _choose_k(x, fit, k, random_state, max_silhouette_sample,
                                         n_distinct, silhouette_score)
     return _segments_result(ws, feats, matrix, k_used, raw, scores)
+
+
+def _squared_distances(x: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Squared Euclidean distances, rows of ``x`` × rows of ``centres`` (never negative)."""
+    d = (x * x).sum(axis=1)[:, None] - 2.0 * x @ centres.T + (centres * centres).sum(axis=1)[None, :]
+    return np.maximum(d, 0.0)
+
+
+def _kmeans_plus_plus(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """k-means++ starting centres: each next centre drawn with probability ∝ its squared
+    distance to the nearest centre chosen so far."""
+    centres = [x[rng.integers(len(x))]]
+    nearest = _squared_distances(x, centres[0][None, :])[:, 0]
+    for _ in range(1, k):
+        total = nearest.sum()
+        index = rng.choice(len(x), p=nearest / total) if total > 0 else rng.integers(len(x))
+        centres.append(x[index])
+        nearest = np.minimum(nearest, _squared_distances(x, x[index][None, :])[:, 0])
+    return np.array(centres)
+
+
+def kmeans(x: np.ndarray, k: int, *, n_init: int = 10, max_iter: int = 300, tol: float = 1e-4,
+           random_state: int = 0) -> np.ndarray:
+    """Cluster labels 0…k-1 of the rows of ``x`` by k-means: Lloyd's algorithm from
+    ``n_init`` k-means++ starts, keeping the start with the smallest within-cluster sum
+    of squares. It stops when the centres move less than ``tol`` × the mean variance of
+    the columns (scikit-learn's rule). Deterministic for a given ``random_state``.
+
+    >>> kmeans(np.array([[0.0], [0.1], [5.0], [5.2]]), 2).tolist() in ([0, 0, 1, 1], [1, 1, 0, 0])
+    True
+    """
+    x = np.asarray(x, dtype=float)
+    if not 1 <= k <= len(x):
+        raise JourneykitError(f"k must be between 1 and {len(x)}, got {k}")
+    rng = np.random.default_rng(random_state)
+    threshold = tol * float(np.mean(np.var(x, axis=0)))
+    best_labels, best_inertia = None, np.inf
+    for _ in range(n_init):
+        centres = _kmeans_plus_plus(x, k, rng)
+        for _ in range(max_iter):
+            distances = _squared_distances(x, centres)
+            labels = distances.argmin(axis=1)
+            counts = np.bincount(labels, minlength=k)
+            sums = np.column_stack([np.bincount(labels, weights=x[:, j], minlength=k)
+                                    for j in range(x.shape[1])])
+            moved = np.where(counts[:, None] > 0, sums / np.maximum(counts, 1)[:, None], centres)
+            empty = np.flatnonzero(counts == 0)
+            if len(empty):  # an empty cluster takes the points farthest from their centres
+                far = np.argsort(-distances[np.arange(len(x)), labels])[:len(empty)]
+                moved[empty] = x[far]
+            shift = float(((moved - centres) ** 2).sum())
+            centres = moved
+            if shift <= threshold:
+                break
+        distances = _squared_distances(x, centres)
+        labels = distances.argmin(axis=1)
+        inertia = float(distances[np.arange(len(x)), labels].sum())
+        if inertia < best_inertia:
+            best_labels, best_inertia = labels, inertia
+    assert best_labels is not None
+    return best_labels
+
+
+def silhouette_score(x: np.ndarray, labels: np.ndarray) -> float:
+    """Mean silhouette of the rows of ``x`` (Euclidean): for each point, (b - a) / max(a, b)
+    with a its mean distance to the other members of its cluster and b the smallest mean
+    distance to another cluster's members; 0 for a point alone in its cluster.
+
+    >>> round(silhouette_score(np.array([[0.0], [1.0], [10.0], [11.0]]), np.array([0, 0, 1, 1])), 3)
+    0.9
+    """
+    x = np.asarray(x, dtype=float)
+    codes, labels = np.unique(labels, return_inverse=True)
+    if not 2 <= len(codes) <= len(x) - 1:
+        raise JourneykitError(f"the silhouette needs 2 to {len(x) - 1} clusters, got {len(codes)}")
+    distances = np.sqrt(_squared_distances(x, x))
+    np.fill_diagonal(distances, 0.0)
+    members = np.zeros((len(x), len(codes)))
+    members[np.arange(len(x)), labels] = 1.0
+    sizes = members.sum(axis=0)
+    totals = distances @ members  # sum of distances from each point to each cluster
+    own = totals[np.arange(len(x)), labels]
+    own_size = sizes[labels]
+    a = np.where(own_size > 1, own / np.maximum(own_size - 1, 1), 0.0)
+    means = totals / sizes[None, :]
+    means[np.arange(len(x)), labels] = np.inf
+    b = means.min(axis=1)
+    s = np.where(own_size > 1, (b - a) / np.maximum(np.maximum(a, b), np.finfo(float).tiny), 0.0)
+    return float(s.mean())
 
 
 def _choose_k(x: np.ndarray, fit: Any, k: int | None, random_state: int,

@@ -75,7 +75,7 @@ RESERVED_PARAMETERS = ("workspace", "interactive", "output_dir", "on_bad_rows", 
 #: set by the runner only for notebooks whose parameters cell declares them
 OPTIONAL_PARAMETERS = ("reports_dir",)
 KEY_PACKAGES = (
-    "pandas", "numpy", "scipy", "matplotlib", "seaborn", "duckdb", "pyarrow", "scikit-learn",
+    "pandas", "numpy", "scipy", "matplotlib", "seaborn", "duckdb", "pyarrow",
     "vaderSentiment", "papermill", "nbconvert", "nbclient", "ipykernel", "jinja2", "openpyxl",
     "ipywidgets",
 )

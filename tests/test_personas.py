@@ -182,3 +182,50 @@ def test_suggest_segments_needs_orders_or_events():
     ws.orders = ws.events = None
     with pytest.raises(JourneykitError, match="orders"):
         suggest_segments(ws)
+
+
+# -- k-means and silhouette against scikit-learn (the independent implementation) ----------
+
+
+def _blobs(seed: int, k: int, n: int = 300, d: int = 4) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, 8, size=(k, d))
+    return np.vstack([c + rng.normal(0, 1, size=(n // k, d)) for c in centres])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_kmeans_matches_scikit_learn(seed):
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import adjusted_rand_score
+
+    from journeykit.personas import kmeans
+
+    k = 2 + seed % 4
+    x = _blobs(seed, k)
+    ours = kmeans(x, k, random_state=seed)
+    theirs = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(x)
+    assert adjusted_rand_score(ours, theirs.labels_) == pytest.approx(1.0)
+    inertia = sum(((x[ours == j] - x[ours == j].mean(axis=0)) ** 2).sum() for j in range(k))
+    assert inertia == pytest.approx(theirs.inertia_, rel=1e-9)
+    # overlapping groups: not always the same partition, but as good a one
+    rng = np.random.default_rng(seed)
+    noisy = rng.normal(size=(400, 3))
+    ours = kmeans(noisy, 4, random_state=seed)
+    inertia = sum(((noisy[ours == j] - noisy[ours == j].mean(axis=0)) ** 2).sum() for j in range(4))
+    theirs = KMeans(n_clusters=4, n_init=10, random_state=seed).fit(noisy)
+    assert inertia <= theirs.inertia_ * 1.02
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_silhouette_matches_scikit_learn(seed):
+    from sklearn.metrics import silhouette_score as reference
+
+    from journeykit.personas import silhouette_score
+
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(150, 3))
+    labels = rng.integers(0, 2 + seed % 4, size=150)
+    labels[0] = 99  # a point alone in its cluster counts 0, as in scikit-learn
+    assert silhouette_score(x, labels) == pytest.approx(reference(x, labels), abs=1e-9)
+    with pytest.raises(JourneykitError):
+        silhouette_score(x, np.zeros(150, dtype=int))

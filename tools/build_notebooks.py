@@ -112,7 +112,7 @@ import journeykit as jk
 
 jk.setup_notebook()  # charts as pictures, tables from data as plain text
 out = jk.Outputs(output_dir, notebook="00_start_here")
-packages = ["journeykit", "pandas", "duckdb", "matplotlib", "ipywidgets", "papermill", "scikit-learn"]
+packages = ["journeykit", "pandas", "duckdb", "matplotlib", "scipy", "ipywidgets", "papermill"]
 environment = pd.DataFrame({"package": ["python"] + packages,
                             "version": [sys.version.split()[0]] + [version(p) for p in packages]})
 environment
