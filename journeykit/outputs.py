@@ -221,7 +221,8 @@ class Outputs:
         paths: dict[str, str | None] = {"svg": None}
         for fmt in self.formats:
             buffer = io.BytesIO()
-            save_kwargs = {"dpi": dpi} if fmt == "png" else {}
+            # zlib level 3: a quarter less CPU than the default 6 for PNGs about 8 % larger
+            save_kwargs = {"dpi": dpi, "pil_kwargs": {"compress_level": 3}} if fmt == "png" else {}
             # the charts lay themselves out inside their canvas (tested), so no bbox_inches="tight"
             # pass; SVG keeps text as text (smaller, searchable, 3x faster to write)
             with rc_context({"svg.fonttype": "none"}):
