@@ -240,6 +240,23 @@ class _TextFitter:
                 hi = mid - 1
         return text[:lo].rstrip() + ELLIPSIS if lo else ELLIPSIS
 
+    def _words_that_fit(self, head: str, words: list[str], width: float, size: float,
+                        font: dict) -> int:
+        """The largest k such that ``head`` followed by ``words[:k]`` is no wider than ``width``."""
+        def line(k: int) -> str:
+            return " ".join(([head] if head else []) + words[:k])
+
+        if self.width(line(len(words)), size, **font) <= width:
+            return len(words)
+        low, high = 0, len(words) - 1
+        while low < high:
+            middle = (low + high + 1) // 2
+            if self.width(line(middle), size, **font) <= width:
+                low = middle
+            else:
+                high = middle - 1
+        return low
+
     def wrap(self, text: str, width: float, size: float, max_lines: int, **font: str) -> list[str]:
         """At most ``max_lines`` lines no wider than ``width``; the last ends in … if cut."""
         if max_lines <= 0:
@@ -247,15 +264,19 @@ class _TextFitter:
         lines: list[str] = []
         all_words = text.split()
         for paragraph in text.splitlines() or [""]:
-            current = ""
-            for word in paragraph.split():
-                trial = f"{current} {word}" if current else word
-                if self.width(trial, size, **font) <= width:
-                    current = trial
-                    continue
+            words = paragraph.split()
+            current, i = "", 0
+            while i < len(words) and len(lines) <= max_lines:
+                # greedy filling, with the words that still fit found by bisection (widths
+                # grow with every word, so this is the greedy result with fewer measurements)
+                fitting = self._words_that_fit(current, words[i:], width, size, font)
+                current = " ".join(([current] if current else []) + words[i:i + fitting])
+                i += fitting
+                if i == len(words):
+                    break
                 if current:
                     lines.append(current)
-                current = word
+                current, i = words[i], i + 1
                 while self.width(current, size, **font) > width and len(current) > 1:
                     cut = len(self.shorten(current, width, size, **font)) - 1
                     cut = max(1, cut)
