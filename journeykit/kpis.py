@@ -27,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import math
@@ -840,7 +841,17 @@ def workspace_metrics(ws: object) -> dict[str, dict[str, Any]]:
       ``average_order_value`` — mean order amount (t interval);
       ``historical_clv`` — :func:`journeykit.clv.historical_clv` (no interval) —
       from ``ws.orders``; money in the workspace currency.
+
+    Worked out once per workspace state (``Workspace.memo``; shared by the notebooks of a
+    run), and returned as a fresh copy each time.
     """
+    memo = getattr(ws, "memo", None)
+    if callable(memo):
+        return copy.deepcopy(memo(("kpis.workspace_metrics",), lambda: _workspace_metrics(ws)))
+    return _workspace_metrics(ws)
+
+
+def _workspace_metrics(ws: object) -> dict[str, dict[str, Any]]:
     config = getattr(ws, "config", None)
     defaults = _config_value(config, "defaults", {}) or {}
     definition = str(defaults.get("csat_definition", "top2")) if isinstance(defaults, Mapping) else "top2"
