@@ -59,6 +59,7 @@ from typing import Any, Literal
 from journeykit import runcache
 from journeykit.errors import JourneykitError, WorkspaceError
 from journeykit.outputs import FORMATS_ENV
+from journeykit.outputs import figure_formats as outputs_figure_formats
 from journeykit.safety import atomic_write_bytes, json_bytes, read_json
 
 RUN_ID_RE = re.compile(r"^\d{8}T\d{6}Z(-\d+)?$")
@@ -883,9 +884,7 @@ def run_notebooks(
         raise JourneykitError(
             f"parameter(s) {', '.join(reserved)} are set by the runner; use --workspace/--out/--on-bad-rows"
         )
-    from journeykit.outputs import figure_formats as _formats
-
-    formats = _formats(figure_formats)
+    formats = outputs_figure_formats(figure_formats)
     if jobs is not None and int(jobs) < 1:
         raise JourneykitError(f"jobs must be at least 1, not {jobs}")
     ws_path = resolve_workspace(workspace).resolve()
