@@ -424,9 +424,12 @@ def suggest_segments(ws: Any, *, k: int | None = None, random_state: int = 0,
     return _segments_result(ws, feats, matrix, k_used, raw, scores)
 
 
-def _squared_distances(x: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """Squared Euclidean distances, rows of ``x`` × rows of ``centres`` (never negative)."""
-    d = (x * x).sum(axis=1)[:, None] - 2.0 * x @ centres.T + (centres * centres).sum(axis=1)[None, :]
+def _squared_distances(x: np.ndarray, centres: np.ndarray, x_squared: np.ndarray | None = None) -> np.ndarray:
+    """Squared Euclidean distances, rows of ``x`` × rows of ``centres`` (never negative);
+    ``x_squared`` is ``(x * x).sum(axis=1)`` when already known."""
+    if x_squared is None:
+        x_squared = (x * x).sum(axis=1)
+    d = x_squared[:, None] - 2.0 * x @ centres.T + (centres * centres).sum(axis=1)[None, :]
     return np.maximum(d, 0.0)
 
 
@@ -458,11 +461,12 @@ def kmeans(x: np.ndarray, k: int, *, n_init: int = 10, max_iter: int = 300, tol:
         raise JourneykitError(f"k must be between 1 and {len(x)}, got {k}")
     rng = np.random.default_rng(random_state)
     threshold = tol * float(np.mean(np.var(x, axis=0)))
+    x_squared = (x * x).sum(axis=1)
     best_labels, best_inertia = None, np.inf
     for _ in range(n_init):
         centres = _kmeans_plus_plus(x, k, rng)
         for _ in range(max_iter):
-            distances = _squared_distances(x, centres)
+            distances = _squared_distances(x, centres, x_squared)
             labels = distances.argmin(axis=1)
             counts = np.bincount(labels, minlength=k)
             sums = np.column_stack([np.bincount(labels, weights=x[:, j], minlength=k)
@@ -476,7 +480,7 @@ def kmeans(x: np.ndarray, k: int, *, n_init: int = 10, max_iter: int = 300, tol:
             centres = moved
             if shift <= threshold:
                 break
-        distances = _squared_distances(x, centres)
+        distances = _squared_distances(x, centres, x_squared)
         labels = distances.argmin(axis=1)
         inertia = float(distances[np.arange(len(x)), labels].sum())
         if inertia < best_inertia:
