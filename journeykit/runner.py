@@ -2,9 +2,10 @@
 
 :func:`run_notebooks` is what ``journeykit run`` calls. One run:
 
-1. validates the workspace (``WorkspaceError`` before any notebook runs; the CLI exits 2);
-2. takes the lock ``<out>/.journeykit-run.lock`` so two runs into one ``out`` cannot
+1. takes the lock ``<out>/.journeykit-run.lock`` so two runs into one ``out`` cannot
    interleave (waits up to ``lock_timeout`` seconds, then :class:`RunLockedError`, exit 3);
+2. validates the workspace while the first notebooks' kernels start; no cell runs before
+   it passes (``WorkspaceError`` otherwise: kernels stopped, nothing kept; the CLI exits 2);
 3. builds everything in ``<out>/.tmp-<run-id>/``: executes ``notebooks/NN_*.ipynb`` with
    papermill (kernel ``python3``, working directory ``notebooks/``, parameters
    ``workspace``, ``interactive=False``, ``output_dir``, ``on_bad_rows`` plus the user's),
@@ -423,11 +424,8 @@ class _Progress:
         self.bar = None
         self.running: dict[str, tuple[int, int]] = {}
         self.closed = False
-        if not quiet and callback is None and getattr(self.stream, "isatty", lambda: False)():
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=total, unit="notebook", desc="journeykit run", file=self.stream,
-                            dynamic_ncols=True, leave=True)
+        # the bar appears with the first notebook that starts (not for a workspace that fails validation)
+        self.wants_bar = not quiet and callback is None and getattr(self.stream, "isatty", lambda: False)()
 
     def _emit(self, event: ProgressEvent, line: str | None) -> None:
         if self.callback is not None:
@@ -445,6 +443,11 @@ class _Progress:
 
     def start(self, name: str, cells: int) -> None:
         with self.lock:
+            if self.wants_bar and self.bar is None and not self.closed:
+                from tqdm.auto import tqdm
+
+                self.bar = tqdm(total=self.total, unit="notebook", desc="journeykit run", file=self.stream,
+                                dynamic_ncols=True, leave=True)
             self.running[name] = (0, cells)
             self._emit(ProgressEvent("start", name, self.done, self.total, cells=cells),
                        f"[{self.done}/{self.total}] {name}: started ({cells} cells)")
@@ -601,6 +604,27 @@ def _mark_failure(executed: Path, cell: int | None, error: str) -> None:
     atomic_write_bytes(executed, nbformat.writes(nb).encode("utf-8"))
 
 
+class _Gate:
+    """Holds every notebook at its first cell until the workspace is validated, so the
+    kernels start while the runner validates; :meth:`fail` releases them to stop."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.failed = False
+
+    def open(self) -> None:
+        self._event.set()
+
+    def fail(self) -> None:
+        self.failed = True
+        self._event.set()
+
+    def wait(self) -> None:
+        self._event.wait()
+        if self.failed:
+            raise RuntimeError("the workspace did not validate; no notebook runs")
+
+
 def _execute_one(
     notebook: Path,
     executed: Path,
@@ -611,6 +635,7 @@ def _execute_one(
     registry: list,
     progress: _Progress,
     env: Mapping[str, str] | None = None,
+    gate: _Gate | None = None,
 ) -> NotebookRun:
     import nbformat
     import papermill
@@ -622,8 +647,16 @@ def _execute_one(
     except Exception:  # noqa: BLE001 - papermill reports unreadable notebooks below
         cells = 0
     current: dict[str, int | None] = {"cell": None}
+    began = time.perf_counter()
 
     def on_start(cell: Any = None, cell_index: int = 0, **_: Any) -> None:
+        nonlocal began
+        if current["cell"] is None:  # the kernel is up: wait for the workspace to be validated
+            if gate is not None:
+                waiting = time.perf_counter()
+                gate.wait()
+                began += time.perf_counter() - waiting  # the wait is not the notebook's time
+            progress.start(name, cells)
         current["cell"] = cell_index
         if isinstance(registry, _KernelRegistry) and registry.stopping.is_set():
             raise RuntimeError("the run is being stopped")
@@ -635,8 +668,6 @@ def _execute_one(
     km_class = _tracked_kernel_manager(registry, kernel_log, env or {})
     declared = _declared_parameters(notebook)
     parameters = {k: v for k, v in parameters.items() if k not in OPTIONAL_PARAMETERS or k in declared}
-    progress.start(name, cells)
-    began = time.perf_counter()
     try:
         papermill.execute_notebook(
             str(notebook),
@@ -670,7 +701,8 @@ def _execute_one(
         export_notebook_html(executed, executed.with_suffix(".html"))
     if kernel_log.exists() and not _meaningful_log(kernel_log):
         kernel_log.unlink()
-    progress.finish(run)
+    if gate is None or not gate.failed:  # an invalid workspace is reported as such, not per notebook
+        progress.finish(run)
     return run
 
 
@@ -894,7 +926,6 @@ def run_notebooks(
                               "a run never writes into the workspace - choose another --out")
     nb_dir = Path(notebooks_dir or NOTEBOOKS_DIR).resolve()
     selected = discover_notebooks(nb_dir, notebooks)
-    workspace_warnings, facts, loaded, files = _validate(ws_path, on_bad_rows)
 
     try:
         out_path.mkdir(parents=True, exist_ok=True)
@@ -916,7 +947,7 @@ def run_notebooks(
         ) from None
     try:
         return _run_locked(
-            ws_path, out_path, nb_dir, selected, user_parameters, workspace_warnings, facts, (loaded, files),
+            ws_path, out_path, nb_dir, selected, user_parameters,
             jobs=int(jobs or os.cpu_count() or 1), on_bad_rows=on_bad_rows, timeout=timeout,
             quiet=quiet, progress=progress, build_index=build_index, formats=formats,
         )
@@ -926,7 +957,7 @@ def run_notebooks(
 
 def _run_locked(
     ws_path: Path, out_path: Path, nb_dir: Path, selected: list[Path], user_parameters: dict,
-    workspace_warnings: list[dict], facts: dict[str, Any], validated: tuple[Any, tuple], *, jobs: int, on_bad_rows: str, timeout: float | None,
+    *, jobs: int, on_bad_rows: str, timeout: float | None,
     quiet: bool, progress: Callable[[ProgressEvent], Any] | None, build_index: bool, formats: tuple[str, ...],
 ) -> RunResult:
     # left-overs of killed runs: nobody else can hold them while we hold the lock
@@ -949,9 +980,9 @@ def _run_locked(
     try:
         (tmp / "notebooks").mkdir(parents=True)
         cache = tmp / runcache.CACHE_DIR  # the kernels share the validated workspace and results
-        kernel_env = {FORMATS_ENV: ",".join(formats)}
-        if runcache.store_workspace(ws_path, validated[0], on_bad_rows, validated[1], cache):
-            kernel_env[runcache.ENV] = str(cache)
+        kernel_env = {FORMATS_ENV: ",".join(formats), runcache.ENV: str(cache)}
+        gate = _Gate()
+        validated = False
         failed = False
         with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="journeykit-nb") as pool:
             try:
@@ -962,10 +993,16 @@ def _run_locked(
                         pool.submit(
                             _execute_one, nb, tmp / "notebooks" / nb.name, notebook_parameters,
                             cwd=nb_dir, timeout=timeout, registry=registry, progress=reporter,
-                            env=kernel_env,
+                            env=kernel_env, gate=gate,
                         ): nb
                         for nb in _longest_first(stage, previous)
                     }
+                    if not validated:
+                        # the first kernels start meanwhile; no cell runs before the gate opens
+                        workspace_warnings, facts, loaded, files = _validate(ws_path, on_bad_rows)
+                        runcache.store_workspace(ws_path, loaded, on_bad_rows, files, cache)
+                        validated = True
+                        gate.open()
                     pending = set(futures)
                     while pending:
                         done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
@@ -978,6 +1015,7 @@ def _run_locked(
                                     other.cancel()
                         pending = {f for f in pending if not f.cancelled()}
             except BaseException:
+                gate.fail()
                 reporter.close()
                 _kill_kernels(registry)
                 pool.shutdown(wait=True, cancel_futures=True)
