@@ -167,7 +167,7 @@ def measure_refresh(workspace: Path, jobs: int, out: Path) -> tuple[float, dict[
     if result.status != "success":
         raise RuntimeError(f"refresh failed: {result.failure}")
     phases = dict(result.phases)
-    phases["validate + lock + hashing"] = elapsed - sum(phases.values())
+    phases["lock, input hashes, manifest, promotion"] = elapsed - sum(phases.values())
     return elapsed, result.durations, phases
 
 
@@ -257,8 +257,9 @@ Where the refresh time goes (the runner's phases):
 | --- | --- |
 {phase_rows}
 
-Reading: everything the runner does besides executing notebooks (validation, lock, input
-hashes, metrics, action plan, index.html; the HTML exports overlap with the notebooks)
+Reading: "notebooks" includes validating the workspace (it runs while the first kernels
+start) and each notebook's HTML export (done as soon as it finishes, while others run).
+Everything after the last notebook (metrics, action plan, index.html, manifest, promotion)
 takes {overhead:.1f} s = {overhead / floor:.2f}x the floor; executing the notebooks takes
 {executing:.1f} s = {executing / floor:.2f}x the floor.
 

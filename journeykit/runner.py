@@ -1035,7 +1035,7 @@ def _run_locked(
             note = _write_action_plan(tmp, ws_path, on_bad_rows)
             if note:
                 _append_note(tmp, "skipped", note)
-        phases["exports"] = time.perf_counter() - began - phases["notebooks"]
+        phases["metrics + action plan"] = time.perf_counter() - began - phases["notebooks"]
         inputs_after = hash_workspace(ws_path)
         if inputs_after != inputs_before:
             changed = sorted({e["path"] for e in inputs_after} ^ {e["path"] for e in inputs_before}
