@@ -420,7 +420,7 @@ def suggest_segments(ws: Any, *, k: int | None = None, random_state: int = 0,
     # make them many times slower; limits set once, not per fit
     with threadpool_limits(limits=1):
         k_used, raw, scores = _choose_k(x, fit, k, random_state, max_silhouette_sample,
-                                        n_distinct, silhouette_score)
+                                        n_distinct)
     return _segments_result(ws, feats, matrix, k_used, raw, scores)
 
 
@@ -497,28 +497,37 @@ def silhouette_score(x: np.ndarray, labels: np.ndarray) -> float:
     >>> round(silhouette_score(np.array([[0.0], [1.0], [10.0], [11.0]]), np.array([0, 0, 1, 1])), 3)
     0.9
     """
-    x = np.asarray(x, dtype=float)
-    codes, labels = np.unique(labels, return_inverse=True)
-    if not 2 <= len(codes) <= len(x) - 1:
-        raise JourneykitError(f"the silhouette needs 2 to {len(x) - 1} clusters, got {len(codes)}")
+    return _silhouette(_pairwise_distances(np.asarray(x, dtype=float)), labels)
+
+
+def _pairwise_distances(x: np.ndarray) -> np.ndarray:
     distances = np.sqrt(_squared_distances(x, x))
     np.fill_diagonal(distances, 0.0)
-    members = np.zeros((len(x), len(codes)))
-    members[np.arange(len(x)), labels] = 1.0
+    return distances
+
+
+def _silhouette(distances: np.ndarray, labels: np.ndarray) -> float:
+    """:func:`silhouette_score` from the points' pairwise distances."""
+    n = len(distances)
+    codes, labels = np.unique(labels, return_inverse=True)
+    if not 2 <= len(codes) <= n - 1:
+        raise JourneykitError(f"the silhouette needs 2 to {n - 1} clusters, got {len(codes)}")
+    members = np.zeros((n, len(codes)))
+    members[np.arange(n), labels] = 1.0
     sizes = members.sum(axis=0)
     totals = distances @ members  # sum of distances from each point to each cluster
-    own = totals[np.arange(len(x)), labels]
+    own = totals[np.arange(n), labels]
     own_size = sizes[labels]
     a = np.where(own_size > 1, own / np.maximum(own_size - 1, 1), 0.0)
     means = totals / sizes[None, :]
-    means[np.arange(len(x)), labels] = np.inf
+    means[np.arange(n), labels] = np.inf
     b = means.min(axis=1)
     s = np.where(own_size > 1, (b - a) / np.maximum(np.maximum(a, b), np.finfo(float).tiny), 0.0)
     return float(s.mean())
 
 
 def _choose_k(x: np.ndarray, fit: Any, k: int | None, random_state: int,
-              max_silhouette_sample: int, n_distinct: int, silhouette_score: Any
+              max_silhouette_sample: int, n_distinct: int
               ) -> tuple[int, np.ndarray, dict[int, float]]:
     """(k, labels, silhouette per k tried) — see :func:`suggest_segments`."""
     scores: dict[int, float] = {}
@@ -527,11 +536,14 @@ def _choose_k(x: np.ndarray, fit: Any, k: int | None, random_state: int,
         sample = (rng.choice(len(x), size=max_silhouette_sample, replace=False)
                   if len(x) > max_silhouette_sample else np.arange(len(x)))
         labels_by_k = {}
+        distances: np.ndarray | None = None
         for candidate in range(2, min(6, n_distinct - 1, len(x) - 1) + 1):
             labels = fit(candidate)
             if len(np.unique(labels[sample])) < 2:
                 continue
-            scores[candidate] = float(silhouette_score(x[sample], labels[sample]))
+            if distances is None:  # the same customers for every k: their distances once
+                distances = _pairwise_distances(x[sample])
+            scores[candidate] = _silhouette(distances, labels[sample])
             labels_by_k[candidate] = labels
         if not scores:
             k_used, raw = 2, fit(2)
