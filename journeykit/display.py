@@ -23,9 +23,16 @@ NOTEBOOK_DPI = 100
 
 
 def setup_notebook(*, max_colwidth: int = 120, dpi: int = NOTEBOOK_DPI) -> None:
-    """Call once at the top of a notebook: Figures display as PNG pictures; pandas
-    tables are not typeset as LaTeX; long text is cut at ``max_colwidth`` characters.
+    """Call once at the top of a notebook: Figures display as PNG pictures, their text drawn
+    unhinted as journeykit's charts measure it; pandas tables are not typeset as LaTeX;
+    long text is cut at ``max_colwidth`` characters.
     Outside IPython only the pandas options are set."""
+    import matplotlib as mpl
+
+    from journeykit.style import STYLE_RC
+
+    # draw text as the charts measured it (see journeykit.style); matplotlib's default hints
+    mpl.rcParams["text.hinting"] = STYLE_RC["text.hinting"]
     pd.set_option("display.html.use_mathjax", False)
     pd.set_option("display.max_colwidth", max_colwidth)
     pd.set_option("display.max_columns", 30)

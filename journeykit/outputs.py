@@ -217,6 +217,8 @@ class Outputs:
         assert self.output_dir is not None
         from matplotlib import rc_context
 
+        from journeykit.style import STYLE_RC
+
         stem = f"{self.notebook}__{safe_name(name)}"
         paths: dict[str, str | None] = {"svg": None}
         for fmt in self.formats:
@@ -225,7 +227,7 @@ class Outputs:
             save_kwargs = {"dpi": dpi, "pil_kwargs": {"compress_level": 3}} if fmt == "png" else {}
             # the charts lay themselves out inside their canvas (tested), so no bbox_inches="tight"
             # pass; SVG keeps text as text (smaller, searchable, 3x faster to write)
-            with rc_context({"svg.fonttype": "none"}):
+            with rc_context({"svg.fonttype": "none", "text.hinting": STYLE_RC["text.hinting"]}):
                 fig.savefig(buffer, format=fmt, **save_kwargs)
             rel = f"figures/{stem}.{fmt}"
             atomic_write_bytes(self.output_dir / rel, buffer.getvalue())

@@ -101,9 +101,11 @@ def squash(text: str) -> str:
 
 
 def text_boxes(fig: Figure):
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    return [(t, t.get_window_extent(renderer)) for t in visible_texts(fig)], renderer
+    # drawn as journeykit draws its figures (Outputs.figure, notebooks): the style's hinting
+    with mpl.rc_context({"text.hinting": style.STYLE_RC["text.hinting"]}):
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        return [(t, t.get_window_extent(renderer)) for t in visible_texts(fig)], renderer
 
 
 def assert_texts_inside(fig: Figure, *, no_overlap: bool = False) -> None:
@@ -523,3 +525,22 @@ def test_kpi_by_group_shows_display_names():
     ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert any(t.startswith("Daily commuter (n 40)") for t in ticks)
     assert any(t.startswith("p2 (n 50)") for t in ticks)  # no name known: the id
+
+
+def test_text_is_as_wide_when_saved_as_where_the_chart_measured_it():
+    """Charts fit text at the figure's 100 dpi; reports save at 150 dpi. Under the style the
+    widths agree, so text that fits when measured also fits in the saved PNG."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.font_manager import FontProperties
+
+    texts = ["Checkout and payment", "iiii WWW mmm", "Awareness", "a", "Slow repairs at the workshop"]
+
+    def widths(dpi: int) -> list[float]:
+        with style.use_style():
+            renderer = FigureCanvasAgg(Figure(dpi=dpi)).get_renderer()
+            return [renderer.get_text_width_height_descent(t, FontProperties(size=size, weight=weight),
+                                                           ismath=False)[0] / dpi
+                    for t in texts for size in (6.5, 8, 11) for weight in ("normal", "bold")]
+
+    for measured, saved in zip(widths(100), widths(150), strict=True):
+        assert saved == pytest.approx(measured, rel=0.01)
