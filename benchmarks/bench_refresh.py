@@ -13,7 +13,7 @@ are every module the notebook's kernel had loaded at the end of a refresh (recor
 once, before timing, by an IPython start-up hook in a throw-away refresh), imported
 in the order they were loaded: lazy imports inside journeykit functions (vaderSentiment,
 scipy.special, PIL's PNG writer, ...) are imports too, not analysis. For comparison the
-table also gives the narrower floor used before 2026-11-22 23:10 UTC: the notebook's own
+table also gives the narrower floor used before 2026-11-22 23:05 UTC: the notebook's own
 ``import`` lines plus the journeykit modules behind its ``jk.<name>`` calls. The
 **refresh** is :func:`journeykit.runner.run_notebooks` on the demo workspace into a
 temporary folder: papermill execution of the analyses, HTML exports, manifest with
@@ -246,7 +246,7 @@ refreshes and {len(floors)} floors of each kind.
 | floor: {len(notebooks)} kernels importing every module their refresh kernel loaded | {floor:.1f} |
 | full refresh | {refresh:.1f} |
 | **ratio** | **{ratio:.2f}x** (target <= {TARGET}x: {verdict}) |
-| narrower floor: the notebooks' import lines + journeykit modules only (used before 2026-11-22 23:10 UTC) | {narrow:.1f} |
+| narrower floor: the notebooks' import lines + journeykit modules only (used before 2026-11-22 23:05 UTC) | {narrow:.1f} |
 | ratio against the narrower floor | {refresh / narrow:.2f}x |
 
 Modules loaded per kernel (floor imports): {counts}.
