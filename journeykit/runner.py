@@ -306,6 +306,8 @@ def discover_notebooks(notebooks_dir: str | os.PathLike, selection: Sequence[str
             names = ", ".join(p.stem for p in found)
             raise JourneykitError(f"--notebooks: no notebook {token!r} (available: {names})")
         chosen.extend(h for h in hits if h not in chosen)
+    if not chosen:
+        raise JourneykitError(f"--notebooks: no notebook named (available: {', '.join(p.stem for p in found)})")
     return sorted(chosen)
 
 

@@ -418,6 +418,8 @@ def test_selection_and_references(tmp_path):
     assert [p.stem for p in discover_notebooks(folder, ["05", "analysis"])] == ["01_analysis", "05_journey_report"]
     with pytest.raises(Exception, match="no notebook '07'"):
         discover_notebooks(folder, ["07"])
+    with pytest.raises(Exception, match="no notebook named"):  # `--notebooks ,` selects nothing
+        discover_notebooks(folder, [" ", ""])
     out = tmp_path / "reports"
     previous = _fake_previous_run(out)
     assert resolve_run(out, "latest") == previous.resolve()
