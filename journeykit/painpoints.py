@@ -59,7 +59,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -531,6 +531,36 @@ def _short(text: str | None, width: int = 80) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
+#: how a discovered pain point is named, by the strongest evidence that found it
+_SIGNAL_TITLES = (
+    ("drop-off", "Customers drop off at {where}"),
+    ("sentiment", "Complaints about {where}"),
+    ("tickets", "Support tickets about {where}"),
+    ("csat", "Low satisfaction with {where}"),
+)
+
+
+def _discovered_title(touchpoint: str | None, topic: str | None, signals: Sequence[str]) -> str:
+    """A discovered pain point's title: what the evidence shows, where, and the feedback
+    theme when it says more than the touchpoint's name.
+
+    >>> _discovered_title("App checkout and payment", "Checkout and payment", ["sentiment", "drop-off"])
+    'Customers drop off at App checkout and payment'
+    >>> _discovered_title("Browsing in the app", "Website and app", ["sentiment"])
+    'Complaints about Browsing in the app (website and app)'
+    >>> _discovered_title(None, "Parking", ["sentiment"])
+    'Complaints about parking'
+    """
+    where = touchpoint or (topic.lower() if topic else "the journey")
+    template = next((t for signal, t in _SIGNAL_TITLES if signal in signals), "Negative feedback on {where}")
+    title = template.format(where=where)
+    if touchpoint and topic:
+        named = set(re.findall(r"\w+", touchpoint.lower()))
+        if set(re.findall(r"\w+", topic.lower())) - named - {"and", "or", "the", "of"}:
+            title += f" ({topic.lower()})"
+    return title
+
+
 def _describe(ev: dict[str, Any], funnel: dict[str, Any] | None, overall_csat: float) -> str:
     parts = []
     if ev["n_texts"]:
@@ -785,8 +815,7 @@ def _compute_scores(ws: Any, w: dict[str, float]) -> pd.DataFrame:
             title = _short(row["workshop_description"].split(" — ")[0])
             description = row["workshop_description"]
         else:  # discovered (or a discovered row the team saved): describe today's evidence
-            where = tp_name or topic or "the journey"
-            title = f"{where}: {topic or 'negative feedback'}" if tp_name else f"{where}"
+            title = _discovered_title(tp_name, topic, ev["signals"])
             description = f"{title} — {summary}"
         out.append({
             "id": row["id"], "kind": kind, "source": row["source"], "title": title,
