@@ -9,6 +9,7 @@ directory (notebooks run with their working directory set to ``notebooks/``, so
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from journeykit.errors import JourneykitError
@@ -46,3 +47,20 @@ def resolve_workspace(path: str | os.PathLike | None = None, *, must_exist: bool
                 "(create a workspace with `journeykit new DIR`)"
             )
     return folder
+
+
+def workspace_files(folder: str | os.PathLike) -> Iterator[Path]:
+    """Every file of a workspace folder, sorted by folder then name; hidden folders
+    (``.journeykit`` with its history and locks) are skipped. The files a run hashes into
+    its manifest and fingerprints for its shared cache.
+
+    Example:
+        >>> "journey.yaml" in [p.name for p in workspace_files(DEMO_WORKSPACE)]
+        True
+    """
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            if path.is_file():
+                yield path

@@ -36,6 +36,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from journeykit.locations import workspace_files
+
 ENV = "JOURNEYKIT_RUN_CACHE"
 CACHE_DIR = ".cache"
 _MISSING = object()
@@ -51,19 +53,16 @@ def cache_dir() -> Path | None:
 
 
 def fingerprint(workspace: str | os.PathLike) -> tuple[tuple[str, int, int], ...]:
-    """``(relative path, bytes, mtime in ns)`` of every workspace file, sorted; hidden
-    folders (``.journeykit`` history and locks) are skipped, as in the run's input hashes."""
+    """``(relative path, bytes, mtime in ns)`` of every workspace file
+    (:func:`journeykit.locations.workspace_files`: the files the run's input hashes cover)."""
     root = Path(workspace)
     entries = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            try:
-                stat = path.stat()
-            except OSError:
-                continue
-            entries.append((path.relative_to(root).as_posix(), stat.st_size, stat.st_mtime_ns))
+    for path in workspace_files(root):
+        try:
+            stat = path.stat()
+        except OSError:  # removed since the walk saw it
+            continue
+        entries.append((path.relative_to(root).as_posix(), stat.st_size, stat.st_mtime_ns))
     return tuple(entries)
 
 

@@ -59,6 +59,7 @@ from typing import Any, Literal
 
 from journeykit import runcache
 from journeykit.errors import JourneykitError, WorkspaceError
+from journeykit.locations import workspace_files
 from journeykit.outputs import FORMATS_ENV
 from journeykit.outputs import figure_formats as outputs_figure_formats
 from journeykit.safety import atomic_write_bytes, json_bytes, read_json
@@ -356,19 +357,14 @@ def hash_workspace(workspace: str | os.PathLike) -> list[dict[str, Any]]:
     sorted; hidden folders such as ``.history`` are skipped)."""
     root = Path(workspace)
     entries = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            if not path.is_file():
-                continue
-            digest = hashlib.sha256()
-            with path.open("rb") as handle:
-                for chunk in iter(lambda handle=handle: handle.read(1 << 20), b""):
-                    digest.update(chunk)
-            entries.append(
-                {"path": path.relative_to(root).as_posix(), "bytes": path.stat().st_size, "sha256": digest.hexdigest()}
-            )
+    for path in workspace_files(root):
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for chunk in iter(lambda handle=handle: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        entries.append(
+            {"path": path.relative_to(root).as_posix(), "bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+        )
     return entries
 
 
