@@ -613,6 +613,10 @@ class _Gate:
     def open(self) -> None:
         self._event.set()
 
+    @property
+    def is_open(self) -> bool:
+        return self._event.is_set() and not self.failed
+
     def fail(self) -> None:
         self.failed = True
         self._event.set()
@@ -980,7 +984,6 @@ def _run_locked(
         cache = tmp / runcache.CACHE_DIR  # the kernels share the validated workspace and results
         kernel_env = {FORMATS_ENV: ",".join(formats), runcache.ENV: str(cache)}
         gate = _Gate()
-        validated = False
         failed = False
         with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="journeykit-nb") as pool:
             try:
@@ -995,11 +998,10 @@ def _run_locked(
                         ): nb
                         for nb in _longest_first(stage, previous)
                     }
-                    if not validated:
+                    if not gate.is_open:
                         # the first kernels start meanwhile; no cell runs before the gate opens
                         workspace_warnings, facts, loaded, files = _validate(ws_path, on_bad_rows)
                         runcache.store_workspace(ws_path, loaded, on_bad_rows, files, cache)
-                        validated = True
                         gate.open()
                     pending = set(futures)
                     while pending:
