@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from journeykit.clv import fit_bgnbd, fit_gamma_gamma, predict_clv, rfm_summary
+from journeykit.analytics.clv import fit_bgnbd, fit_gamma_gamma, predict_clv, rfm_summary
 
 
 def synthetic_orders(customers: int, seed: int = 1) -> pd.DataFrame:

@@ -14,7 +14,7 @@ call (after imports) and the peak resident memory of the whole process (VmHWM; d
 generated in its own process so the peaks are not inherited).
 
 Tasks: ``funnel`` (4 steps, 14-day window), ``transitions`` (30-minute sessions),
-``retention`` (monthly cohorts). Implementations: ``journeykit`` (journeykit.events on
+``retention`` (monthly cohorts). Implementations: ``journeykit`` (journeykit.analytics.events on
 the file path), ``duckdb_sql`` (a hand-written DuckDB query on the same file, same
 connection settings), ``pandas_loop`` (funnel only: read the file, sort, group by
 customer and apply the funnel rules in a Python loop per customer - what a typical
@@ -124,7 +124,7 @@ def _duckdb_connect():
 
 
 def run_journeykit(task: str, path: Path):
-    import journeykit.events as ev
+    import journeykit.analytics.events as ev
 
     ev.set_engine_options(memory_limit=MEMORY_LIMIT)
     if task == "funnel":
@@ -243,7 +243,7 @@ def run_pandas_loop(task: str, path: Path, sample_customers: int = 0):
     loop_start = time.perf_counter()
     counts, looped = funnel_loop(subset, FUNNEL_STEPS, window)
     loop_seconds = time.perf_counter() - loop_start
-    import journeykit.events as ev  # the loop must agree with journeykit on the subset
+    import journeykit.analytics.events as ev  # the loop must agree with journeykit on the subset
 
     expected = ev.funnel(subset, FUNNEL_STEPS, window="14D")["customers"].tolist()
     assert counts == expected, f"pandas_loop {counts} != journeykit {expected} on the subset"
@@ -298,7 +298,7 @@ def child(impl: str, task: str, path: Path, sample_customers: int = 0) -> None:
               "pandas_loop": run_pandas_loop}[impl]
     import duckdb  # noqa: F401  imports are not part of the measured time
     if impl == "journeykit":
-        import journeykit.events  # noqa: F401
+        import journeykit.analytics.events  # noqa: F401
     if impl.startswith("pandas"):
         import numpy  # noqa: F401
         import pandas  # noqa: F401

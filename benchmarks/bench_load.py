@@ -14,7 +14,7 @@ in a fresh subprocess (imports of journeykit, pandas and DuckDB done before the 
 starts), it measures wall time and peak resident memory (VmHWM) of:
 
 - ``journeykit.load_workspace(folder)``: events files above 64 MiB are checked and typed in
-  DuckDB and stored as Parquet outside the workspace (journeykit/eventstore.py);
+  DuckDB and stored as Parquet outside the workspace (journeykit/workspace/eventstore.py);
 - ``journeykit.stage_funnel(ws)`` on that loaded workspace (same process; the peak is
   reset through /proc/self/clear_refs to the RSS after loading, which is also reported,
   so it is the peak during the funnel);

@@ -15,7 +15,7 @@ in the order they were loaded: lazy imports inside journeykit functions (vaderSe
 scipy.special, PIL's PNG writer, ...) are imports too, not analysis. For comparison the
 table also gives the narrower floor used before 2026-11-22 23:05 UTC: the notebook's own
 ``import`` lines plus the journeykit modules behind its ``jk.<name>`` calls. The
-**refresh** is :func:`journeykit.runner.run_notebooks` on the demo workspace into a
+**refresh** is :func:`journeykit.run.runner.run_notebooks` on the demo workspace into a
 temporary folder: papermill execution of the analyses, HTML exports, manifest with
 input hashes, metrics, action plan and ``index.html``. Floor and refresh alternate in
 one process run so both see the same machine load; the table reports medians.
@@ -92,7 +92,7 @@ def loaded_modules(workspace: Path, jobs: int) -> dict[str, list[str]]:
     IPYTHONDIR) that writes ``sys.modules`` after every cell of the notebook's ``out``."""
     import json
 
-    from journeykit.runner import run_notebooks
+    from journeykit.run.runner import run_notebooks
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-modules-"))
     startup = scratch / "ipython" / "profile_default" / "startup"
@@ -147,7 +147,7 @@ def _kernel_with_imports(code: str, cwd: Path) -> float:
 def measure_floor(notebooks: list[Path], jobs: int, imports: dict[Path, str]) -> float:
     """Seconds to start one kernel per notebook running ``imports[notebook]``, in the
     runner's stages."""
-    from journeykit.runner import _stages
+    from journeykit.run.runner import _stages
 
     began = time.perf_counter()
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -159,7 +159,7 @@ def measure_floor(notebooks: list[Path], jobs: int, imports: dict[Path, str]) ->
 def measure_refresh(workspace: Path, jobs: int, out: Path) -> tuple[float, dict[str, float], dict[str, float]]:
     """One refresh into ``out`` (kept between refreshes, as in production: the previous
     run feeds "what changed" and the runner's longest-first ordering)."""
-    from journeykit.runner import run_notebooks
+    from journeykit.run.runner import run_notebooks
 
     began = time.perf_counter()
     result = run_notebooks(workspace, out, jobs=jobs, quiet=True)
@@ -184,8 +184,8 @@ def write_readme(section: str) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from journeykit.locations import DEMO_WORKSPACE, NOTEBOOKS_DIR
-    from journeykit.runner import discover_notebooks
+    from journeykit.run.runner import discover_notebooks
+    from journeykit.workspace.locations import DEMO_WORKSPACE, NOTEBOOKS_DIR
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=2, help="refreshes to time (floors: repeat + 1)")

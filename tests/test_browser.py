@@ -190,7 +190,7 @@ def open_report(chromium: str, html: Path, tmp_path: Path, screenshot: Path | No
 
 def test_report_opens_cleanly_in_headless_chromium(chromium_path, tmp_path):
     run = make_run(tmp_path / "run", "20261122T195300Z", hostile=True)
-    from journeykit.report import build_report
+    from journeykit.viz.report import build_report
 
     index = build_report(run, previous_run_dir=make_run(tmp_path / "prev", "20261101T000000Z", nps=5.0))
     result = open_report(chromium_path, index, tmp_path, screenshot=ARTIFACTS / "report.png")

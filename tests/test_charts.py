@@ -1,4 +1,4 @@
-"""Tests for journeykit.charts and journeykit.style: assertions on the figure objects."""
+"""Tests for journeykit.viz.charts and journeykit.viz.style: assertions on the figure objects."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
-from journeykit import charts, style
-from journeykit.errors import JourneykitError
+from journeykit.core.errors import JourneykitError
+from journeykit.viz import charts, style
 
 LONG = ("An unusually long description written in a workshop by someone who had a lot "
         "to say about this particular moment of the customer journey and kept going")
@@ -246,7 +246,7 @@ def test_map_for_one_persona_keeps_only_their_touchpoints(no_analysis):
 
 
 def test_map_survives_failing_analysis_modules(monkeypatch):
-    import journeykit.feedback as feedback
+    import journeykit.analytics.voice as feedback
 
     def broken(ws, **kwargs):
         raise ValueError("feedback exploded")
@@ -430,8 +430,8 @@ def test_charts_draw_into_a_given_axes():
 
 @pytest.fixture(scope="module")
 def sample_ws(tmp_path_factory):
-    sample = pytest.importorskip("journeykit.sample")
-    workspace = pytest.importorskip("journeykit.workspace")
+    sample = pytest.importorskip("journeykit.sample.simulation")
+    workspace = pytest.importorskip("journeykit.workspace.loader")
     path = tmp_path_factory.mktemp("sample")
     sample.generate_sample(path, customers=250, months=6)
     return workspace.load_workspace(path)
@@ -439,7 +439,8 @@ def sample_ws(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sample_results(sample_ws):
-    from journeykit import events, feedback, kpis, painpoints
+    from journeykit.analytics import events, kpis, painpoints
+    from journeykit.analytics import voice as feedback
 
     return {
         "scored": painpoints.score_pain_points(sample_ws),
@@ -452,7 +453,7 @@ def sample_results(sample_ws):
 
 @pytest.fixture(scope="module")
 def empty_ws(tmp_path_factory):
-    workspace = pytest.importorskip("journeykit.workspace")
+    workspace = pytest.importorskip("journeykit.workspace.loader")
     path = tmp_path_factory.mktemp("empty")
     (path / "journey.yaml").write_text(
         "business: Empty shop\nstages:\n  - {id: aware, name: Awareness}\n"
@@ -475,7 +476,7 @@ def test_sample_map_image(sample_ws, sample_results, tmp_path):
 
 
 def test_sample_other_charts_images(sample_ws, sample_results, tmp_path):
-    from journeykit.personas import persona_cards
+    from journeykit.analytics.personas import persona_cards
 
     cards = persona_cards(sample_ws, pain_points=sample_results["scored"])
     figures = {

@@ -1,4 +1,4 @@
-"""Tests for journeykit.clv against published results on the public CDNOW sample.
+"""Tests for journeykit.analytics.clv against published results on the public CDNOW sample.
 
 References:
 * Fader, Hardie & Lee (2005), "Counting your customers the easy way", Marketing
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from journeykit.clv import (
+from journeykit.analytics.clv import (
     BGNBDFit,
     fit_bgnbd,
     fit_gamma_gamma,
@@ -25,7 +25,7 @@ from journeykit.clv import (
     predict_clv,
     rfm_summary,
 )
-from journeykit.errors import JourneykitError
+from journeykit.core.errors import JourneykitError
 
 DATA = Path(__file__).parent / "data"
 

@@ -13,9 +13,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from journeykit.durations import parse_duration
-from journeykit.errors import JourneykitError
-from journeykit.events import (
+from journeykit.analytics.events import (
     END,
     FUNNEL_SEMANTICS,
     START,
@@ -27,6 +25,8 @@ from journeykit.events import (
     step_matrix,
     transitions,
 )
+from journeykit.core.durations import parse_duration
+from journeykit.core.errors import JourneykitError
 
 T0 = pd.Timestamp("2024-03-01 09:00:00")
 FUNNEL_COLUMNS = ["step", "name", "customers", "conversion_from_start",
@@ -393,7 +393,7 @@ def test_stage_funnel_by_persona_and_channel():
 
 
 def test_stage_funnel_on_a_loaded_workspace(make_workspace):
-    from journeykit.workspace import load_workspace
+    from journeykit.workspace.loader import load_workspace
 
     events = (
         "customer_id,timestamp,event,channel\n"

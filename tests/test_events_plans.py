@@ -14,7 +14,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from journeykit.events import funnel, funnel_dropouts, stage_funnel
+from journeykit.analytics.events import funnel, funnel_dropouts, stage_funnel
 from tests.test_events_properties import event_rows, frame_of, reference_funnel, steps_strategy
 
 T0 = pd.Timestamp("2024-03-01")

@@ -12,7 +12,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from journeykit.events import END, funnel, retention, transitions
+from journeykit.analytics.events import END, funnel, retention, transitions
 
 T0 = pd.Timestamp("2024-03-01")
 NAMES = ["a", "b", "c", "d"]

@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 import journeykit as jk
-from journeykit.runner import find_runs, resolve_latest, run_notebooks
+from journeykit.run.runner import find_runs, resolve_latest, run_notebooks
 
 from .conftest import SAMPLE, tree_digest, write_workspace
 from .test_runner import make_notebook
@@ -30,7 +30,7 @@ QUICK = "00,02"  # the two quickest real notebooks
 
 
 def _run_cli(*args: str, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "journeykit.cli", "run", "--quiet", *args],
+    return subprocess.Popen([sys.executable, "-m", "journeykit.run.cli", "run", "--quiet", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True, **kwargs)
 

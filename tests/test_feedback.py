@@ -1,4 +1,4 @@
-"""journeykit.feedback: sentiment, PII masking, theme linking, candidate themes, emotion curve."""
+"""journeykit.analytics.voice: sentiment, PII masking, theme linking, candidate themes, emotion curve."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from journeykit.errors import JourneykitError
-from journeykit.feedback import (
+from journeykit.analytics.voice import (
     analyze_feedback,
     candidate_themes,
     emotion_curve,
@@ -20,6 +19,7 @@ from journeykit.feedback import (
     sentiment,
     wilson_interval,
 )
+from journeykit.core.errors import JourneykitError
 from tests.conftest import write_workspace
 
 # --------------------------------------------------------------------------- a tiny workspace
@@ -345,7 +345,7 @@ themes:
                 "c2,2026-01-06,decision,,9,5,Lovely bread\n")
     folder = write_workspace(tmp_path / "ws", **{"journey.yaml": journey,
                                                  "feedback.csv": feedback})
-    from journeykit.workspace import load_workspace
+    from journeykit.workspace.loader import load_workspace
 
     ws = load_workspace(folder)
     out = analyze_feedback(ws)

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from journeykit.runner import resolve_latest
+from journeykit.run.runner import resolve_latest
 
 from .conftest import SAMPLE, tree_digest
 from .test_browser import ARTIFACTS, chromium_path, open_report  # noqa: F401 (fixture)
@@ -97,7 +97,7 @@ def hostile_run(tmp_path_factory):
     _poison(workspace)
     before = tree_digest(workspace)
     out = base / "reports"
-    result = subprocess.run([sys.executable, "-m", "journeykit.cli", "run", "--workspace", str(workspace),
+    result = subprocess.run([sys.executable, "-m", "journeykit.run.cli", "run", "--workspace", str(workspace),
                              "--out", str(out), "--quiet"], capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr
     assert tree_digest(workspace) == before  # the run never wrote into the workspace

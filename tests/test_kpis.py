@@ -1,4 +1,4 @@
-"""Tests for journeykit.kpis: survey KPIs, KPI tables, scorecard, history, changes."""
+"""Tests for journeykit.analytics.kpis: survey KPIs, KPI tables, scorecard, history, changes."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from journeykit.errors import JourneykitError
-from journeykit.kpis import (
+from journeykit.analytics.kpis import (
     ces,
     csat,
     kpi_history,
@@ -24,6 +23,7 @@ from journeykit.kpis import (
     what_changed,
     workspace_metrics,
 )
+from journeykit.core.errors import JourneykitError
 
 # ----------------------------------------------------------------- NPS
 
@@ -338,7 +338,7 @@ def test_what_changed_on_the_first_run():
 
 
 def test_workspace_metrics_on_a_loaded_workspace(make_workspace):
-    from journeykit.workspace import load_workspace
+    from journeykit.workspace.loader import load_workspace
 
     feedback = "customer_id,date,nps,csat,ces\n" + "".join(
         f"c{i},2024-01-{1 + i:02d},{10 if i < 6 else 3},{5 if i < 8 else 2},\n" for i in range(10)

@@ -19,7 +19,8 @@ CONDA_NAMES = {"python-duckdb": "duckdb"}
 
 def _name(requirement: str) -> str:
     name = re.split(r"[<>=!~ \[]", requirement.strip(), maxsplit=1)[0].lower()
-    return CONDA_NAMES.get(name, name)
+    name = CONDA_NAMES.get(name, name)
+    return re.sub(r"[-_.]+", "-", name)  # PEP 503: lazy_loader (conda-forge) is lazy-loader (PyPI)
 
 
 def test_environment_yml_matches_pyproject():
@@ -39,7 +40,7 @@ def test_dev_extra_has_the_test_tools():
 
 
 def test_console_script_runs():
-    result = subprocess.run([sys.executable, "-m", "journeykit.cli", "--version"], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "journeykit.run.cli", "--version"], capture_output=True, text=True)
     assert result.returncode == 0
     assert journeykit.__version__ in result.stdout
 
@@ -62,7 +63,7 @@ import importlib, pkgutil, types
 import journeykit
 for module in pkgutil.iter_modules(journeykit.__path__):
     importlib.import_module(f"journeykit.{module.name}")
-assert callable(journeykit.paths) and journeykit.paths.__module__ == "journeykit.events"
+assert callable(journeykit.paths) and journeykit.paths.__module__ == "journeykit.analytics.events"
 shadowed = [n for n in journeykit.__all__ if n != "__version__"
             and isinstance(getattr(journeykit, n), types.ModuleType)]
 assert not shadowed, shadowed

@@ -1,4 +1,4 @@
-"""journeykit.painpoints: the priority formula, quadrants, scoring evidence, the action plan
+"""journeykit.analytics.painpoints: the priority formula, quadrants, scoring evidence, the action plan
 and its spreadsheet-safe export, and the planted problems of the sample."""
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from journeykit.errors import JourneykitError
-from journeykit.feedback import sentiment
-from journeykit.painpoints import (
+from journeykit.analytics.painpoints import (
     DEFAULT_WEIGHTS,
     action_plan,
     component_value,
@@ -23,6 +21,8 @@ from journeykit.painpoints import (
     quadrant,
     score_pain_points,
 )
+from journeykit.analytics.voice import sentiment
+from journeykit.core.errors import JourneykitError
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -379,14 +379,14 @@ def test_export_refuses_other_formats(tmp_path):
 def sample_scores():
     if not (SAMPLE / "journey.yaml").exists():
         pytest.skip("data/sample is not built")
-    from journeykit.workspace import load_workspace
+    from journeykit.workspace.loader import load_workspace
 
     ws = load_workspace(SAMPLE)
     return ws, score_pain_points(ws)
 
 
 def test_planted_problems_rank_in_the_top_five(sample_scores):
-    from journeykit.sample import PLANTED_PROBLEMS
+    from journeykit.sample.simulation import PLANTED_PROBLEMS
 
     _, scored = sample_scores
     top_five = set(scored.head(5)["touchpoint"].dropna())

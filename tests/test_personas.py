@@ -1,4 +1,4 @@
-"""Tests for journeykit.personas: persona cards and data-driven segments."""
+"""Tests for journeykit.analytics.personas: persona cards and data-driven segments."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from journeykit.errors import JourneykitError
-from journeykit.personas import persona_cards, suggest_segments
+from journeykit.analytics.personas import persona_cards, suggest_segments
+from journeykit.core.errors import JourneykitError
 
 
 def _stage(id_, name, events=()):
@@ -198,7 +198,7 @@ def test_kmeans_matches_scikit_learn(seed):
     from sklearn.cluster import KMeans
     from sklearn.metrics import adjusted_rand_score
 
-    from journeykit.personas import kmeans
+    from journeykit.analytics.personas import kmeans
 
     k = 2 + seed % 4
     x = _blobs(seed, k)
@@ -220,7 +220,7 @@ def test_kmeans_matches_scikit_learn(seed):
 def test_silhouette_matches_scikit_learn(seed):
     from sklearn.metrics import silhouette_score as reference
 
-    from journeykit.personas import silhouette_score
+    from journeykit.analytics.personas import silhouette_score
 
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(150, 3))

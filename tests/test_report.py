@@ -17,9 +17,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from journeykit.errors import JourneykitError  # noqa: E402
-from journeykit.outputs import Outputs  # noqa: E402
-from journeykit.report import (  # noqa: E402
+from journeykit.core.errors import JourneykitError  # noqa: E402
+from journeykit.run.outputs import Outputs  # noqa: E402
+from journeykit.viz.report import (  # noqa: E402
     SECTIONS,
     build_report,
     display_text,
@@ -270,7 +270,7 @@ def test_outputs_are_noops_without_a_run_folder(tmp_path, monkeypatch):
 
 
 def test_outputs_metrics_follow_the_contract(tmp_path):
-    from journeykit.errors import JourneykitError
+    from journeykit.core.errors import JourneykitError
 
     out = Outputs(tmp_path, notebook="04_kpis")
     out.metrics({"nps": 12, "aov": float("nan")})

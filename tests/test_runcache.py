@@ -1,5 +1,5 @@
 """The cache a run's kernels share: the same workspace and results as without it, never
-stale, never outliving the run (journeykit.runcache)."""
+stale, never outliving the run (journeykit.workspace.cache)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from journeykit import runcache
-from journeykit.workspace import load_workspace, save_table, validate_workspace
+from journeykit.workspace import cache as runcache
+from journeykit.workspace.loader import load_workspace, save_table, validate_workspace
 
 FEEDBACK = "id,customer_id,date,stage,channel,nps,csat,comment\nf1,,2026-01-05,decision,web,9,5,Lovely bread\n"
 

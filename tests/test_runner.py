@@ -22,8 +22,8 @@ import pandas as pd
 import pytest
 from filelock import FileLock, Timeout
 
-from journeykit.errors import WorkspaceError
-from journeykit.runner import (
+from journeykit.core.errors import WorkspaceError
+from journeykit.run.runner import (
     LOCK_FILE,
     find_runs,
     hash_workspace,
@@ -37,8 +37,8 @@ from journeykit.runner import (
 from .conftest import tree_digest, write_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
-# the module, not journeykit.locations (the public name `paths` is the events function)
-PATHS = importlib.import_module("journeykit.locations")
+# the module, not journeykit.workspace.locations (the public name `paths` is the events function)
+PATHS = importlib.import_module("journeykit.workspace.locations")
 
 PARAMETERS_CELL = (
     'workspace = "../data/sample"\ninteractive = True\noutput_dir = None\non_bad_rows = "strict"\n'
@@ -59,7 +59,7 @@ def make_notebook(path: Path, *code: str, extra_parameters: str = "") -> Path:
     return path
 
 
-OUT = "from journeykit.outputs import Outputs\nout = Outputs(output_dir, notebook={name!r})\n"
+OUT = "from journeykit.run.outputs import Outputs\nout = Outputs(output_dir, notebook={name!r})\n"
 
 
 def demo_notebooks(folder: Path) -> Path:
@@ -370,9 +370,9 @@ def test_sigterm_removes_the_temporary_folder_and_exits_143(tmp_path):
     previous = _fake_previous_run(out)
     script = (
         "import sys, pathlib, importlib\n"
-        "p = importlib.import_module('journeykit.locations')\n"
+        "p = importlib.import_module('journeykit.workspace.locations')\n"
         f"p.NOTEBOOKS_DIR = pathlib.Path({str(notebooks)!r})\n"
-        "from journeykit.cli import main\n"
+        "from journeykit.run.cli import main\n"
         f"sys.exit(main(['run', '--workspace', {str(workspace)!r}, '--out', {str(out)!r}, '--quiet']))\n"
     )
     proc = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
@@ -412,7 +412,7 @@ def test_interrupt_while_kernels_start_cleans_up(tmp_path):
 
 
 def test_selection_and_references(tmp_path):
-    from journeykit.runner import discover_notebooks
+    from journeykit.run.runner import discover_notebooks
 
     folder = demo_notebooks(tmp_path / "nbs")
     assert [p.stem for p in discover_notebooks(folder, ["05", "analysis"])] == ["01_analysis", "05_journey_report"]

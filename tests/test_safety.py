@@ -10,7 +10,12 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from journeykit.safety import atomic_write_bytes, neutralise_cell, write_safe_csv, write_safe_xlsx
+from journeykit.core.safety import (
+    atomic_write_bytes,
+    neutralise_cell,
+    write_safe_csv,
+    write_safe_xlsx,
+)
 
 HOSTILE = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tTAB", "\rCR=1", '=HYPERLINK("http://x","y")', "plain", "a=b"]
 

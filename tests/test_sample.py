@@ -1,4 +1,4 @@
-"""The demo business generator (journeykit.sample) and the shipped data/sample workspace.
+"""The demo business generator (journeykit.sample.simulation) and the shipped data/sample workspace.
 
 The planted-problem checks recompute every signal from the raw files with plain
 pandas (and VADER for tone), independently of the generator's internals.
@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from journeykit.errors import JourneykitError
-from journeykit.sample import PLANTED_PROBLEMS, SAMPLE_FILES, generate_sample
+from journeykit.core.errors import JourneykitError
+from journeykit.sample.simulation import PLANTED_PROBLEMS, SAMPLE_FILES, generate_sample
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 PLANTED_TPS = {p["touchpoint"] for p in PLANTED_PROBLEMS}
@@ -411,7 +411,7 @@ def test_tickets_carry_masking_material_and_real_order_ids(tables) -> None:
 # ---------------------------------------------------------------- with the workspace loader
 
 def test_the_loader_accepts_the_sample_without_errors() -> None:
-    from journeykit.workspace import load_workspace
+    from journeykit.workspace.loader import load_workspace
 
     ws = load_workspace(SAMPLE)
     assert not [p for p in ws.problems if p.severity == "error"]

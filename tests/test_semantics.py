@@ -1,7 +1,7 @@
 """The definitions printed in every report follow the workspace's settings."""
 
 import journeykit as jk
-from journeykit.painpoints import DEFAULT_WEIGHTS
+from journeykit.analytics.painpoints import DEFAULT_WEIGHTS
 
 
 def test_semantics_cover_every_number_and_follow_the_workspace(make_workspace):

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import journeykit as jk
-from journeykit import widgets
+from journeykit.viz import widgets
 
 PERSONAS = """id,name,quote,demographics,goals,frustrations,motivations,preferred_channels,rule
 p_commuter,Daily commuter,"I need my bike tomorrow",30-45,Fast repairs,Waiting,Reliability,web;store,

@@ -14,7 +14,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 import journeykit as jk
-from journeykit.workspace import split_list
+from journeykit.workspace.loader import split_list
 
 from .conftest import SAMPLE, tree_digest
 
@@ -335,7 +335,7 @@ def test_save_table_into_xlsx_keeps_other_sheets_and_dropdowns(tmp_path):
 
 
 def _cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "journeykit.cli", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "journeykit.run.cli", *map(str, args)],
                           capture_output=True, text=True, cwd=cwd)
 
 

@@ -1,0 +1,133 @@
+# The analyst-facing API of journeykit: what the notebooks call and the result types they get.
+# This stub is the one list of public names: journeykit/__init__.py loads each on first use
+# (lazy_loader.attach_stub reads this file), and editors and mypy read it as the package's types.
+from .analytics.clv import (
+    BGNBDFit,
+    GammaGammaFit,
+    HistoricalCLV,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    historical_clv,
+    predict_clv,
+    rfm_summary,
+)
+from .analytics.definitions import semantics
+from .analytics.events import (
+    funnel,
+    funnel_dropouts,
+    paths,
+    retention,
+    stage_funnel,
+    step_matrix,
+    transitions,
+)
+from .analytics.kpis import (
+    CESResult,
+    CSATResult,
+    NPSResult,
+    ces,
+    csat,
+    kpi_history,
+    kpi_table,
+    nps,
+    previous_metrics,
+    scorecard,
+    what_changed,
+    workspace_metrics,
+)
+from .analytics.painpoints import action_plan, export_action_plan, score_pain_points
+from .analytics.personas import SegmentSuggestion, persona_cards, suggest_segments
+from .analytics.voice import analyze_feedback, candidate_themes, emotion_curve, mask_pii, sentiment
+from .core.durations import parse_duration
+from .core.errors import JourneykitError, Problem, WorkspaceError, problems_frame
+from .run.outputs import Outputs
+from .sample.simulation import generate_sample
+from .viz.charts import (
+    coverage_heatmap,
+    designed_vs_observed,
+    emotion_curve_chart,
+    funnel_chart,
+    impact_effort_matrix,
+    journey_map,
+    kpi_by_group,
+    kpi_trend,
+    persona_card_figure,
+    retention_heatmap,
+)
+from .viz.display import setup_notebook
+from .viz.widgets import filter_bar, painpoint_scorer, persona_editor, touchpoint_editor
+from .workspace.loader import Workspace, load_workspace, save_table, validate_workspace
+from .workspace.locations import resolve_workspace
+from .workspace.scaffold import new_workspace
+
+__version__: str
+
+__all__ = [
+    "BGNBDFit",
+    "CESResult",
+    "CSATResult",
+    "GammaGammaFit",
+    "HistoricalCLV",
+    "JourneykitError",
+    "NPSResult",
+    "Outputs",
+    "Problem",
+    "SegmentSuggestion",
+    "Workspace",
+    "WorkspaceError",
+    "action_plan",
+    "analyze_feedback",
+    "candidate_themes",
+    "ces",
+    "coverage_heatmap",
+    "csat",
+    "designed_vs_observed",
+    "emotion_curve",
+    "emotion_curve_chart",
+    "export_action_plan",
+    "filter_bar",
+    "fit_bgnbd",
+    "fit_gamma_gamma",
+    "funnel",
+    "funnel_chart",
+    "funnel_dropouts",
+    "generate_sample",
+    "historical_clv",
+    "impact_effort_matrix",
+    "journey_map",
+    "kpi_by_group",
+    "kpi_history",
+    "kpi_table",
+    "kpi_trend",
+    "load_workspace",
+    "mask_pii",
+    "new_workspace",
+    "nps",
+    "paths",
+    "persona_card_figure",
+    "persona_cards",
+    "persona_editor",
+    "painpoint_scorer",
+    "parse_duration",
+    "predict_clv",
+    "previous_metrics",
+    "problems_frame",
+    "resolve_workspace",
+    "retention",
+    "retention_heatmap",
+    "rfm_summary",
+    "save_table",
+    "score_pain_points",
+    "scorecard",
+    "semantics",
+    "sentiment",
+    "setup_notebook",
+    "stage_funnel",
+    "step_matrix",
+    "suggest_segments",
+    "touchpoint_editor",
+    "transitions",
+    "validate_workspace",
+    "what_changed",
+    "workspace_metrics",
+]

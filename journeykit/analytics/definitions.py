@@ -1,0 +1,65 @@
+"""The definitions behind every number, in plain language: what each report prints
+in its data notes ("Every report prints the semantics it used").
+
+Example:
+    >>> table = semantics()
+    >>> list(table.columns)
+    ['topic', 'definition']
+    >>> "PostHog" in table.set_index("topic").loc["Funnels", "definition"]
+    True
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def semantics(ws=None, *, window: str | None = None, session_gap: str | None = None,
+              csat_definition: str | None = None) -> pd.DataFrame:
+    """One row per topic (funnels, paths, retention, NPS, CSAT, CES, CLV, pain-point
+    priority, timestamps) with the definition the analyses used. Defaults come from the
+    workspace's journey.yaml ``defaults`` when ``ws`` is given."""
+    from journeykit.analytics.events import FUNNEL_SEMANTICS, PATHS_SEMANTICS, RETENTION_SEMANTICS
+    from journeykit.analytics.painpoints import (
+        CONFIDENCE_HALF,
+        DEFAULT_EFFORT,
+        DEFAULT_WEIGHTS,
+        EFFORT_THRESHOLD,
+        IMPACT_THRESHOLD,
+    )
+
+    defaults = dict(ws.config.defaults) if ws is not None else {}
+    window = window or str(defaults.get("window", "14D"))
+    session_gap = session_gap or str(defaults.get("session_gap", "30min"))
+    csat_definition = csat_definition or str(defaults.get("csat_definition", "top2"))
+    timezone = ws.config.timezone if ws is not None else "the workspace's timezone"
+    weights = ", ".join(f"{k} {v:g}" for k, v in DEFAULT_WEIGHTS.items())
+    csat_text = ("CSAT = share of answers 4-5 on the 1-5 scale, with a Wilson 95% interval"
+                 if csat_definition == "top2" else
+                 "CSAT = mean answer on the 1-5 scale, with a t 95% interval")
+    rows = [
+        ("Funnels", f"{FUNNEL_SEMANTICS}\nConversion window used by the stage funnel: no limit "
+                    f"unless set; funnel default window {window}."),
+        ("Paths", f"{PATHS_SEMANTICS} Session gap: {session_gap}."),
+        ("Retention", RETENTION_SEMANTICS),
+        ("NPS", "NPS = % promoters (9-10) - % detractors (0-6), from -100 to 100; answers that "
+                "are not whole numbers 0-10 are counted as invalid and left out; 95% interval: "
+                "adjusted Wald (Rocks 2016)."),
+        ("CSAT", csat_text + "; answers outside 1-5 are invalid and left out."),
+        ("CES", "CES = mean answer on the 1-7 scale, 7 = very easy (higher is better), with a "
+                "t 95% interval."),
+        ("Customer lifetime value", "Historical CLV = average order value x purchases per year x "
+                                    "expected lifespan (years, from repeat-purchase retention). "
+                                    "Predictive CLV: BG/NBD (Fader, Hardie & Lee 2005) for "
+                                    "purchases and Gamma-Gamma (Fader & Hardie 2013) for spend, "
+                                    "fitted by maximum likelihood, discounted monthly."),
+        ("Pain-point priority", f"priority = confidence x weighted geometric mean of frequency, "
+                                f"severity, reach and impact / (effort / 3) ^ w_effort; weights: "
+                                f"{weights}; confidence = (n + n0) / (n + n0 + {CONFIDENCE_HALF}); "
+                                f"blank effort = {DEFAULT_EFFORT}. Quadrants: high impact = impact "
+                                f">= {IMPACT_THRESHOLD:g}, low effort = effort <= "
+                                f"{EFFORT_THRESHOLD}."),
+        ("Timestamps", f"All dates and times are local time in {timezone}; values written with "
+                       "an offset were converted to it."),
+    ]
+    return pd.DataFrame(rows, columns=["topic", "definition"])

@@ -1,0 +1,48 @@
+"""How a journeykit notebook shows things: charts as pictures, tables from data as
+text (never as markup).
+
+journeykit's charts are built without pyplot (nothing piles up in long headless runs),
+so IPython needs to be told to render a returned Figure as a PNG; and JupyterLab
+typesets LaTeX (``$...$``) inside HTML outputs, so a customer comment like
+``$\\frac{1}{0}$`` would render as a formula in a DataFrame. :func:`setup_notebook`
+does both; pandas already escapes ``<`` and ``&`` in table cells.
+
+Example:
+    >>> import pandas as pd
+    >>> setup_notebook()
+    >>> "tex2jax_ignore" in pd.DataFrame({"comment": ["$x$"]})._repr_html_()
+    True
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+#: resolution of charts shown in a notebook (saved report figures have their own)
+NOTEBOOK_DPI = 100
+
+
+def setup_notebook(*, max_colwidth: int = 120, dpi: int = NOTEBOOK_DPI) -> None:
+    """Call once at the top of a notebook: Figures display as PNG pictures, their text drawn
+    unhinted as journeykit's charts measure it; pandas tables are not typeset as LaTeX;
+    long text is cut at ``max_colwidth`` characters.
+    Outside IPython only the pandas options are set."""
+    import matplotlib as mpl
+
+    from journeykit.viz.style import STYLE_RC
+
+    # draw text as the charts measured it (see journeykit.viz.style); matplotlib's default hints
+    mpl.rcParams["text.hinting"] = STYLE_RC["text.hinting"]
+    pd.set_option("display.html.use_mathjax", False)
+    pd.set_option("display.max_colwidth", max_colwidth)
+    pd.set_option("display.max_columns", 30)
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipykernel
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    from IPython.core.pylabtools import select_figure_formats
+
+    select_figure_formats(shell, {"png"}, dpi=dpi, bbox_inches="tight")

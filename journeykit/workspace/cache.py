@@ -1,0 +1,144 @@
+"""A cache shared by the notebooks of one headless run.
+
+Every notebook of a run loads the same workspace and several work out the same
+analyses (pain-point scores, sentiment, the stage funnel). :func:`journeykit.run.runner.run_notebooks`
+loads the workspace once to validate it; it stores that :class:`~journeykit.workspace.loader.Workspace`
+in ``<run folder>/.cache/`` and tells the kernels where through the environment variable
+``JOURNEYKIT_RUN_CACHE``. In a kernel, :func:`~journeykit.workspace.loader.load_workspace`
+then reads the stored workspace instead of parsing every file again, and
+``Workspace.memo`` shares each result between the run's notebooks.
+
+Safety rules:
+
+- an entry is used only while every workspace file has the size and modification time
+  (nanoseconds) it had *before* the run loaded it (:func:`fingerprint`); a file edited
+  during the run (a workshop saving a score) makes the kernel load the workspace afresh;
+- entries are per workspace folder, ``on_bad_rows`` mode and fingerprint; a workspace
+  edited in the kernel (:func:`~journeykit.workspace.loader.save_table`) stops using the cache;
+- workspaces with a large events log (kept as Parquet outside the workspace) are not stored;
+- the cache folder is created by the runner inside its temporary run folder and removed
+  before the run folder is promoted, so it never reaches a report and never outlives the run;
+- without the environment variable (JupyterLab, plain papermill) nothing changes;
+- anything that cannot be stored or read is simply computed: the cache can make a run
+  faster, never different.
+
+Example:
+    >>> fingerprint("no-such-folder")
+    ()
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from journeykit.workspace.locations import workspace_files
+
+ENV = "JOURNEYKIT_RUN_CACHE"
+CACHE_DIR = ".cache"
+_MISSING = object()
+
+
+def cache_dir() -> Path | None:
+    """The run's cache folder (from ``JOURNEYKIT_RUN_CACHE``), or None outside a run."""
+    value = os.environ.get(ENV)
+    if not value:
+        return None
+    folder = Path(value)
+    return folder if folder.is_dir() else None
+
+
+def fingerprint(workspace: str | os.PathLike) -> tuple[tuple[str, int, int], ...]:
+    """``(relative path, bytes, mtime in ns)`` of every workspace file
+    (:func:`journeykit.workspace.locations.workspace_files`: the files the run's input hashes cover)."""
+    root = Path(workspace)
+    entries = []
+    for path in workspace_files(root):
+        try:
+            stat = path.stat()
+        except OSError:  # removed since the walk saw it
+            continue
+        entries.append((path.relative_to(root).as_posix(), stat.st_size, stat.st_mtime_ns))
+    return tuple(entries)
+
+
+def workspace_token(folder: Path, on_bad_rows: str, files: tuple) -> str:
+    """The name of one workspace state's entries: folder, mode and fingerprint hashed."""
+    text = repr((str(Path(folder).resolve()), on_bad_rows, files))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+def _write(path: Path, value: Any) -> bool:
+    try:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - an unpicklable result is computed in each notebook
+        return False
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)  # readers see the whole entry or none
+    except OSError:
+        return False
+    return True
+
+
+def _read(path: Path) -> Any:
+    try:
+        with path.open("rb") as handle:
+            return pickle.load(handle)
+    except FileNotFoundError:
+        return _MISSING
+    except Exception:  # noqa: BLE001 - a damaged entry is recomputed
+        return _MISSING
+
+
+def store_workspace(folder: Path, ws: Any, on_bad_rows: str, files: tuple, cache: Path) -> bool:
+    """Store a freshly loaded workspace for the run's kernels; ``files`` is the
+    :func:`fingerprint` taken before it was loaded. Returns whether it was stored."""
+    if ws.large:
+        return False
+    token = workspace_token(folder, on_bad_rows, files)
+    derived, ws.derived = ws.derived, {}
+    try:
+        stored = _write(cache / token / "workspace.pickle", ws)
+    finally:
+        ws.derived = derived
+    return stored
+
+
+def cached_workspace(folder: Path, on_bad_rows: str) -> Any | None:
+    """The run's stored workspace when its files are unchanged, else None."""
+    cache = cache_dir()
+    if cache is None:
+        return None
+    token = workspace_token(folder, on_bad_rows, fingerprint(folder))
+    ws = _read(cache / token / "workspace.pickle")
+    if ws is _MISSING:
+        return None
+    ws.run_cache = cache / token
+    return ws
+
+
+def _memo_path(entry: Path, key: object) -> Path | None:
+    text = repr(key)
+    if " at 0x" in text:  # an object without a stable text form: not shareable
+        return None
+    return entry / f"memo-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:24]}.pickle"
+
+
+def memo(entry: Path, key: object, compute: Any) -> Any:
+    """``compute()``, or the result another notebook of the run stored for ``key``."""
+    path = _memo_path(entry, key)
+    if path is None:
+        return compute()
+    value = _read(path)
+    if value is _MISSING:
+        value = compute()
+        _write(path, value)
+    return value

@@ -1,0 +1,229 @@
+"""journey.yaml: the business, its ordered stages, channels, teams, KPI targets,
+keyword themes, parameter defaults and column mappings.
+
+Example:
+    >>> cfg = parse_config({"business": "Bikes", "stages": [{"id": "awareness"}]}, "journey.yaml")[0]
+    >>> cfg.stage_ids
+    ['awareness']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from journeykit.core.errors import Problem
+from journeykit.workspace.schema import TABLES
+
+CONFIG_FILE = "journey.yaml"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the journey, in order. ``events`` are the event names that belong
+    to it; ``emotion`` is the workshop's estimate (-2..+2) or None."""
+
+    id: str
+    name: str
+    description: str = ""
+    events: tuple[str, ...] = ()
+    emotion: float | None = None
+
+
+@dataclass(frozen=True)
+class JourneyConfig:
+    """The parsed journey.yaml. ``columns`` maps table -> {canonical: user column}."""
+
+    business: str
+    currency: str = "EUR"
+    timezone: str = "UTC"
+    stages: tuple[Stage, ...] = ()
+    channels: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
+    kpis: dict[str, dict[str, Any]] = field(default_factory=dict)
+    themes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    defaults: dict[str, Any] = field(default_factory=dict)
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def stage_ids(self) -> list[str]:
+        return [s.id for s in self.stages]
+
+    @property
+    def event_stage(self) -> dict[str, str]:
+        """Event name -> stage id."""
+        return {event: stage.id for stage in self.stages for event in stage.events}
+
+    def stage(self, stage_id: str) -> Stage:
+        return next(s for s in self.stages if s.id == stage_id)
+
+
+def read_config(path: Path) -> tuple[JourneyConfig | None, list[Problem]]:
+    """Read and check ``path`` (a journey.yaml). Returns the config (None when it
+    cannot be used) and the problems found."""
+    name = path.name
+    if not path.is_file():
+        return None, [Problem(name, "a journey.yaml file (create a workspace with `journeykit new DIR`)")]
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        return None, [Problem(name, "UTF-8 text")]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        return None, [Problem(name, f"valid YAML ({reason})", row=row)]
+    return parse_config(raw, name)
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def parse_config(raw: Any, name: str = CONFIG_FILE) -> tuple[JourneyConfig | None, list[Problem]]:
+    """Check a loaded YAML document and build a :class:`JourneyConfig`."""
+    problems: list[Problem] = []
+
+    def bad(key: str, value: Any, expected: str, severity: str = "error") -> None:
+        problems.append(Problem(name, expected, column=key, value=value, severity=severity))
+
+    if not isinstance(raw, dict):
+        return None, [Problem(name, "a YAML mapping with business, stages, channels, ...", value=raw)]
+
+    business = raw.get("business") or raw.get("name")
+    if not business:
+        bad("business", None, "the business name, e.g. business: Corner Bakery")
+        business = "(unnamed business)"
+
+    timezone = str(raw.get("timezone") or "UTC")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        bad("timezone", timezone, "an IANA time zone such as Europe/Amsterdam or UTC")
+        timezone = "UTC"
+
+    stages: list[Stage] = []
+    seen_events: dict[str, str] = {}
+    raw_stages = raw.get("stages")
+    if not isinstance(raw_stages, list) or not raw_stages:
+        bad("stages", raw_stages, "an ordered list of stages, each with at least an id")
+        raw_stages = []
+    for index, item in enumerate(raw_stages, start=1):
+        key = f"stages[{index}]"
+        if isinstance(item, str):
+            item = {"id": item}
+        if not isinstance(item, dict) or not item.get("id"):
+            bad(key, item, "a stage with an id, e.g. {id: awareness, name: Awareness}")
+            continue
+        stage_id = str(item["id"]).strip()
+        if stage_id in {s.id for s in stages}:
+            bad(f"{key}.id", stage_id, "stage ids that are unique")
+            continue
+        events = tuple(str(e).strip() for e in _as_list(item.get("events")) if str(e).strip())
+        for event in events:
+            if event in seen_events:
+                bad(f"{key}.events", event,
+                    f"each event in one stage only (it is also in stage {seen_events[event]})")
+            seen_events.setdefault(event, stage_id)
+        emotion = item.get("emotion")
+        if emotion is not None:
+            try:
+                emotion = float(emotion)
+                if not -2 <= emotion <= 2:
+                    raise ValueError
+            except (TypeError, ValueError):
+                bad(f"{key}.emotion", item.get("emotion"), "a number from -2 to 2")
+                emotion = None
+        stages.append(Stage(
+            id=stage_id,
+            name=str(item.get("name") or stage_id.replace("_", " ").capitalize()),
+            description=str(item.get("description") or ""),
+            events=events,
+            emotion=emotion,
+        ))
+
+    channels = tuple(str(c).strip() for c in _as_list(raw.get("channels")) if str(c).strip())
+    owners = tuple(str(c).strip() for c in _as_list(raw.get("owners")) if str(c).strip())
+
+    kpis: dict[str, dict[str, Any]] = {}
+    raw_kpis = raw.get("kpis") or {}
+    if not isinstance(raw_kpis, dict):
+        bad("kpis", raw_kpis, "a mapping of KPI name to {target, direction, warning}")
+        raw_kpis = {}
+    for kpi, spec in raw_kpis.items():
+        if isinstance(spec, (int, float)):
+            spec = {"target": spec}
+        if not isinstance(spec, dict) or not isinstance(spec.get("target"), (int, float)):
+            bad(f"kpis.{kpi}", spec, "{target: number, direction: higher|lower, warning: number}")
+            continue
+        direction = str(spec.get("direction", "higher")).lower()
+        if direction not in ("higher", "lower"):
+            bad(f"kpis.{kpi}.direction", direction, "higher or lower")
+            direction = "higher"
+        kpis[str(kpi)] = {**spec, "direction": direction}
+
+    themes: dict[str, dict[str, Any]] = {}
+    raw_themes = raw.get("themes") or {}
+    if not isinstance(raw_themes, dict):
+        bad("themes", raw_themes, "a mapping of theme name to {keywords: [...], stage, touchpoint}")
+        raw_themes = {}
+    stage_ids = {s.id for s in stages}
+    for theme, spec in raw_themes.items():
+        if isinstance(spec, list):
+            spec = {"keywords": spec}
+        if not isinstance(spec, dict) or not _as_list(spec.get("keywords")):
+            bad(f"themes.{theme}", spec, "{keywords: [words...], stage: id, touchpoint: id}")
+            continue
+        if spec.get("stage") and spec["stage"] not in stage_ids:
+            bad(f"themes.{theme}.stage", spec["stage"], "a stage id from stages")
+        themes[str(theme)] = {**spec, "keywords": [str(k) for k in _as_list(spec["keywords"])]}
+
+    defaults = raw.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        bad("defaults", defaults, "a mapping of parameter name to value")
+        defaults = {}
+
+    columns: dict[str, dict[str, str]] = {}
+    raw_columns = raw.get("columns") or {}
+    if not isinstance(raw_columns, dict):
+        bad("columns", raw_columns, "a mapping table -> {canonical column: your column}")
+        raw_columns = {}
+    for table, mapping in raw_columns.items():
+        if table not in TABLES:
+            bad(f"columns.{table}", table, "a table name: " + ", ".join(TABLES))
+            continue
+        if not isinstance(mapping, dict):
+            bad(f"columns.{table}", mapping, "{canonical column: your column name}")
+            continue
+        known = set(TABLES[table].names)
+        clean: dict[str, str] = {}
+        for canonical, theirs in mapping.items():
+            if canonical not in known and not TABLES[table].keep_extra_columns:
+                bad(f"columns.{table}.{canonical}", canonical,
+                    f"a column of {table}: " + ", ".join(TABLES[table].names))
+                continue
+            clean[str(canonical)] = str(theirs)
+        columns[table] = clean
+
+    config = JourneyConfig(
+        business=str(business),
+        currency=str(raw.get("currency") or "EUR"),
+        timezone=timezone,
+        stages=tuple(stages),
+        channels=channels,
+        owners=owners,
+        kpis=kpis,
+        themes=themes,
+        defaults=dict(defaults),
+        columns=columns,
+    )
+    usable = bool(stages)
+    return (config if usable else None), problems

@@ -1,0 +1,193 @@
+"""Large event logs, checked and typed in DuckDB so they never need to fit in memory.
+
+An events file larger than :data:`LARGE_EVENTS_BYTES` (64 MiB; environment variable
+``JOURNEYKIT_LARGE_EVENTS_BYTES`` overrides it) is not read into pandas. DuckDB
+reads it (CSV or Parquet), renames the user's columns, parses timestamps (ISO 8601,
+with an offset converted to the workspace time zone), checks every row, and writes
+the good rows to a clean Parquet file in a private temporary folder (never in the
+workspace). :meth:`Workspace.events_relation` scans that file; ``ws.events`` loads it
+into pandas only when someone asks for the DataFrame.
+
+Problems are reported with counts and the first examples (row numbers as a
+spreadsheet would show them); in quarantine mode the bad rows are kept, with their
+reasons, and good + rejected rows add up to the input.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from journeykit.core.errors import Problem
+from journeykit.workspace.readers import decode_bytes, sniff_delimiter
+
+LARGE_EVENTS_BYTES = int(os.environ.get("JOURNEYKIT_LARGE_EVENTS_BYTES", str(64 * 2**20)))
+EXAMPLES = 20
+_OFFSET_RE = r"(Z|z|[+-][0-9]{2}:?[0-9]{2})$"
+
+
+def is_large(path: Path) -> bool:
+    limit = int(os.environ.get("JOURNEYKIT_LARGE_EVENTS_BYTES", str(LARGE_EVENTS_BYTES)))
+    return path.stat().st_size > limit
+
+
+@dataclass
+class LargeEvents:
+    """A checked events log stored as Parquet outside the workspace."""
+
+    parquet: Path
+    rows: int
+    folder: Path
+
+    def relation(self, con):
+        return con.read_parquet(str(self.parquet))
+
+    def frame(self) -> pd.DataFrame:
+        frame = pd.read_parquet(self.parquet)
+        frame.index = pd.Index(frame.pop("_row").astype("int64"), name="row")
+        return frame
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _ident(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def header_of(path: Path) -> tuple[list[str], str, str]:
+    """Column names, delimiter and encoding of a CSV file, from its first 64 KiB."""
+    with path.open("rb") as handle:
+        head = handle.read(65536)
+    text, encoding = decode_bytes(head)
+    delimiter = sniff_delimiter(text)
+    import csv
+    import io
+
+    first = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    return [c.strip() for c in first], delimiter, encoding
+
+
+def load_large_events(path: Path, kind: str, mapping: dict[str, str], timezone: str,
+                      source: str, quarantine: bool) -> tuple[LargeEvents | None, pd.DataFrame, list[Problem]]:
+    """Check and type a large events file. ``mapping``: canonical -> user column.
+
+    Returns the stored events (None when nothing usable), the rejected rows (with
+    ``_row`` and ``_problems``; empty unless ``quarantine``), and the problems.
+    """
+    import duckdb
+
+    folder = Path(tempfile.mkdtemp(prefix="journeykit-events-"))
+    con = duckdb.connect(str(folder / "events.duckdb"))
+    con.execute(f"SET temp_directory = {_sql_string(str(folder / 'spill'))}")
+    con.execute("SET memory_limit = '512MB'")
+    con.execute("SET preserve_insertion_order = true")
+    problems: list[Problem] = []
+    try:
+        if kind == "parquet":
+            scan = f"read_parquet({_sql_string(str(path))})"
+        else:
+            _, delimiter, encoding = header_of(path)
+            duck_encoding = {"utf-8-sig": "utf-8", "cp1252": "latin-1"}.get(encoding, encoding)
+            scan = (f"read_csv({_sql_string(str(path))}, header = true, all_varchar = true, "
+                    f"delim = {_sql_string(delimiter)}, quote = '\"', escape = '\"', "
+                    f"encoding = {_sql_string(duck_encoding)}, null_padding = true)")
+        types = {name: kind for name, kind, *_ in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
+
+        def column(canonical: str) -> str:
+            name = mapping.get(canonical)
+            return f"CAST({_ident(name)} AS VARCHAR)" if name else "CAST(NULL AS VARCHAR)"
+
+        tz = _sql_string(timezone)
+        ts_name = mapping.get("timestamp")
+        ts_type = str(types.get(ts_name, "VARCHAR")).upper()
+        if ts_type.startswith("TIMESTAMP WITH TIME ZONE"):  # typed already (Parquet): no text parsing
+            ts_text = f"CAST({_ident(ts_name)} AS VARCHAR)"
+            timestamp = f"CAST({_ident(ts_name)} AT TIME ZONE {tz} AS TIMESTAMP)"
+        elif ts_type.startswith(("TIMESTAMP", "DATE")):
+            ts_text = f"CAST({_ident(ts_name)} AS VARCHAR)"
+            timestamp = f"CAST({_ident(ts_name)} AS TIMESTAMP)"
+        else:
+            ts_text = f"trim({column('timestamp')})"
+            timestamp = (f"CASE WHEN regexp_matches({ts_text}, {_sql_string(_OFFSET_RE)}) "
+                         f"THEN CAST(TRY_CAST({ts_text} AS TIMESTAMPTZ) AT TIME ZONE {tz} AS TIMESTAMP) "
+                         f"ELSE TRY_CAST({ts_text} AS TIMESTAMP) END")
+        # one pass over the file; with insertion order preserved, rowid is the file's row order
+        con.execute(f"""
+            CREATE TABLE typed AS SELECT
+                NULLIF(trim({column('customer_id')}), '') AS customer_id,
+                {ts_text} AS timestamp_text,
+                {timestamp} AS timestamp,
+                NULLIF(trim({column('event')}), '') AS event,
+                NULLIF(trim({column('channel')}), '') AS channel
+            FROM {scan}
+        """)
+        row = "CAST(rowid + 2 AS BIGINT)"
+        checks = {
+            "customer_id": ("customer_id IS NULL", "customer_id", "a customer id - this column may not be blank"),
+            "event": ("event IS NULL", "event", "an event name - this column may not be blank"),
+            "timestamp": ("timestamp IS NULL", "timestamp_text",
+                          "an ISO 8601 date-time such as 2026-03-31 14:05 or 2026-03-31T14:05:00+02:00"),
+        }
+        bad_any = " OR ".join(f"({cond})" for cond, _, _ in checks.values())
+        counts = con.execute(
+            "SELECT count(*), " + ", ".join(f"count(*) FILTER (WHERE {cond})" for cond, _, _ in checks.values())
+            + f", count(*) FILTER (WHERE {bad_any}) FROM typed").fetchone()
+        total, bad_total = counts[0], counts[-1]
+        for (name, (condition, shown, expected)), count in zip(checks.items(), counts[1:-1]):
+            if not count:
+                continue
+            examples = con.execute(
+                f"SELECT {row}, {shown} FROM typed WHERE {condition} ORDER BY rowid LIMIT {EXAMPLES}").fetchall()
+            for line, value in examples:
+                problems.append(Problem(source, expected, row=int(line), column=name,
+                                        value="" if value is None else value, table="events"))
+            if count > len(examples):
+                problems.append(Problem(source, f"{expected} ({count} rows in all; the first "
+                                        f"{len(examples)} are listed)", column=name, table="events",
+                                        value=f"{count} rows"))
+        rejected = pd.DataFrame()
+        if quarantine and bad_total:
+            reasons = " || ".join(
+                f"CASE WHEN {cond} THEN '{name}: {expected.replace(chr(39), '')}; ' ELSE '' END"
+                for name, (cond, _, expected) in checks.items())
+            rejected = con.execute(
+                f"SELECT {row} AS _row, customer_id, timestamp_text AS timestamp, event, channel, "
+                f"rtrim({reasons}, '; ') AS _problems FROM typed WHERE {bad_any} ORDER BY rowid").df()
+        keep = f"NOT ({bad_any})" if quarantine and bad_total else "true"
+        parquet = folder / "events.parquet"
+        con.execute(
+            f"COPY (SELECT customer_id, timestamp, event, channel, {row} AS _row FROM typed WHERE {keep}) "
+            f"TO {_sql_string(str(parquet))} (FORMAT parquet)")
+        rows = total - (bad_total if quarantine else 0)
+    except duckdb.Error as exc:
+        problems.append(Problem(source, f"a readable events file ({type(exc).__name__}: {exc})", table="events"))
+        con.close()
+        shutil.rmtree(folder, ignore_errors=True)
+        return None, pd.DataFrame(), problems
+    con.close()
+    (folder / "events.duckdb").unlink(missing_ok=True)
+    store = LargeEvents(parquet, int(rows), folder)
+    weakref.finalize(store, shutil.rmtree, str(folder), True)
+    return store, rejected, problems
+
+
+def event_counts(store: LargeEvents) -> pd.Series:
+    """Rows per event name (for the 'event in no stage' warning)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        frame = con.execute(
+            f"SELECT event, count(*) AS n FROM read_parquet({_sql_string(str(store.parquet))}) GROUP BY event"
+        ).df()
+    finally:
+        con.close()
+    return frame.set_index("event")["n"]
