@@ -17,8 +17,8 @@ from journeykit.analytics.voice import (
     emotion_curve,
     mask_pii,
     sentiment,
-    wilson_interval,
 )
+from journeykit.core._stats import wilson_interval
 from journeykit.core.errors import JourneykitError
 from tests.conftest import write_workspace
 

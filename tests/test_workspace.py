@@ -14,7 +14,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 import journeykit as jk
-from journeykit.workspace.loader import split_list
+from journeykit.core.cells import split_list
 
 from .conftest import SAMPLE, tree_digest
 

@@ -38,8 +38,6 @@ from __future__ import annotations
 
 import contextlib
 import glob as globlib
-import os
-import tempfile
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -49,6 +47,11 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
+from journeykit.core._sql import connect as _connect
+from journeykit.core._sql import ident as _ident
+from journeykit.core._sql import literal as _lit
+from journeykit.core._sql import literals as _lits
+from journeykit.core._sql import set_engine_options
 from journeykit.core.durations import DurationLike, parse_duration
 from journeykit.core.errors import JourneykitError
 
@@ -110,70 +113,6 @@ default). A customer counts as retained in period n (n >= 1 periods after the co
 if they have a return event (any event by default) in that period - "returned in that \
 period", not "still active since". Shares are relative to the cohort size (period 0 = 100%). \
 Periods after the last timestamp in the data are not shown."""
-
-# ---------------------------------------------------------------------------
-# engine
-
-
-@dataclass
-class _EngineOptions:
-    memory_limit: str | None = None
-    temp_directory: str | None = None
-    threads: int | None = None
-
-
-_OPTIONS = _EngineOptions()
-
-
-def set_engine_options(
-    *,
-    memory_limit: str | None = None,
-    temp_directory: str | Path | None = None,
-    threads: int | None = None,
-) -> None:
-    """Set the DuckDB memory limit, spill folder and thread count journeykit uses.
-
-    Defaults: ``memory_limit`` from the environment variable
-    ``JOURNEYKIT_DUCKDB_MEMORY_LIMIT`` or ``"1GB"``; ``temp_directory`` from
-    ``JOURNEYKIT_DUCKDB_TEMP`` or a per-process folder in the system temp folder;
-    threads = DuckDB's default (all cores). Data beyond the memory limit spills to the
-    temp folder, which is how logs larger than memory are handled. Not used for a DuckDB
-    relation passed in (its own connection's settings apply).
-
-    Example:
-        >>> set_engine_options(memory_limit="4GB")     # doctest: +SKIP
-    """
-    _OPTIONS.memory_limit = memory_limit
-    _OPTIONS.temp_directory = None if temp_directory is None else str(temp_directory)
-    _OPTIONS.threads = threads
-
-
-def _connect() -> duckdb.DuckDBPyConnection:
-    memory = _OPTIONS.memory_limit or os.environ.get("JOURNEYKIT_DUCKDB_MEMORY_LIMIT") or "1GB"
-    temp = _OPTIONS.temp_directory or os.environ.get("JOURNEYKIT_DUCKDB_TEMP")
-    if not temp:
-        temp = os.path.join(tempfile.gettempdir(), f"journeykit-duckdb-{os.getpid()}")
-    config: dict[str, Any] = {
-        "memory_limit": memory,
-        "temp_directory": temp,
-        "preserve_insertion_order": False,
-    }
-    if _OPTIONS.threads:
-        config["threads"] = _OPTIONS.threads
-    return duckdb.connect(":memory:", config=config)
-
-
-def _ident(name: object) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def _lit(text: object) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
-
-
-def _lits(values: Sequence[str]) -> str:
-    return ", ".join(_lit(v) for v in values)
-
 
 def _interval(delta: pd.Timedelta) -> str:
     return f"to_microseconds({int(delta // pd.Timedelta(microseconds=1))})"

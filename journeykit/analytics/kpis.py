@@ -32,7 +32,6 @@ import itertools
 import json
 import math
 import os
-import statistics
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from journeykit.core._stats import t_interval, wilson_interval, z_value
 from journeykit.core.errors import JourneykitError
 
 CSATDefinition = Literal["top2", "mean"]
@@ -152,39 +152,6 @@ def _parse_scores(scores: object, low: int, high: int) -> _Parsed:
         )
     values = numbers[valid]
     return _Parsed(values, int(total - valid.sum()), int(blank_mask.sum()))
-
-
-def _z(confidence: float) -> float:
-    if not (0 < confidence < 1):
-        raise JourneykitError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence!r}")
-    return statistics.NormalDist().inv_cdf(0.5 + confidence / 2)
-
-
-def _wilson(successes: int, n: int, confidence: float) -> tuple[float, float]:
-    if n == 0:
-        return math.nan, math.nan
-    z = _z(confidence)
-    share = successes / n
-    denominator = 1 + z * z / n
-    centre = (share + z * z / (2 * n)) / denominator
-    half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / denominator
-    # the interval always contains the estimate (no floating-point slivers at 0 and 1)
-    return min(share, max(0.0, centre - half)), max(share, min(1.0, centre + half))
-
-
-def _t_interval(values: np.ndarray, confidence: float, low: float, high: float):
-    n = len(values)
-    if n == 0:
-        return math.nan, math.nan, math.nan, math.nan
-    mean = float(values.mean())
-    if n == 1:
-        return mean, math.nan, math.nan, math.nan
-    sd = float(values.std(ddof=1))
-    _z(confidence)
-    from scipy import special  # the t quantile; scipy.special imports far faster than scipy.stats
-
-    half = float(special.stdtrit(n - 1, 0.5 + confidence / 2)) * sd / math.sqrt(n)
-    return mean, sd, max(low, mean - half), min(high, mean + half)
 
 
 # --------------------------------------------------------------------------- results
@@ -304,7 +271,7 @@ def nps(scores: object, *, confidence: float = 0.95) -> NPSResult:
         (33.3, 3, 2, 1, 2)
     """
     parsed = _parse_scores(scores, 0, 10)
-    z = _z(confidence)
+    z = z_value(confidence)
     values = parsed.values
     n = len(values)
     promoters = int(np.sum(values >= 9))
@@ -355,10 +322,10 @@ def csat(
     values = parsed.values
     n = len(values)
     satisfied = int(np.sum(values >= 4))
-    mean, _sd, t_low, t_high = _t_interval(values, confidence, 1.0, 5.0)
+    mean, _sd, t_low, t_high = t_interval(values, confidence, 1.0, 5.0)
     if definition == "top2":
         value = satisfied / n if n else math.nan
-        low, high = _wilson(satisfied, n, confidence)
+        low, high = wilson_interval(satisfied, n, confidence)
         method = "Wilson score interval"
     else:
         value, low, high = mean, t_low, t_high
@@ -379,7 +346,7 @@ def ces(scores: object, *, confidence: float = 0.95) -> CESResult:
         6.0
     """
     parsed = _parse_scores(scores, 1, 7)
-    mean, sd, low, high = _t_interval(parsed.values, confidence, 1.0, 7.0)
+    mean, sd, low, high = t_interval(parsed.values, confidence, 1.0, 7.0)
     return CESResult(mean, len(parsed.values), parsed.invalid, parsed.blank, low, high, sd,
                      confidence)
 
@@ -756,7 +723,7 @@ def what_changed(
     """
     previous = _inner_metrics(previous_metrics)
     current = _inner_metrics(current_metrics)
-    z = _z(confidence)
+    z = z_value(confidence)
     rows = []
     for kpi in list(current) + [k for k in previous if k not in current]:
         before, now = previous.get(kpi, {}), current.get(kpi, {})
@@ -822,7 +789,7 @@ def _conversion_metric(ws: object) -> dict[str, Any] | None:
     started, finished = counts[0], counts[-1]
     if not (np.isfinite(started) and np.isfinite(finished)) or started <= 0:
         return None
-    low, high = _wilson(int(finished), int(started), 0.95)
+    low, high = wilson_interval(int(finished), int(started), 0.95)
     return _metric(finished / started, int(started), low, high, "share",
                    DEFAULT_LABELS["conversion"])
 
@@ -876,13 +843,13 @@ def _workspace_metrics(ws: object) -> dict[str, dict[str, Any]]:
     if isinstance(orders, pd.DataFrame) and len(orders) and {"customer_id", "amount"} <= set(orders.columns):
         per_customer = orders.groupby(orders["customer_id"].astype("string")).size()
         repeaters = int((per_customer >= 2).sum())
-        low, high = _wilson(repeaters, len(per_customer), 0.95)
+        low, high = wilson_interval(repeaters, len(per_customer), 0.95)
         out["repeat_purchase_rate"] = _metric(
             repeaters / len(per_customer), len(per_customer), low, high, "share",
             DEFAULT_LABELS["repeat_purchase_rate"],
         )
         amounts = pd.to_numeric(orders["amount"], errors="coerce").dropna().to_numpy(float)
-        mean, _sd, low, high = _t_interval(amounts, 0.95, -math.inf, math.inf)
+        mean, _sd, low, high = t_interval(amounts, 0.95, -math.inf, math.inf)
         out["average_order_value"] = _metric(
             mean, len(amounts), low, high, currency, DEFAULT_LABELS["average_order_value"]
         )

@@ -72,13 +72,13 @@ from journeykit.analytics.voice import (
     _get,
     _memo,
     _stages,
-    _t_interval,
     _table,
     _themes,
     _touchpoint_info,
     _voice_items,
-    wilson_interval,
 )
+from journeykit.core._stats import t_interval, wilson_interval
+from journeykit.core.cells import split_list
 from journeykit.core.errors import JourneykitError
 
 #: weights of the priority formula; ``effort`` is the exponent of the effort factor
@@ -241,11 +241,6 @@ def _money(ws: Any) -> tuple[float, float]:
     return aov, clv
 
 
-def _split(value: object) -> list[str]:
-    text = _clean(value)
-    return [p.strip() for p in text.split(";") if p.strip()] if text else []
-
-
 def _window(ws: Any) -> pd.Timedelta:
     raw = (_get(ws.config, "defaults", {}) or {}).get("window", "14D")
     try:
@@ -378,7 +373,7 @@ def _funnel_by_touchpoint(ws: Any, tp_info: pd.DataFrame) -> pd.DataFrame:
         stage = _clean(info["stage"])
         if stage not in stage_events:
             continue
-        own_events = _split(info["events"]) if has_events_column else []
+        own_events = split_list(info["events"]) if has_events_column else []
         channel = (_clean(info["channel"]) or "").lower()
         row = {"reach_customers": 0, "footprint": None, "step": None, "n_step": 0,
                "dropoff": np.nan, "stage_dropoff": np.nan, "excess": np.nan, "z": np.nan}
@@ -481,7 +476,7 @@ def _unit_evidence_at(
     ``positions`` (ascending) of ``voice``."""
     relevant = positions[voice.relevant[positions]]
     texts = relevant[voice.has_sentiment[relevant]]
-    mean, _low, high = _t_interval(voice.sentiment[texts])
+    mean, _sd, _low, high = t_interval(voice.sentiment[texts], 0.95, -1.0, 1.0)
     answers = voice.csat[relevant]
     answers = answers[~np.isnan(answers)]
     n_csat = int(len(answers))

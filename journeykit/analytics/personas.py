@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from journeykit.core.cells import cell_text as _text
+from journeykit.core.cells import split_list as _split_list
 from journeykit.core.errors import JourneykitError
-from journeykit.workspace.loader import cell_text as _text
-from journeykit.workspace.loader import split_list as _split_list
 
 CARD_COLUMNS = [
     "id", "name", "quote", "demographics", "goals", "frustrations", "motivations",

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from journeykit.core._stats import t_interval, wilson_interval
 from journeykit.core.errors import JourneykitError
 
 #: compound score at or below which a text counts as negative (VADER's convention)
@@ -672,44 +673,10 @@ def candidate_themes(analysis: pd.DataFrame, *, top: int = 10, negative_only: bo
 
 # --------------------------------------------------------------------------- emotion curve
 
-_Z95 = 1.959963984540054
-
-
-@lru_cache(maxsize=4096)
-def _t_quantile_975(df: int) -> float:
-    """Student's t 97.5 % quantile with ``df`` degrees of freedom: ``scipy.stats.t.ppf(0.975,
-    df)`` is ``scipy.special.stdtrit(df, 0.975)``; scipy.special imports in a fraction of
-    the time scipy.stats takes."""
-    from scipy import special
-
-    return float(special.stdtrit(df, 0.975))
-
-
-def _t_interval(values: np.ndarray) -> tuple[float, float, float]:
-    n = len(values)
-    if n == 0:
-        return float("nan"), float("nan"), float("nan")
-    mean = float(values.mean())
-    if n < 2:
-        return mean, float("nan"), float("nan")
-    half = float(_t_quantile_975(n - 1) * values.std(ddof=1) / math.sqrt(n))
-    return mean, max(-1.0, mean - half), min(1.0, mean + half)
-
-
-def wilson_interval(successes: int, n: int, z: float = _Z95) -> tuple[float, float]:
-    """Wilson score interval of a proportion (95% by default); (NaN, NaN) when n == 0."""
-    if n <= 0:
-        return float("nan"), float("nan")
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
-
 
 def _curve_row(texts: pd.DataFrame, answers: pd.Series) -> dict:
     values = texts["sentiment"].dropna().to_numpy(dtype="float64")
-    mean, low, high = _t_interval(values)
+    mean, _sd, low, high = t_interval(values, 0.95, -1.0, 1.0)
     scores = answers.dropna()
     n_csat = int(len(scores))
     top2 = int((scores >= 4).sum())

@@ -50,10 +50,11 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
+from journeykit.core._sql import connect
+from journeykit.core.cells import cell_text as _text
+from journeykit.core.cells import split_list as _split_list
 from journeykit.core.errors import JourneykitError
 from journeykit.viz import style as st
-from journeykit.workspace.loader import cell_text as _text
-from journeykit.workspace.loader import split_list as _split_list
 
 __all__ = [
     "journey_map", "designed_vs_observed", "coverage_heatmap", "funnel_chart",
@@ -925,13 +926,11 @@ def _draw_map_legend(fig: Figure, data: _MapData, channel_color: dict[str, str],
 
 def _stage_reach(ws: Any) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """(per stage: customers with any event of the stage; off-map events; total)."""
-    import duckdb
-
     stages = _stages(ws)
     mapping = pd.DataFrame(
         [(str(e), str(_stage_attr(s, "id"))) for s in stages
          for e in (_stage_attr(s, "events", ()) or [])], columns=["event", "stage"])
-    con = duckdb.connect()
+    con = connect()
     try:
         rel = None
         if hasattr(ws, "events_relation"):

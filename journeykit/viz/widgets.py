@@ -27,6 +27,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from journeykit.core.cells import split_list as _split_list
 from journeykit.core.errors import JourneykitError
 
 __all__ = [
@@ -80,10 +81,6 @@ def _blank(value: object) -> bool:
 
 def _text(value: object) -> str:
     return "" if _blank(value) else str(value)
-
-
-def _split_list(value: object) -> list[str]:
-    return [part.strip() for part in _text(value).split(";") if part.strip()]
 
 
 def _options_with(options: Sequence[Any], current: object) -> list[Any]:

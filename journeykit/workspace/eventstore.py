@@ -24,6 +24,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from journeykit.core._sql import connect
+from journeykit.core._sql import ident as _ident
+from journeykit.core._sql import literal as _literal
 from journeykit.core.errors import Problem
 from journeykit.workspace.readers import decode_bytes, sniff_delimiter
 
@@ -54,14 +57,6 @@ class LargeEvents:
         return frame
 
 
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _ident(value: str) -> str:
-    return '"' + value.replace('"', '""') + '"'
-
-
 def header_of(path: Path) -> tuple[list[str], str, str]:
     """Column names, delimiter and encoding of a CSV file, from its first 64 KiB."""
     with path.open("rb") as handle:
@@ -82,30 +77,27 @@ def load_large_events(path: Path, kind: str, mapping: dict[str, str], timezone: 
     Returns the stored events (None when nothing usable), the rejected rows (with
     ``_row`` and ``_problems``; empty unless ``quarantine``), and the problems.
     """
-    import duckdb
+    import duckdb  # for its Error type; imported here so loading small workspaces never needs it
 
     folder = Path(tempfile.mkdtemp(prefix="journeykit-events-"))
-    con = duckdb.connect(str(folder / "events.duckdb"))
-    con.execute(f"SET temp_directory = {_sql_string(str(folder / 'spill'))}")
-    con.execute("SET memory_limit = '512MB'")
-    con.execute("SET preserve_insertion_order = true")
+    con = connect(folder / "events.duckdb", temp_directory=folder / "spill", preserve_insertion_order=True)
     problems: list[Problem] = []
     try:
         if kind == "parquet":
-            scan = f"read_parquet({_sql_string(str(path))})"
+            scan = f"read_parquet({_literal(str(path))})"
         else:
             _, delimiter, encoding = header_of(path)
             duck_encoding = {"utf-8-sig": "utf-8", "cp1252": "latin-1"}.get(encoding, encoding)
-            scan = (f"read_csv({_sql_string(str(path))}, header = true, all_varchar = true, "
-                    f"delim = {_sql_string(delimiter)}, quote = '\"', escape = '\"', "
-                    f"encoding = {_sql_string(duck_encoding)}, null_padding = true)")
+            scan = (f"read_csv({_literal(str(path))}, header = true, all_varchar = true, "
+                    f"delim = {_literal(delimiter)}, quote = '\"', escape = '\"', "
+                    f"encoding = {_literal(duck_encoding)}, null_padding = true)")
         types = {name: kind for name, kind, *_ in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
 
         def column(canonical: str) -> str:
             name = mapping.get(canonical)
             return f"CAST({_ident(name)} AS VARCHAR)" if name else "CAST(NULL AS VARCHAR)"
 
-        tz = _sql_string(timezone)
+        tz = _literal(timezone)
         ts_name = mapping.get("timestamp")
         ts_type = str(types.get(ts_name, "VARCHAR")).upper()
         if ts_type.startswith("TIMESTAMP WITH TIME ZONE"):  # typed already (Parquet): no text parsing
@@ -116,7 +108,7 @@ def load_large_events(path: Path, kind: str, mapping: dict[str, str], timezone: 
             timestamp = f"CAST({_ident(ts_name)} AS TIMESTAMP)"
         else:
             ts_text = f"trim({column('timestamp')})"
-            timestamp = (f"CASE WHEN regexp_matches({ts_text}, {_sql_string(_OFFSET_RE)}) "
+            timestamp = (f"CASE WHEN regexp_matches({ts_text}, {_literal(_OFFSET_RE)}) "
                          f"THEN CAST(TRY_CAST({ts_text} AS TIMESTAMPTZ) AT TIME ZONE {tz} AS TIMESTAMP) "
                          f"ELSE TRY_CAST({ts_text} AS TIMESTAMP) END")
         # one pass over the file; with insertion order preserved, rowid is the file's row order
@@ -165,7 +157,7 @@ def load_large_events(path: Path, kind: str, mapping: dict[str, str], timezone: 
         parquet = folder / "events.parquet"
         con.execute(
             f"COPY (SELECT customer_id, timestamp, event, channel, {row} AS _row FROM typed WHERE {keep}) "
-            f"TO {_sql_string(str(parquet))} (FORMAT parquet)")
+            f"TO {_literal(str(parquet))} (FORMAT parquet)")
         rows = total - (bad_total if quarantine else 0)
     except duckdb.Error as exc:
         problems.append(Problem(source, f"a readable events file ({type(exc).__name__}: {exc})", table="events"))
@@ -181,12 +173,10 @@ def load_large_events(path: Path, kind: str, mapping: dict[str, str], timezone: 
 
 def event_counts(store: LargeEvents) -> pd.Series:
     """Rows per event name (for the 'event in no stage' warning)."""
-    import duckdb
-
-    con = duckdb.connect()
+    con = connect()
     try:
         frame = con.execute(
-            f"SELECT event, count(*) AS n FROM read_parquet({_sql_string(str(store.parquet))}) GROUP BY event"
+            f"SELECT event, count(*) AS n FROM read_parquet({_literal(str(store.parquet))}) GROUP BY event"
         ).df()
     finally:
         con.close()

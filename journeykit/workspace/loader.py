@@ -36,6 +36,8 @@ from typing import Literal
 
 import pandas as pd
 
+from journeykit.core._sql import connect
+from journeykit.core.cells import split_list
 from journeykit.core.errors import JourneykitError, Problem, WorkspaceError, problems_frame
 from journeykit.core.safety import FORMULA_STARTS, atomic_write_bytes, neutralise_frame
 from journeykit.workspace import cache as runcache
@@ -56,33 +58,6 @@ FALSE_TOKENS = {"no", "n", "false", "f", "0", "offline"}
 _OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 _NUMBER_EU = re.compile(r"^-?\d{1,3}(?:[.\s]\d{3})*,\d+$|^-?\d+,\d+$")
 _CURRENCY = re.compile(r"[€$£¥\s]|EUR|USD|GBP", re.IGNORECASE)
-
-
-def cell_text(value: object) -> str:
-    """A cell as display text: "" for None/NA/NaN, otherwise the stripped string.
-
-    >>> cell_text(None), cell_text(float("nan")), cell_text("  web ")
-    ('', '', 'web')
-    """
-    if value is None:
-        return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value).strip()
-
-
-def split_list(value: object) -> list[str]:
-    """The items of a ``;``-separated cell (``,`` and ``|`` are accepted too).
-
-    >>> split_list("web; store ;")
-    ['web', 'store']
-    """
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
-        return []
-    return [item.strip() for item in re.split(r"[;,|]", str(value)) if item.strip()]
 
 
 def _normalise_header(name: str) -> str:
@@ -403,11 +378,9 @@ class Workspace:
     def events_relation(self, con=None):
         """The events as a DuckDB relation with canonical columns (customer_id VARCHAR,
         timestamp TIMESTAMP, event VARCHAR, channel VARCHAR), or None without events."""
-        import duckdb
-
         if not self.has("events"):
             return None
-        con = con or duckdb.connect()
+        con = con or connect()
         if "events" in self.large:
             return self.large["events"].relation(con).project("customer_id, timestamp, event, channel")
         frame = self.tables["events"].reset_index(drop=True)

@@ -1,0 +1,105 @@
+"""The one home of SQL text and of the DuckDB connection.
+
+Every DuckDB connection journeykit opens comes from :func:`connect`, so the memory
+limit, the spill folder and the thread count follow one policy, set with
+:func:`set_engine_options` or the environment:
+
+* ``memory_limit``: ``JOURNEYKIT_DUCKDB_MEMORY_LIMIT``, else ``"1GB"``;
+* ``temp_directory`` (where data beyond the limit spills): ``JOURNEYKIT_DUCKDB_TEMP``,
+  else a per-process folder in the system temp folder;
+* ``threads``: DuckDB's default (all cores) unless set.
+
+Identifiers and literals are quoted here and nowhere else (:func:`ident`,
+:func:`literal`).
+
+Example:
+    >>> print(ident('a"b'), literal("it's"))
+    "a""b" 'it''s'
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = ["connect", "ident", "literal", "literals", "set_engine_options"]
+
+
+@dataclass
+class _EngineOptions:
+    memory_limit: str | None = None
+    temp_directory: str | None = None
+    threads: int | None = None
+
+
+_OPTIONS = _EngineOptions()
+
+
+def set_engine_options(
+    *,
+    memory_limit: str | None = None,
+    temp_directory: str | Path | None = None,
+    threads: int | None = None,
+) -> None:
+    """Set the DuckDB memory limit, spill folder and thread count of every connection
+    journeykit opens from now on (``None`` = the default above). Data beyond the memory
+    limit spills to the temp folder, which is how logs larger than memory are handled.
+    A DuckDB relation passed in by the caller keeps its own connection's settings.
+
+    Example:
+        >>> set_engine_options(memory_limit="4GB")     # doctest: +SKIP
+    """
+    _OPTIONS.memory_limit = memory_limit
+    _OPTIONS.temp_directory = None if temp_directory is None else str(temp_directory)
+    _OPTIONS.threads = threads
+
+
+def connect(
+    database: str | os.PathLike = ":memory:",
+    *,
+    temp_directory: str | os.PathLike | None = None,
+    preserve_insertion_order: bool = False,
+) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection under the kit's memory policy (see the module docstring).
+
+    ``database``: ``":memory:"`` or a file; ``temp_directory`` overrides the spill folder
+    for this connection (the large-event store keeps its spill beside its file);
+    ``preserve_insertion_order`` only where a result's row order must follow the input's.
+    """
+    memory = _OPTIONS.memory_limit or os.environ.get("JOURNEYKIT_DUCKDB_MEMORY_LIMIT") or "1GB"
+    temp = str(temp_directory) if temp_directory is not None else (
+        _OPTIONS.temp_directory or os.environ.get("JOURNEYKIT_DUCKDB_TEMP")
+        or os.path.join(tempfile.gettempdir(), f"journeykit-duckdb-{os.getpid()}")
+    )
+    config: dict[str, Any] = {
+        "memory_limit": memory,
+        "temp_directory": temp,
+        "preserve_insertion_order": preserve_insertion_order,
+    }
+    if _OPTIONS.threads:
+        config["threads"] = _OPTIONS.threads
+    import duckdb  # imported when first used: loading a workspace without events never needs it
+
+    return duckdb.connect(str(database), config=config)
+
+
+def ident(name: object) -> str:
+    """A SQL identifier, double-quoted (``"`` doubled)."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def literal(text: object) -> str:
+    """A SQL string literal, single-quoted (``'`` doubled)."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def literals(values: Iterable[object]) -> str:
+    """Comma-separated SQL string literals, for ``IN (...)``."""
+    return ", ".join(literal(v) for v in values)
