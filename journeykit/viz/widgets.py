@@ -27,6 +27,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from journeykit.core.cells import join_list
 from journeykit.core.cells import split_list as _split_list
 from journeykit.core.errors import JourneykitError
 
@@ -142,7 +143,7 @@ def _cell_value(column: Column, widget: widgets.Widget) -> object:
     """The value to store in the table for a widget's current state."""
     value = widget.value
     if column.kind == "tags":
-        return ";".join(value) if value else pd.NA
+        return join_list(value) or pd.NA
     if column.kind == "text":
         return value if value.strip() else pd.NA
     if column.kind == "bool":
@@ -418,7 +419,7 @@ class PersonaEditor(widgets.VBox):
                 return
             value = change["new"]
             if isinstance(value, (list, tuple)):
-                stored: object = ";".join(value) if value else pd.NA
+                stored: object = join_list(value) or pd.NA
             else:
                 stored = value if str(value).strip() else pd.NA
             self.set_field(self.picker.value, name, stored)
