@@ -43,6 +43,7 @@ import pandas as pd
 
 from journeykit.core._stats import t_interval, wilson_interval, z_value
 from journeykit.core.errors import JourneykitError
+from journeykit.core.metrics import metric_record
 
 CSATDefinition = Literal["top2", "mean"]
 
@@ -189,7 +190,7 @@ class NPSResult:
 
     def to_metric(self, label: str = DEFAULT_LABELS["nps"]) -> dict[str, Any]:
         """This result in the metrics.json shape."""
-        return _metric(self.score, self.n, self.ci_low, self.ci_high, "points", label)
+        return metric_record(self.score, self.n, self.ci_low, self.ci_high, "points", label)
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ class CSATResult:
 
     def to_metric(self, label: str = DEFAULT_LABELS["csat"]) -> dict[str, Any]:
         unit = "share" if self.definition == "top2" else "score (1-5)"
-        return _metric(self.value, self.n, self.ci_low, self.ci_high, unit, label)
+        return metric_record(self.value, self.n, self.ci_low, self.ci_high, unit, label)
 
 
 @dataclass(frozen=True)
@@ -232,7 +233,7 @@ class CESResult:
     method: str = "Student t interval"
 
     def to_metric(self, label: str = DEFAULT_LABELS["ces"]) -> dict[str, Any]:
-        return _metric(self.value, self.n, self.ci_low, self.ci_high, "score (1-7)", label)
+        return metric_record(self.value, self.n, self.ci_low, self.ci_high, "score (1-7)", label)
 
 
 def _json_float(value: object) -> float | None:
@@ -243,17 +244,6 @@ def _json_float(value: object) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None
-
-
-def _metric(value, n, ci_low, ci_high, unit: str, label: str) -> dict[str, Any]:
-    return {
-        "value": _json_float(value),
-        "n": int(n),
-        "ci_low": _json_float(ci_low),
-        "ci_high": _json_float(ci_high),
-        "unit": unit,
-        "label": label,
-    }
 
 
 # --------------------------------------------------------------------------- survey KPIs
@@ -790,7 +780,7 @@ def _conversion_metric(ws: object) -> dict[str, Any] | None:
     if not (np.isfinite(started) and np.isfinite(finished)) or started <= 0:
         return None
     low, high = wilson_interval(int(finished), int(started), 0.95)
-    return _metric(finished / started, int(started), low, high, "share",
+    return metric_record(finished / started, int(started), low, high, "share",
                    DEFAULT_LABELS["conversion"])
 
 
@@ -844,13 +834,13 @@ def _workspace_metrics(ws: object) -> dict[str, dict[str, Any]]:
         per_customer = orders.groupby(orders["customer_id"].astype("string")).size()
         repeaters = int((per_customer >= 2).sum())
         low, high = wilson_interval(repeaters, len(per_customer), 0.95)
-        out["repeat_purchase_rate"] = _metric(
+        out["repeat_purchase_rate"] = metric_record(
             repeaters / len(per_customer), len(per_customer), low, high, "share",
             DEFAULT_LABELS["repeat_purchase_rate"],
         )
         amounts = pd.to_numeric(orders["amount"], errors="coerce").dropna().to_numpy(float)
         mean, _sd, low, high = t_interval(amounts, 0.95, -math.inf, math.inf)
-        out["average_order_value"] = _metric(
+        out["average_order_value"] = metric_record(
             mean, len(amounts), low, high, currency, DEFAULT_LABELS["average_order_value"]
         )
         if "date" in orders.columns:
@@ -861,7 +851,7 @@ def _workspace_metrics(ws: object) -> dict[str, dict[str, Any]]:
             except JourneykitError as exc:
                 warnings.warn(f"historical CLV skipped: {exc}", stacklevel=2)
             else:
-                out["historical_clv"] = _metric(
+                out["historical_clv"] = metric_record(
                     clv.clv, clv.customers, None, None, currency, DEFAULT_LABELS["historical_clv"]
                 )
     return out

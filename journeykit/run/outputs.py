@@ -27,10 +27,8 @@ Example:
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
-import math
 import os
 import re
 from collections.abc import Mapping
@@ -41,10 +39,10 @@ import pandas as pd
 from filelock import FileLock
 
 from journeykit.core.errors import JourneykitError
+from journeykit.core.metrics import normalise_metric
 from journeykit.core.safety import atomic_write_bytes, json_bytes, write_safe_csv
 
 #: the fields of one metric in ``metrics/<notebook>.json`` and ``metrics.json``
-METRIC_FIELDS = ("value", "n", "ci_low", "ci_high", "unit", "label")
 
 _NAME_RE = re.compile(r"[^A-Za-z0-9_.-]+")
 LOCK_NAME = ".outputs.lock"
@@ -81,57 +79,6 @@ def safe_name(name: str) -> str:
     if not slug:
         raise JourneykitError(f"output name {name!r} has no usable characters (letters, digits, _ . -)")
     return slug[:120]
-
-
-def _number(value: Any) -> float | None:
-    """A finite float, or None for missing/NaN/inf values."""
-    if value is None:
-        return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    try:
-        number = float(value)
-    except (TypeError, ValueError) as exc:
-        raise JourneykitError(f"metric value {value!r} is not a number") from exc
-    return number if math.isfinite(number) else None
-
-
-def _count(value: Any) -> int | None:
-    number = _number(value)
-    return None if number is None else int(number)
-
-
-def normalise_metric(name: str, value: Any) -> dict[str, Any]:
-    """One metric in the documented shape ``{"value", "n", "ci_low", "ci_high", "unit", "label"}``.
-
-    ``value`` may be a number, a mapping with (some of) those keys, or a result object
-    with attributes ``value`` or ``score`` and optionally ``n``, ``ci_low``, ``ci_high``,
-    ``unit``, ``label`` (e.g. the ``NPSResult`` dataclass of :mod:`journeykit.analytics.kpis`).
-
-    >>> normalise_metric("nps", 12)
-    {'value': 12.0, 'n': None, 'ci_low': None, 'ci_high': None, 'unit': '', 'label': 'nps'}
-    """
-    if isinstance(value, Mapping):
-        raw = dict(value)
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        raw = dataclasses.asdict(value)
-    elif hasattr(value, "value") or hasattr(value, "score"):
-        raw = {key: getattr(value, key) for key in (*METRIC_FIELDS, "score") if hasattr(value, key)}
-    else:
-        raw = {"value": value}
-    if "value" not in raw and "score" in raw:
-        raw["value"] = raw["score"]
-    return {
-        "value": _number(raw.get("value")),
-        "n": _count(raw.get("n")),
-        "ci_low": _number(raw.get("ci_low")),
-        "ci_high": _number(raw.get("ci_high")),
-        "unit": "" if raw.get("unit") is None else str(raw.get("unit")),
-        "label": str(raw.get("label") or name),
-    }
 
 
 class Outputs:
