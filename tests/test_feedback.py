@@ -20,6 +20,7 @@ from journeykit.analytics.voice import (
 )
 from journeykit.core._stats import wilson_interval
 from journeykit.core.errors import JourneykitError
+from journeykit.workspace.config import Defaults
 from tests.conftest import write_workspace
 
 # --------------------------------------------------------------------------- a tiny workspace
@@ -50,7 +51,7 @@ def workspace(feedback=None, tickets=None, themes=THEMES, touchpoints=TOUCHPOINT
     config = SimpleNamespace(
         stages=(stage("aware", "Awareness", emotion=1.0), stage("buy", "Buying"),
                 stage("post", "After the sale")),
-        themes=themes, defaults={}, owners=(),
+        themes=themes, defaults=Defaults(), owners=(),
     )
     return SimpleNamespace(config=config, touchpoints=touchpoints, feedback=feedback,
                            tickets=tickets, painpoints=None, events=None, customers=None,

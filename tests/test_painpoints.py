@@ -23,6 +23,7 @@ from journeykit.analytics.painpoints import (
 )
 from journeykit.analytics.voice import sentiment
 from journeykit.core.errors import JourneykitError
+from journeykit.workspace.config import Defaults
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -108,7 +109,7 @@ def small_workspace(painpoints: pd.DataFrame | None = None):
         SimpleNamespace(id="after", name="After", events=("deliver",), emotion=None),
     )
     config = SimpleNamespace(
-        stages=stages, defaults={"window": "1D"},
+        stages=stages, defaults=Defaults(window="1D"),
         themes={
             "delivery": {"keywords": ["courier", "delivery", "late", "parcels"],
                          "touchpoint": "tp_delivery"},

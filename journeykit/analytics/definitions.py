@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from journeykit.workspace.config import Defaults
+
 
 def semantics(ws=None, *, window: str | None = None, session_gap: str | None = None,
               csat_definition: str | None = None) -> pd.DataFrame:
@@ -28,10 +30,10 @@ def semantics(ws=None, *, window: str | None = None, session_gap: str | None = N
         IMPACT_THRESHOLD,
     )
 
-    defaults = dict(ws.config.defaults) if ws is not None else {}
-    window = window or str(defaults.get("window", "14D"))
-    session_gap = session_gap or str(defaults.get("session_gap", "30min"))
-    csat_definition = csat_definition or str(defaults.get("csat_definition", "top2"))
+    defaults = ws.config.defaults if ws is not None else Defaults()
+    window = window or defaults.window
+    session_gap = session_gap or defaults.session_gap
+    csat_definition = csat_definition or defaults.csat_definition
     timezone = ws.config.timezone if ws is not None else "the workspace's timezone"
     weights = ", ".join(f"{k} {v:g}" for k, v in DEFAULT_WEIGHTS.items())
     csat_text = ("CSAT = share of answers 4-5 on the 1-5 scale, with a Wilson 95% interval"

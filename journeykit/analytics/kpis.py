@@ -810,10 +810,7 @@ def workspace_metrics(ws: object) -> dict[str, dict[str, Any]]:
 
 def _workspace_metrics(ws: object) -> dict[str, dict[str, Any]]:
     config = getattr(ws, "config", None)
-    defaults = _config_value(config, "defaults", {}) or {}
-    definition = str(defaults.get("csat_definition", "top2")) if isinstance(defaults, Mapping) else "top2"
-    if definition not in ("top2", "mean"):
-        definition = "top2"
+    definition = ws.config.defaults.csat_definition
     currency = str(_config_value(config, "currency", "") or "")
     out: dict[str, dict[str, Any]] = {}
 

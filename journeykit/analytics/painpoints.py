@@ -242,12 +242,8 @@ def _money(ws: Any) -> tuple[float, float]:
 
 
 def _window(ws: Any) -> pd.Timedelta:
-    raw = (_get(ws.config, "defaults", {}) or {}).get("window", "14D")
-    try:
-        window = pd.Timedelta(str(raw))
-    except ValueError:
-        window = pd.Timedelta(days=14)
-    return window if window > pd.Timedelta(0) else pd.Timedelta(days=14)
+    window = ws.config.defaults.window_delta
+    return window if window is not None and window > pd.Timedelta(0) else pd.Timedelta(days=14)
 
 
 #: event names with these words are outcomes (a failure), not steps customers should reach

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pandas as pd
 import yaml
 
-from journeykit.core.errors import Problem
+from journeykit.core.durations import parse_duration
+from journeykit.core.errors import JourneykitError, Problem
 from journeykit.workspace.schema import TABLES
 
 CONFIG_FILE = "journey.yaml"
@@ -35,6 +37,44 @@ class Stage:
 
 
 @dataclass(frozen=True)
+class Defaults:
+    """The analysis settings of journey.yaml ``defaults:``, typed, with their defaults. Every
+    analysis reads its settings here (and the report prints the same ones), so the numbers
+    and the definitions beside them can never disagree.
+
+    * ``window``: the funnel conversion window from the step-1 event (``"14D"``; a duration
+      text such as ``60D``, ``12h``, or ``none`` for no limit);
+    * ``session_gap``: inactivity that starts a new session in paths (``"30min"``);
+    * ``csat_definition``: ``"top2"`` (share of 4-5 answers) or ``"mean"`` (average 1-5);
+    * ``dayfirst``: read ambiguous dates such as ``03/04/2025`` as day/month (``True``) or
+      month/day (``False``).
+
+    Example:
+        >>> Defaults().window_delta
+        Timedelta('14 days 00:00:00')
+    """
+
+    window: str = "14D"
+    session_gap: str = "30min"
+    csat_definition: str = "top2"
+    dayfirst: bool = True
+
+    @property
+    def window_delta(self) -> pd.Timedelta | None:
+        """The conversion window as a Timedelta (None for no limit)."""
+        return parse_duration(self.window, name="defaults.window")
+
+    @property
+    def session_gap_delta(self) -> pd.Timedelta:
+        """The session gap as a Timedelta."""
+        gap = parse_duration(self.session_gap, name="defaults.session_gap")
+        return pd.Timedelta(minutes=30) if gap is None else gap
+
+
+CSAT_DEFINITIONS = ("top2", "mean")
+
+
+@dataclass(frozen=True)
 class JourneyConfig:
     """The parsed journey.yaml. ``columns`` maps table -> {canonical: user column}."""
 
@@ -46,7 +86,7 @@ class JourneyConfig:
     owners: tuple[str, ...] = ()
     kpis: dict[str, dict[str, Any]] = field(default_factory=dict)
     themes: dict[str, dict[str, Any]] = field(default_factory=dict)
-    defaults: dict[str, Any] = field(default_factory=dict)
+    defaults: Defaults = field(default_factory=Defaults)
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
@@ -186,10 +226,7 @@ def parse_config(raw: Any, name: str = CONFIG_FILE) -> tuple[JourneyConfig | Non
             bad(f"themes.{theme}.stage", spec["stage"], "a stage id from stages")
         themes[str(theme)] = {**spec, "keywords": [str(k) for k in _as_list(spec["keywords"])]}
 
-    defaults = raw.get("defaults") or {}
-    if not isinstance(defaults, dict):
-        bad("defaults", defaults, "a mapping of parameter name to value")
-        defaults = {}
+    defaults = _parse_defaults(raw.get("defaults") or {}, bad)
 
     columns: dict[str, dict[str, str]] = {}
     raw_columns = raw.get("columns") or {}
@@ -222,8 +259,39 @@ def parse_config(raw: Any, name: str = CONFIG_FILE) -> tuple[JourneyConfig | Non
         owners=owners,
         kpis=kpis,
         themes=themes,
-        defaults=dict(defaults),
+        defaults=defaults,
         columns=columns,
     )
     usable = bool(stages)
     return (config if usable else None), problems
+
+
+def _parse_defaults(raw: Any, bad: Any) -> Defaults:
+    """journey.yaml ``defaults:`` as :class:`Defaults`; a value that is not valid is a problem
+    (and its default is used, so validation can go on and report every problem)."""
+    if not isinstance(raw, dict):
+        bad("defaults", raw, "a mapping: window, session_gap, csat_definition, dayfirst")
+        return Defaults()
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in ("window", "session_gap"):
+            try:
+                gap = parse_duration(str(value), name=f"defaults.{key}")
+            except JourneykitError:
+                bad(f"defaults.{key}", value, "a duration such as 14D, 12h or 30min")
+                continue
+            if key == "session_gap" and (gap is None or gap <= pd.Timedelta(0)):
+                bad("defaults.session_gap", value, "a positive duration such as 30min")
+                continue
+            values[key] = str(value)
+        elif key == "csat_definition":
+            if str(value) not in CSAT_DEFINITIONS:
+                bad("defaults.csat_definition", value, "top2 or mean")
+                continue
+            values[key] = str(value)
+        elif key == "dayfirst":
+            if not isinstance(value, bool):
+                bad("defaults.dayfirst", value, "true or false")
+                continue
+            values[key] = value
+    return Defaults(**values)

@@ -166,7 +166,7 @@ def _parse_datetimes(text: pd.Series, column: Column, checker: _Checker) -> pd.S
     default ``dayfirst`` (True unless journey.yaml says otherwise). Values with an offset
     are converted to the workspace time zone; the result is naive local time."""
     tz = checker.config.timezone
-    dayfirst = bool(checker.config.defaults.get("dayfirst", True))
+    dayfirst = checker.config.defaults.dayfirst
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
     present = text.notna()
     if not present.any():
