@@ -2,3 +2,7 @@
 
 Imports only :mod:`journeykit.core`.
 """
+
+from journeykit.workspace.loader import Workspace, load_workspace, save_table, validate_workspace
+
+__all__ = ["Workspace", "load_workspace", "save_table", "validate_workspace"]
