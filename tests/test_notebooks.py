@@ -234,3 +234,20 @@ def test_notebook_cells_keep_the_step_pattern() -> None:
         text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
         assert "At the end you will have" in text
         assert "Your turn" in text, path.stem
+
+
+def test_the_redesign_kept_every_demo_metric(runs: dict) -> None:
+    """The notebooks on the demo give the metrics a `journeykit run` gave before the package
+    was reorganised into layers (tests/data/demo_metrics_before_redesign.json, written by
+    `make report` at commit c0f877f): same value, n and interval for every KPI."""
+    before = json.loads((ROOT / "tests" / "data" / "demo_metrics_before_redesign.json")
+                        .read_text(encoding="utf-8"))["metrics"]
+    now: dict = {}
+    for path in sorted((runs["out"] / "metrics").glob("*.json")):
+        now.update(json.loads(path.read_text(encoding="utf-8")))
+    assert set(now) == set(before)
+    for name, record in before.items():
+        for field in ("value", "ci_low", "ci_high"):
+            assert now[name][field] == pytest.approx(record[field], rel=1e-9, abs=1e-12), (name, field)
+        assert (now[name]["n"], now[name]["unit"], now[name]["label"]) == (
+            record["n"], record["unit"], record["label"]), name
