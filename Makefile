@@ -25,6 +25,8 @@ report: $(STAMP) $(SAMPLE)/journey.yaml
 
 test: $(STAMP) $(SAMPLE)/journey.yaml
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest tests
 	$(BIN)/python -m pytest --doctest-modules -p no:cacheprovider journeykit
 	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks/
@@ -34,6 +36,8 @@ lab: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_events.py
