@@ -49,7 +49,7 @@ def resolve_workspace(path: str | os.PathLike | None = None, *, must_exist: bool
     return folder
 
 
-def workspace_files(folder: str | os.PathLike) -> Iterator[Path]:
+def workspace_files(folder: str | os.PathLike[str]) -> Iterator[Path]:
     """Every file of a workspace folder, sorted by folder then name; hidden folders
     (``.journeykit`` with its history and locks) are skipped. The files a run hashes into
     its manifest and fingerprints for its shared cache.
@@ -58,7 +58,7 @@ def workspace_files(folder: str | os.PathLike) -> Iterator[Path]:
         >>> "journey.yaml" in [p.name for p in workspace_files(DEMO_WORKSPACE)]
         True
     """
-    for dirpath, dirnames, filenames in os.walk(folder):
+    for dirpath, dirnames, filenames in os.walk(os.fspath(folder)):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             path = Path(dirpath) / name
