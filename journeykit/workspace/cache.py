@@ -1,12 +1,15 @@
-"""A cache shared by the notebooks of one headless run.
+"""A cache of loaded workspaces, shared between processes and keyed by file fingerprints.
 
-Every notebook of a run loads the same workspace and several work out the same
-analyses (pain-point scores, sentiment, the stage funnel). :func:`journeykit.run.runner.run_notebooks`
-loads the workspace once to validate it; it stores that :class:`~journeykit.workspace.model.Workspace`
-in ``<run folder>/.cache/`` and tells the kernels where through the environment variable
-``JOURNEYKIT_RUN_CACHE``. In a kernel, :func:`~journeykit.workspace.loader.load_workspace`
-then reads the stored workspace instead of parsing every file again, and
-``Workspace.memo`` shares each result between the run's notebooks.
+Loading a workspace (reading, typing and checking every file) and some analyses of it
+(pain-point scores, sentiment, the stage funnel) are the same work in every notebook
+that opens the same files. This cache keeps one loaded :class:`~journeykit.workspace.model.Workspace`
+per workspace state (folder, ``on_bad_rows`` mode and the :func:`fingerprint` of its
+files) in a folder named by the environment variable ``JOURNEYKIT_RUN_CACHE``, with the
+results of ``Workspace.memo`` beside it. The headless runner (``journeykit run``) loads
+the workspace once, stores it in its run folder with :func:`store_workspace` and sets the
+variable for its kernels; :func:`~journeykit.workspace.loader.load_workspace` then returns
+:func:`cached_workspace` instead of parsing every file again. The cache knows nothing of
+runs or analyses: it stores what the workspace layer loads and what ``memo`` computes.
 
 Safety rules:
 

@@ -82,7 +82,7 @@ def new_workspace(path: str | os.PathLike, *, name: str | None = None) -> Path:
 
 
 def _write_workbook(path: Path) -> None:
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # heavy; only the blank workbook needs it
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter, quote_sheetname
     from openpyxl.worksheet.datavalidation import DataValidation
