@@ -6,8 +6,8 @@ that reuses the already installed third-party packages, and then, from an empty 
 succeed with the wheel's journeykit (not the checkout's): the wheel carries the
 notebooks and the demo workspace (setup.py copies them into ``journeykit/_kit``).
 
-The build runs offline when the running interpreter can build wheels itself
-(setuptools >= 70.1, or >= 68 with the ``wheel`` package); otherwise pip builds in an
+The build runs offline when the running environment has the build backend that
+pyproject.toml asks for (setuptools >= 77, in the dev extra); otherwise pip builds in an
 isolated environment and fetches setuptools from the package index.
 """
 
@@ -40,8 +40,7 @@ def _version(name: str) -> tuple[int, ...]:
 
 
 def _can_build_offline() -> bool:
-    setuptools = _version("setuptools")
-    return setuptools >= (70, 1) or (setuptools >= (68,) and _version("wheel") != ())
+    return _version("setuptools") >= (77,)  # pyproject.toml [build-system] requires
 
 
 def _run(args: list[str | Path], cwd: Path, env: dict[str, str], timeout: int) -> str:
