@@ -56,8 +56,10 @@ from .viz.charts import (
 )
 from .viz.display import setup_notebook
 from .viz.widgets import filter_bar, painpoint_scorer, persona_editor, touchpoint_editor
-from .workspace.loader import Workspace, load_workspace, save_table, validate_workspace
+from .workspace.loader import load_workspace, validate_workspace
 from .workspace.locations import resolve_workspace
+from .workspace.model import Workspace
+from .workspace.saving import save_table
 from .workspace.scaffold import new_workspace
 
 __version__: str

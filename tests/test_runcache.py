@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from journeykit.workspace import cache as runcache
-from journeykit.workspace.loader import load_workspace, save_table, validate_workspace
+from journeykit.workspace import load_workspace, save_table, validate_workspace
 
 FEEDBACK = "id,customer_id,date,stage,channel,nps,csat,comment\nf1,,2026-01-05,decision,web,9,5,Lovely bread\n"
 

@@ -206,7 +206,7 @@ def _get(obj: Any, key: str, default: Any = None) -> Any:
 
 def _memo(ws: Any, key: tuple, compute: Any) -> Any:
     """``compute()`` once per workspace state when ``ws`` offers ``memo`` (a
-    :class:`journeykit.workspace.loader.Workspace`; cleared by ``save_table``), else every time.
+    :class:`journeykit.workspace.Workspace`; cleared by ``save_table``), else every time.
     A DataFrame result is handed out as a copy, so a caller changing it cannot change
     what the next caller gets."""
     memo = getattr(ws, "memo", None)

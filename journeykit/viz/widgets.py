@@ -1,7 +1,7 @@
 """Editing widgets for the notebooks (ipywidgets 8): personas, touchpoints, pain-point scoring, filters.
 
 Every edit is written to the workspace at once through
-:func:`journeykit.workspace.loader.save_table` (an atomic write that keeps the previous
+:func:`journeykit.workspace.save_table` (an atomic write that keeps the previous
 version), so a kernel restart loses nothing and a headless run uses the saved
 values. A failed save never raises inside the browser callback: the editor's
 status line turns red and says why, and the file on disk is left as it was.
@@ -57,7 +57,7 @@ BLANK = "(blank)"
 
 def _save(ws: Any, table: str, frame: pd.DataFrame) -> None:
     """Write ``frame`` as the workspace's ``table`` (atomic, previous version kept)."""
-    from journeykit.workspace.loader import save_table  # the lead's module; imported on first save
+    from journeykit.workspace import save_table  # the lead's module; imported on first save
 
     save_table(ws, table, frame)
 

@@ -1,12 +1,15 @@
-"""A cache shared by the notebooks of one headless run.
+"""A cache of loaded workspaces, shared between processes and keyed by file fingerprints.
 
-Every notebook of a run loads the same workspace and several work out the same
-analyses (pain-point scores, sentiment, the stage funnel). :func:`journeykit.run.runner.run_notebooks`
-loads the workspace once to validate it; it stores that :class:`~journeykit.workspace.loader.Workspace`
-in ``<run folder>/.cache/`` and tells the kernels where through the environment variable
-``JOURNEYKIT_RUN_CACHE``. In a kernel, :func:`~journeykit.workspace.loader.load_workspace`
-then reads the stored workspace instead of parsing every file again, and
-``Workspace.memo`` shares each result between the run's notebooks.
+Loading a workspace (reading, typing and checking every file) and some analyses of it
+(pain-point scores, sentiment, the stage funnel) are the same work in every notebook
+that opens the same files. This cache keeps one loaded :class:`~journeykit.workspace.model.Workspace`
+per workspace state (folder, ``on_bad_rows`` mode and the :func:`fingerprint` of its
+files) in a folder named by the environment variable ``JOURNEYKIT_RUN_CACHE``, with the
+results of ``Workspace.memo`` beside it. The headless runner (``journeykit run``) loads
+the workspace once, stores it in its run folder with :func:`store_workspace` and sets the
+variable for its kernels; :func:`~journeykit.workspace.loader.load_workspace` then returns
+:func:`cached_workspace` instead of parsing every file again. The cache knows nothing of
+runs or analyses: it stores what the workspace layer loads and what ``memo`` computes.
 
 Safety rules:
 
@@ -14,7 +17,7 @@ Safety rules:
   (nanoseconds) it had *before* the run loaded it (:func:`fingerprint`); a file edited
   during the run (a workshop saving a score) makes the kernel load the workspace afresh;
 - entries are per workspace folder, ``on_bad_rows`` mode and fingerprint; a workspace
-  edited in the kernel (:func:`~journeykit.workspace.loader.save_table`) stops using the cache;
+  edited in the kernel (:func:`~journeykit.workspace.saving.save_table`) stops using the cache;
 - workspaces with a large events log (kept as Parquet outside the workspace) are not stored;
 - the cache folder is created by the runner inside its temporary run folder and removed
   before the run folder is promoted, so it never reaches a report and never outlives the run;
@@ -33,10 +36,14 @@ import hashlib
 import os
 import pickle
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from journeykit.workspace.locations import workspace_files
+
+if TYPE_CHECKING:  # the model imports this module (Workspace.memo); the type is for annotations only
+    from journeykit.workspace.model import Workspace
 
 ENV = "JOURNEYKIT_RUN_CACHE"
 CACHE_DIR = ".cache"
@@ -98,7 +105,7 @@ def _read(path: Path) -> Any:
         return _MISSING
 
 
-def store_workspace(folder: Path, ws: Any, on_bad_rows: str, files: tuple, cache: Path) -> bool:
+def store_workspace(folder: Path, ws: Workspace, on_bad_rows: str, files: tuple, cache: Path) -> bool:
     """Store a freshly loaded workspace for the run's kernels; ``files`` is the
     :func:`fingerprint` taken before it was loaded. Returns whether it was stored."""
     if ws.large:
@@ -112,7 +119,7 @@ def store_workspace(folder: Path, ws: Any, on_bad_rows: str, files: tuple, cache
     return stored
 
 
-def cached_workspace(folder: Path, on_bad_rows: str) -> Any | None:
+def cached_workspace(folder: Path, on_bad_rows: str) -> Workspace | None:
     """The run's stored workspace when its files are unchanged, else None."""
     cache = cache_dir()
     if cache is None:
@@ -121,8 +128,9 @@ def cached_workspace(folder: Path, on_bad_rows: str) -> Any | None:
     ws = _read(cache / token / "workspace.pickle")
     if ws is _MISSING:
         return None
-    ws.run_cache = cache / token
-    return ws
+    stored = cast("Workspace", ws)
+    stored.run_cache = cache / token
+    return stored
 
 
 def _memo_path(entry: Path, key: object) -> Path | None:
@@ -132,7 +140,7 @@ def _memo_path(entry: Path, key: object) -> Path | None:
     return entry / f"memo-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:24]}.pickle"
 
 
-def memo(entry: Path, key: object, compute: Any) -> Any:
+def memo(entry: Path, key: object, compute: Callable[[], Any]) -> Any:
     """``compute()``, or the result another notebook of the run stored for ``key``."""
     path = _memo_path(entry, key)
     if path is None:

@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 
 from journeykit.core.durations import parse_duration
-from journeykit.core.errors import JourneykitError, Problem
+from journeykit.core.errors import JourneykitError, Problem, Severity
 from journeykit.workspace.schema import TABLES
 
 CONFIG_FILE = "journey.yaml"
@@ -132,7 +132,7 @@ def parse_config(raw: Any, name: str = CONFIG_FILE) -> tuple[JourneyConfig | Non
     """Check a loaded YAML document and build a :class:`JourneyConfig`."""
     problems: list[Problem] = []
 
-    def bad(key: str, value: Any, expected: str, severity: str = "error") -> None:
+    def bad(key: str, value: Any, expected: str, severity: Severity = "error") -> None:
         problems.append(Problem(name, expected, column=key, value=value, severity=severity))
 
     if not isinstance(raw, dict):

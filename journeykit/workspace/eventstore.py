@@ -21,6 +21,7 @@ import tempfile
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -28,7 +29,10 @@ from journeykit.core._sql import connect
 from journeykit.core._sql import ident as _ident
 from journeykit.core._sql import literal as _literal
 from journeykit.core.errors import Problem
-from journeykit.workspace.readers import decode_bytes, sniff_delimiter
+from journeykit.workspace.readers import header_of
+
+if TYPE_CHECKING:
+    import duckdb
 
 LARGE_EVENTS_BYTES = int(os.environ.get("JOURNEYKIT_LARGE_EVENTS_BYTES", str(64 * 2**20)))
 EXAMPLES = 20
@@ -48,26 +52,16 @@ class LargeEvents:
     rows: int
     folder: Path
 
-    def relation(self, con):
+    def relation(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
+        """A scan of the stored Parquet file on ``con`` (columns customer_id, timestamp,
+        event, channel, _row)."""
         return con.read_parquet(str(self.parquet))
 
     def frame(self) -> pd.DataFrame:
+        """The stored events in memory, index = the row in the user's file."""
         frame = pd.read_parquet(self.parquet)
         frame.index = pd.Index(frame.pop("_row").astype("int64"), name="row")
         return frame
-
-
-def header_of(path: Path) -> tuple[list[str], str, str]:
-    """Column names, delimiter and encoding of a CSV file, from its first 64 KiB."""
-    with path.open("rb") as handle:
-        head = handle.read(65536)
-    text, encoding = decode_bytes(head)
-    delimiter = sniff_delimiter(text)
-    import csv
-    import io
-
-    first = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
-    return [c.strip() for c in first], delimiter, encoding
 
 
 def load_large_events(path: Path, kind: str, mapping: dict[str, str], timezone: str,
@@ -132,6 +126,7 @@ def load_large_events(path: Path, kind: str, mapping: dict[str, str], timezone: 
         counts = con.execute(
             "SELECT count(*), " + ", ".join(f"count(*) FILTER (WHERE {cond})" for cond, _, _ in checks.values())
             + f", count(*) FILTER (WHERE {bad_any}) FROM typed").fetchone()
+        assert counts is not None  # an aggregate query always returns one row
         total, bad_total = counts[0], counts[-1]
         for (name, (condition, shown, expected)), count in zip(checks.items(), counts[1:-1]):
             if not count:

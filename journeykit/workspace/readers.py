@@ -2,7 +2,7 @@
 
 Everything is read as text (``RawTable.frame`` has string cells, index = the row
 number a spreadsheet shows, header = row 1); typing and checking happen in
-:mod:`journeykit.workspace.loader`. CSV files may be UTF-8 (with or without BOM),
+:mod:`journeykit.workspace.parsing`. CSV files may be UTF-8 (with or without BOM),
 UTF-16 (with BOM) or latin-1/cp1252, comma-, semicolon- or tab-delimited, with
 CRLF or LF line ends and quoted newlines.
 """
@@ -69,7 +69,7 @@ def sniff_delimiter(text: str) -> str:
         return csv.Sniffer().sniff("\n".join(lines[:10]), delimiters="".join(DELIMITERS)).delimiter
     except csv.Error:
         counts = {d: lines[0].count(d) for d in DELIMITERS}
-        best = max(counts, key=counts.get)
+        best = max(counts, key=lambda d: counts[d])
         return best if counts[best] else ","
 
 
@@ -167,7 +167,7 @@ def read_parquet(table: str, path: Path) -> RawTable:
 
 def xlsx_sheets(path: Path) -> dict[str, str]:
     """Sheet names of workspace.xlsx keyed by lower-case name."""
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # heavy; only workbooks need it
 
     workbook = load_workbook(path, read_only=True)
     try:
@@ -177,7 +177,7 @@ def xlsx_sheets(path: Path) -> dict[str, str]:
 
 
 def read_xlsx_sheet(table: str, path: Path, sheet: str) -> RawTable:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # heavy; only workbooks need it
 
     source = f"{path.name}[{sheet}]"
     workbook = load_workbook(path, read_only=True, data_only=True)
@@ -229,16 +229,25 @@ def find_sources(folder: Path, table: str) -> list[tuple[str, Path, str | None]]
     return found
 
 
+def header_of(path: Path) -> tuple[list[str], str, str]:
+    """Column names, delimiter and encoding of a CSV file, from its first 64 KiB
+    (a large file's header, read without its rows)."""
+    with path.open("rb") as handle:
+        head = handle.read(65536)
+    text, encoding = decode_bytes(head)
+    delimiter = sniff_delimiter(text)
+    first = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    return [c.strip() for c in first], delimiter, encoding
+
+
 def read_header_only(table: str, kind: str, path: Path) -> RawTable:
     """A large file's columns without its rows."""
     if kind == "parquet":
-        import pyarrow.parquet as pq
+        import pyarrow.parquet as pq  # heavy; only large Parquet logs need it here
 
         columns = list(pq.read_schema(path).names)
         encoding, delimiter = "utf-8", ","
     else:
-        from journeykit.workspace.eventstore import header_of
-
         columns, delimiter, encoding = header_of(path)
     frame, problems = _with_header(table, path.name, columns, pd.DataFrame(columns=range(len(columns))))
     return RawTable(table, path.name, path, frame, kind, encoding, delimiter, problems, large=True)

@@ -82,7 +82,7 @@ def new_workspace(path: str | os.PathLike, *, name: str | None = None) -> Path:
 
 
 def _write_workbook(path: Path) -> None:
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # heavy; only the blank workbook needs it
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter, quote_sheetname
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -138,7 +138,7 @@ def _write_workbook(path: Path) -> None:
         for index, column in enumerate(table.columns, start=1):
             sheet.cell(row=1, column=index).font = Font(bold=True)
             sheet.column_dimensions[get_column_letter(index)].width = max(12, len(column.name) + 4)
-            list_name = dropdowns.get((table.name, column.name))
+            list_name = dropdowns.get((table.name, column.name), "")
             if list_name:
                 validation = DataValidation(type="list", formula1=ranges[list_name], allow_blank=True,
                                             showErrorMessage=True, errorTitle="Not in the list",

@@ -1,0 +1,180 @@
+"""Typing a table's cells: text as written in a file -> the column's dtype.
+
+:func:`convert_column` turns one column of text cells into its canonical dtype and
+records every value that does not fit in a :class:`Checker` (file, spreadsheet row,
+column, value, what was expected):
+
+- ids and text: pandas ``string`` (ids treat ``N/A``, ``-`` and the like as blank);
+- ``int`` scores: nullable ``Int64``; ``float`` amounts: ``float64``; currency signs,
+  thousands separators and decimal commas (``1.234,50``) are understood;
+- ``bool`` flags: ``boolean`` (yes/no, true/false, 1/0, online/offline, x);
+- dates and timestamps: ``datetime64[us]``, tz-naive in the workspace time zone.
+
+Example:
+    >>> is_missing(pd.Series(["N/A", "3", None], dtype="string")).tolist()
+    [True, False, True]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from journeykit.core.errors import Problem, Severity
+from journeykit.core.safety import FORMULA_STARTS
+from journeykit.workspace.config import JourneyConfig
+from journeykit.workspace.readers import RawTable
+from journeykit.workspace.schema import Column, Table
+
+MISSING_TOKENS = {"", "na", "n/a", "null", "none", "nan", "-", "--"}
+SPREADSHEET_ERRORS = {"#n/a", "#error!", "#value!", "#ref!", "#div/0!", "#name?", "#num!", "#null!", "#spill!"}
+TRUE_TOKENS = {"yes", "y", "true", "t", "1", "online", "x"}
+FALSE_TOKENS = {"no", "n", "false", "f", "0", "offline"}
+_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+_NUMBER_EU = re.compile(r"^-?\d{1,3}(?:[.\s]\d{3})*,\d+$|^-?\d+,\d+$")
+_CURRENCY = re.compile(r"[€$£¥\s]|EUR|USD|GBP", re.IGNORECASE)
+
+
+@dataclass
+class Checker:
+    """Collects problems for one table source."""
+
+    table: Table
+    raw: RawTable
+    config: JourneyConfig
+    problems: list[Problem] = field(default_factory=list)
+    bad_rows: dict[int, list[str]] = field(default_factory=dict)
+
+    def add(self, row: int | None, column: str | None, value: object, expected: str,
+            severity: Severity = "error") -> None:
+        self.problems.append(Problem(self.raw.source, expected, row=row, column=column,
+                                     value=value, severity=severity, table=self.table.name))
+        if severity == "error" and row is not None:
+            self.bad_rows.setdefault(row, []).append(f"{column}: {expected} (got {value!r})")
+
+
+def clean_text(series: pd.Series) -> pd.Series:
+    """Text cells: strip, undo journeykit's own formula neutralisation ("'=x" -> "=x")."""
+    text = series.astype("string").str.strip()
+    quoted = text.str.startswith("'") & text.str[1:2].isin(list(FORMULA_STARTS))
+    return text.mask(quoted.fillna(False), text.str[1:])
+
+
+def is_missing(text: pd.Series) -> pd.Series:
+    return text.isna() | text.str.lower().isin(MISSING_TOKENS)
+
+
+def convert_column(column: Column, text: pd.Series, checker: Checker) -> pd.Series:
+    """Type one column; record problems for values that do not fit."""
+    name = column.name
+    missing = is_missing(text)
+    errors = text.str.lower().isin(SPREADSHEET_ERRORS) & ~missing
+    if column.not_null:
+        for row in text.index[missing & ~errors]:
+            checker.add(row, name, text.get(row) if pd.notna(text.get(row)) else "",
+                        f"a value ({column.kind}) - this column may not be blank")
+
+    if column.kind in ("id", "text", "list"):
+        # ids and lists treat "N/A" and the like as blank; free text keeps them as written
+        blank = missing if column.kind != "text" else (text.isna() | (text == ""))
+        out = text.mask(blank, pd.NA)
+        if column.choices:
+            lowered = out.str.lower()
+            ok = lowered.isin(column.choices) | out.isna()
+            for row in out.index[~ok]:
+                checker.add(row, name, out[row], column.expectation())
+            out = lowered.where(ok, pd.NA)
+        return out.astype("string")
+
+    for row in text.index[errors]:
+        checker.add(row, name, text[row], f"{column.expectation()} (this is a spreadsheet error cell)")
+    usable = text.mask(missing | errors, pd.NA)
+
+    if column.kind == "bool":
+        lowered = usable.str.lower()
+        out = pd.Series(pd.NA, index=text.index, dtype="boolean")
+        out[lowered.isin(TRUE_TOKENS).fillna(False)] = True
+        out[lowered.isin(FALSE_TOKENS).fillna(False)] = False
+        for row in usable.index[usable.notna() & out.isna()]:
+            checker.add(row, name, usable[row], column.expectation())
+        return out
+
+    if column.kind in ("int", "float"):
+        cleaned = usable.str.replace(_CURRENCY, "", regex=True)
+        eu = cleaned.str.match(_NUMBER_EU).fillna(False)
+        cleaned = cleaned.mask(eu, cleaned.str.replace(r"[.\s]", "", regex=True).str.replace(",", "."))
+        if column.kind == "float":
+            cleaned = cleaned.str.replace(r"(?<=\d),(?=\d{3}\b)", "", regex=True)
+        numbers = pd.to_numeric(cleaned, errors="coerce")
+        unparsed = usable.notna() & numbers.isna()
+        for row in usable.index[unparsed]:
+            checker.add(row, name, usable[row], column.expectation())
+        if column.kind == "int":
+            fractional = numbers.notna() & (numbers % 1 != 0)
+            for row in numbers.index[fractional]:
+                checker.add(row, name, usable[row], column.expectation())
+            numbers = numbers.mask(fractional)
+        low = column.low if column.low is not None else float("-inf")
+        high = column.high if column.high is not None else float("inf")
+        outside = numbers.notna() & ((numbers < low) | (numbers > high))
+        for row in numbers.index[outside]:
+            checker.add(row, name, usable[row], column.expectation())
+        numbers = numbers.mask(outside)
+        if column.kind == "int":
+            return numbers.round().astype("Int64")
+        return numbers.astype("float64")
+
+    if column.kind == "datetime":
+        return parse_datetimes(usable, column, checker)
+    raise AssertionError(column.kind)
+
+
+def parse_datetimes(text: pd.Series, column: Column, checker: Checker) -> pd.Series:
+    """Parse dates: ISO first (fast), then day-first or month-first per the workspace
+    default ``dayfirst`` (True unless journey.yaml says otherwise). Values with an offset
+    are converted to the workspace time zone; the result is naive local time."""
+    tz = checker.config.timezone
+    dayfirst = checker.config.defaults.dayfirst
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+    present = text.notna()
+    if not present.any():
+        return out
+    has_offset = text.str.contains(_OFFSET, regex=True).fillna(False) & present
+    naive = present & ~has_offset
+    if naive.any():
+        parsed = pd.to_datetime(text[naive], format="ISO8601", errors="coerce")
+        out[naive] = parsed.astype("datetime64[us]")
+    if has_offset.any():
+        parsed = pd.to_datetime(text[has_offset], format="ISO8601", errors="coerce", utc=True)
+        out[has_offset] = parsed.dt.tz_convert(tz).dt.tz_localize(None).astype("datetime64[us]")
+    retry = present & out.isna()
+    for row in text.index[retry]:
+        value = text[row]
+        try:
+            stamp = pd.to_datetime(value, dayfirst=dayfirst, format="mixed")
+        except (ValueError, TypeError, OverflowError):
+            checker.add(row, column.name, value, column.expectation())
+            continue
+        if stamp.tzinfo is not None:
+            stamp = stamp.tz_convert(tz).tz_localize(None)
+        out[row] = stamp
+    return out
+
+
+
+def attribute_column(text: pd.Series) -> pd.Series:
+    """An extra attribute column: numbers when every filled cell is a number, else text."""
+    present = ~is_missing(text)
+    numbers = pd.to_numeric(text.where(present), errors="coerce")
+    if present.any() and numbers[present].notna().all():
+        return numbers
+    return text.mask(~present, pd.NA)
+
+
+def empty_column(column: Column, index: pd.Index) -> pd.Series:
+    dtype = {"int": "Int64", "float": "float64", "bool": "boolean",
+             "datetime": "datetime64[us]"}.get(column.kind, "string")
+    return pd.Series(pd.NA if dtype != "float64" else float("nan"), index=index, dtype=dtype) \
+        if dtype != "datetime64[us]" else pd.Series(pd.NaT, index=index, dtype=dtype)
