@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from journeykit.analytics.kpis import DEFAULT_LABELS
+from journeykit.analytics.kpis import DEFAULT_LABELS, CESResult, CSATResult, NPSResult
 from journeykit.core._stats import z_value
 from journeykit.core.errors import JourneykitError
 
@@ -65,7 +65,7 @@ def _int_array(values: Iterable) -> pd.arrays.IntegerArray:
 
 def _metric_record(value: object) -> dict[str, Any]:
     """Normalise a metrics entry: a number, None, a metrics.json dict, or a result."""
-    if hasattr(value, "to_metric"):
+    if isinstance(value, (NPSResult, CSATResult, CESResult)):
         return value.to_metric()
     if isinstance(value, Mapping):
         return dict(value)
