@@ -27,19 +27,17 @@ from .analytics.kpis import (
     NPSResult,
     ces,
     csat,
-    kpi_history,
     kpi_table,
     nps,
-    previous_metrics,
-    scorecard,
-    what_changed,
     workspace_metrics,
 )
 from .analytics.painpoints import action_plan, export_action_plan, score_pain_points
 from .analytics.personas import SegmentSuggestion, persona_cards, suggest_segments
+from .analytics.scorecard import scorecard, what_changed
 from .analytics.voice import analyze_feedback, candidate_themes, emotion_curve, mask_pii, sentiment
 from .core.durations import parse_duration
 from .core.errors import JourneykitError, Problem, WorkspaceError, problems_frame
+from .run.history import kpi_history, previous_metrics
 from .run.outputs import Outputs
 from .sample.simulation import generate_sample
 from .viz.charts import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from types import SimpleNamespace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,14 +20,15 @@ from journeykit.analytics.voice import (
 )
 from journeykit.core._stats import wilson_interval
 from journeykit.core.errors import JourneykitError
-from journeykit.workspace.config import Defaults
+from journeykit.workspace import Workspace
+from journeykit.workspace.config import Defaults, JourneyConfig, Stage
 from tests.conftest import write_workspace
 
 # --------------------------------------------------------------------------- a tiny workspace
 
 
 def stage(id_, name, emotion=None, events=()):
-    return SimpleNamespace(id=id_, name=name, description="", events=tuple(events), emotion=emotion)
+    return Stage(id=id_, name=name, description="", events=tuple(events), emotion=emotion)
 
 
 THEMES = {
@@ -48,14 +49,15 @@ TOUCHPOINTS = pd.DataFrame({
 
 
 def workspace(feedback=None, tickets=None, themes=THEMES, touchpoints=TOUCHPOINTS):
-    config = SimpleNamespace(
+    config = JourneyConfig(
+        business="Test",
         stages=(stage("aware", "Awareness", emotion=1.0), stage("buy", "Buying"),
                 stage("post", "After the sale")),
         themes=themes, defaults=Defaults(), owners=(),
     )
-    return SimpleNamespace(config=config, touchpoints=touchpoints, feedback=feedback,
-                           tickets=tickets, painpoints=None, events=None, customers=None,
-                           orders=None)
+    tables = {"touchpoints": touchpoints, "feedback": feedback, "tickets": tickets}
+    return Workspace(path=Path("."), config=config,
+                     tables={name: frame for name, frame in tables.items() if frame is not None})
 
 
 def feedback_frame(rows):

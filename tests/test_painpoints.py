@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import math
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -23,7 +22,8 @@ from journeykit.analytics.painpoints import (
 )
 from journeykit.analytics.voice import sentiment
 from journeykit.core.errors import JourneykitError
-from journeykit.workspace.config import Defaults
+from journeykit.workspace import Workspace
+from journeykit.workspace.config import Defaults, JourneyConfig, Stage
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -104,12 +104,12 @@ SHOP = "Lovely shop and friendly people."
 
 def small_workspace(painpoints: pd.DataFrame | None = None):
     stages = (
-        SimpleNamespace(id="browse", name="Browse", events=("view", "cart"), emotion=None),
-        SimpleNamespace(id="buy", name="Buy", events=("pay", "pay_failed", "paid"), emotion=None),
-        SimpleNamespace(id="after", name="After", events=("deliver",), emotion=None),
+        Stage(id="browse", name="Browse", events=("view", "cart"), emotion=None),
+        Stage(id="buy", name="Buy", events=("pay", "pay_failed", "paid"), emotion=None),
+        Stage(id="after", name="After", events=("deliver",), emotion=None),
     )
-    config = SimpleNamespace(
-        stages=stages, defaults=Defaults(window="1D"),
+    config = JourneyConfig(
+        business="Small bike shop", stages=stages, defaults=Defaults(window="1D"),
         themes={
             "delivery": {"keywords": ["courier", "delivery", "late", "parcels"],
                          "touchpoint": "tp_delivery"},
@@ -152,9 +152,10 @@ def small_workspace(painpoints: pd.DataFrame | None = None):
                                 "comment": "string", "csat": "Int64"})
     customers = pd.DataFrame({"customer_id": pd.array([f"c{i:03d}" for i in range(200)],
                                                       dtype="string")})
-    return SimpleNamespace(config=config, touchpoints=touchpoints, events=events,
-                           feedback=feedback, tickets=None, customers=customers, orders=None,
-                           painpoints=painpoints)
+    tables = {"touchpoints": touchpoints, "events": events, "feedback": feedback,
+              "customers": customers, "painpoints": painpoints}
+    return Workspace(path=Path("."), config=config,
+                     tables={name: frame for name, frame in tables.items() if frame is not None})
 
 
 def workshop_table(rows):
@@ -289,7 +290,7 @@ def test_weights_change_the_ranking():
 
 def test_an_empty_workspace_scores_nothing():
     ws = small_workspace()
-    ws.feedback, ws.events = None, None
+    del ws.tables["feedback"], ws.tables["events"]
     scored = score_pain_points(ws)
     assert scored.empty and "priority" in scored.columns
 
@@ -407,3 +408,11 @@ def test_sample_action_plan_exports(sample_scores, tmp_path):
     # every quote shown to a team is masked
     quotes = [q for qs in scored["quotes"] for q in qs]
     assert quotes and not any("@example" in q for q in quotes)
+
+
+def test_without_a_customers_table_reach_counts_the_customers_of_the_event_log():
+    ws = small_workspace()
+    del ws.tables["customers"]
+    rows = score_pain_points(ws).set_index("touchpoint")
+    assert rows.loc["tp_delivery", "reach"] == pytest.approx(125 / 160)  # 160 customers have events
+    assert rows.loc["tp_app_checkout", "reach"] == pytest.approx(60 / 160)

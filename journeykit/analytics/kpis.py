@@ -1,4 +1,7 @@
-"""Survey KPIs with uncertainty (NPS, CSAT, CES), KPI tables, targets and trends.
+"""Survey KPIs with uncertainty (NPS, CSAT, CES), KPI tables and the workspace's KPIs.
+
+Targets and changes between runs are in :mod:`journeykit.analytics.scorecard`, the KPIs
+of past runs in :mod:`journeykit.run.history`.
 
 Semantics (printed in every report that uses them):
 
@@ -29,21 +32,21 @@ from __future__ import annotations
 
 import copy
 import itertools
-import json
 import math
-import os
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from journeykit.analytics.clv import historical_clv
+from journeykit.analytics.events import stage_funnel
 from journeykit.core._stats import t_interval, wilson_interval, z_value
 from journeykit.core.errors import JourneykitError
 from journeykit.core.metrics import metric_record
+from journeykit.workspace import Workspace
 
 CSATDefinition = Literal["top2", "mean"]
 
@@ -61,26 +64,6 @@ DEFAULT_LABELS: dict[str, str] = {
     "historical_clv": "Customer lifetime value (historical)",
 }
 
-SCORECARD_STATUSES = ("on target", "at risk", "off target", "no data")
-
-#: Other names a journey.yaml may use for the KPIs :func:`workspace_metrics` computes.
-KPI_ALIASES: dict[str, str] = {
-    "repeat_rate": "repeat_purchase_rate",
-    "aov": "average_order_value",
-    "clv": "historical_clv",
-}
-
-
-def _lookup(metrics: Mapping[str, object], kpi: str) -> object:
-    """metrics[kpi], else the same KPI under its alias (e.g. aov <-> average_order_value)."""
-    if kpi in metrics:
-        return metrics[kpi]
-    for alias, name in KPI_ALIASES.items():
-        if kpi == alias and name in metrics:
-            return metrics[name]
-        if kpi == name and alias in metrics:
-            return metrics[alias]
-    return None
 
 __all__ = [
     "CESResult",
@@ -88,11 +71,10 @@ __all__ = [
     "NPSResult",
     "ces",
     "csat",
-    "kpi_history",
+    "DEFAULT_LABELS",
+    "SURVEY_SCALES",
     "kpi_table",
     "nps",
-    "scorecard",
-    "what_changed",
     "workspace_metrics",
 ]
 
@@ -235,15 +217,6 @@ class CESResult:
     def to_metric(self, label: str = DEFAULT_LABELS["ces"]) -> dict[str, Any]:
         return metric_record(self.value, self.n, self.ci_low, self.ci_high, "score (1-7)", label)
 
-
-def _json_float(value: object) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 # --------------------------------------------------------------------------- survey KPIs
@@ -510,281 +483,27 @@ def kpi_table(
     return table
 
 
-# --------------------------------------------------------------------------- scorecard
-
-
-def _int_array(values: Iterable) -> pd.arrays.IntegerArray:
-    """Counts as nullable Int64 (None, NaN and <NA> become <NA>)."""
-    return pd.array([None if _json_float(v) is None else int(v) for v in values], dtype="Int64")
-
-
-def _metric_record(value: object) -> dict[str, Any]:
-    """Normalise a metrics entry: a number, None, a metrics.json dict, or a result."""
-    if hasattr(value, "to_metric"):
-        return value.to_metric()  # type: ignore[union-attr]
-    if isinstance(value, Mapping):
-        return dict(value)
-    return {"value": value}
-
-
-def _number(value: object, where: str) -> float:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return math.nan
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as exc:
-        raise JourneykitError(f"{where} must be a number, got {value!r}") from exc
-
-
-def scorecard(metrics: Mapping[str, object], targets: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
-    """Compare KPI values with their targets (journey.yaml ``kpis``).
-
-    ``metrics``: name → a number, None, a metrics.json entry (``{"value": …, "n": …}``)
-    or a KPI result (e.g. :class:`NPSResult`). ``targets``: name → ``{target: number,
-    direction: "higher"|"lower" (default higher), warning: band ≥ 0 (default 0),
-    label: str}``. A target named ``repeat_rate``, ``aov`` or ``clv`` also finds the
-    metric ``repeat_purchase_rate``, ``average_order_value`` or ``historical_clv``
-    (and the other way round).
-
-    Status, for ``direction="higher"`` (mirrored for "lower"): **on target** when
-    value ≥ target; **at risk** when target − warning ≤ value < target; **off target**
-    below that; **no data** when the value is missing or NaN.
-
-    Returns one row per KPI in ``targets`` (in that order), columns ``kpi``, ``label``,
-    ``value``, ``target``, ``direction``, ``warning``, ``status``, then ``n``
-    (Int64), ``ci_low``, ``ci_high``, ``unit`` from the metric when known.
-
-    Example:
-        >>> scorecard({"nps": 35}, {"nps": {"target": 40, "warning": 10}})[["kpi", "status"]]
-           kpi   status
-        0  nps  at risk
-    """
-    if not isinstance(targets, Mapping):
-        raise JourneykitError("targets must be a mapping like journey.yaml's kpis section")
-    metrics = metrics or {}
-    rows = []
-    for kpi, spec in targets.items():
-        where = f"journey.yaml kpis.{kpi}"
-        if not isinstance(spec, Mapping):
-            raise JourneykitError(f"{where} must be a mapping with target, direction, warning")
-        if spec.get("target") is None:
-            raise JourneykitError(f"{where}.target is missing: give the value to aim for")
-        target = _number(spec.get("target"), f"{where}.target")
-        direction = str(spec.get("direction", "higher")).strip().lower()
-        if direction not in ("higher", "lower"):
-            raise JourneykitError(f"{where}.direction must be 'higher' or 'lower', got {direction!r}")
-        warning = _number(spec.get("warning", 0) or 0, f"{where}.warning")
-        if warning < 0:
-            raise JourneykitError(f"{where}.warning must be >= 0, got {warning}")
-        record = _metric_record(_lookup(metrics, kpi))
-        value = _number(record.get("value"), f"metrics[{kpi!r}] value")
-        if math.isnan(value):
-            status = "no data"
-        else:
-            gap = value - target if direction == "higher" else target - value
-            status = "on target" if gap >= 0 else ("at risk" if gap >= -warning else "off target")
-        label = spec.get("label") or record.get("label") or DEFAULT_LABELS.get(kpi, kpi)
-        rows.append({
-            "kpi": kpi, "label": str(label), "value": value, "target": target,
-            "direction": direction, "warning": warning, "status": status,
-            "n": record.get("n"), "ci_low": _json_float(record.get("ci_low")),
-            "ci_high": _json_float(record.get("ci_high")), "unit": record.get("unit"),
-        })
-    columns = ["kpi", "label", "value", "target", "direction", "warning", "status",
-               "n", "ci_low", "ci_high", "unit"]
-    table = pd.DataFrame(rows, columns=columns)
-    for column in ("kpi", "label", "direction", "status", "unit"):
-        table[column] = table[column].astype("string")
-    for column in ("value", "target", "warning", "ci_low", "ci_high"):
-        table[column] = table[column].astype(float)
-    table["n"] = _int_array(table["n"])
-    return table
-
-
-# --------------------------------------------------------------------------- history
-
-
-_HISTORY_COLUMNS = ["run_id", "kpi", "value", "n", "ci_low", "ci_high", "label", "unit"]
-
-
-def _history_frame(rows: list[dict]) -> pd.DataFrame:
-    table = pd.DataFrame(rows, columns=_HISTORY_COLUMNS)
-    for column in ("run_id", "kpi", "label", "unit"):
-        table[column] = table[column].astype("string")
-    for column in ("value", "ci_low", "ci_high"):
-        table[column] = table[column].astype(float)
-    table["n"] = _int_array(table["n"])
-    return table
-
-
-def _metrics_rows(document: Mapping[str, Any], run_id: str) -> list[dict]:
-    metrics = document.get("metrics")
-    if not isinstance(metrics, Mapping):
-        raise ValueError("no 'metrics' mapping")
-    rows = []
-    for kpi, entry in metrics.items():
-        record = _metric_record(entry)
-        n = record.get("n")
-        rows.append({
-            "run_id": run_id, "kpi": str(kpi), "value": _json_float(record.get("value")),
-            "n": None if n is None else int(n),
-            "ci_low": _json_float(record.get("ci_low")), "ci_high": _json_float(record.get("ci_high")),
-            "label": record.get("label") or DEFAULT_LABELS.get(str(kpi), str(kpi)),
-            "unit": record.get("unit"),
-        })
-    return rows
-
-
-def kpi_history(reports_dir: str | Path) -> pd.DataFrame:
-    """Every KPI of every successful run: reads ``<reports_dir>/*/metrics.json``.
-
-    Run folders ending in ``-failed`` and the ``latest`` link are skipped; files
-    that cannot be read or do not have the metrics.json shape are skipped with a
-    warning. Returns columns ``run_id`` (from the file, else the folder name),
-    ``kpi``, ``value`` (float, NaN when null), ``n`` (Int64), ``ci_low``,
-    ``ci_high``, ``label``, ``unit``; sorted by run_id (then the file's KPI order).
-    An empty table (same columns) when there are no runs yet.
-    """
-    folder = Path(reports_dir)
-    if not folder.is_dir():
-        warnings.warn(f"no reports folder at {folder}: there is no KPI history yet", stacklevel=2)
-        return _history_frame([])
-    rows: list[dict] = []
-    seen: set[str] = set()
-    for run in sorted(folder.iterdir()):
-        if not run.is_dir() or run.is_symlink() or run.name == "latest" or run.name.endswith("-failed"):
-            continue
-        path = run / "metrics.json"
-        if not path.exists():
-            continue
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-            run_id = str(document.get("run_id") or run.name)
-            run_rows = _metrics_rows(document, run_id)
-        except (OSError, ValueError, TypeError, AttributeError) as exc:
-            warnings.warn(f"skipped {path}: cannot read it as metrics.json ({exc})", stacklevel=2)
-            continue
-        if run_id in seen:
-            continue
-        seen.add(run_id)
-        rows.extend(run_rows)
-    table = _history_frame(rows)
-    return table.sort_values("run_id", kind="stable").reset_index(drop=True)
-
-
-def _inner_metrics(metrics: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
-    if metrics is None:
-        return {}
-    if not isinstance(metrics, Mapping):
-        raise JourneykitError("metrics must be a metrics.json document or its 'metrics' mapping")
-    inner = metrics.get("metrics") if isinstance(metrics.get("metrics"), Mapping) else metrics
-    return {str(k): _metric_record(v) for k, v in inner.items() if k != "run_id"}
-
-
-def _standard_error(record: Mapping[str, Any], z: float) -> float:
-    low, high = _json_float(record.get("ci_low")), _json_float(record.get("ci_high"))
-    if low is None or high is None:
-        return math.nan
-    return (high - low) / (2 * z)
-
-
-def what_changed(
-    previous_metrics: Mapping[str, Any] | None,
-    current_metrics: Mapping[str, Any],
-    *,
-    confidence: float = 0.95,
-) -> pd.DataFrame:
-    """What changed since the last run: one row per KPI.
-
-    Both arguments are a metrics.json document (``{"run_id": …, "metrics": {…}}``)
-    or its ``metrics`` mapping; ``previous_metrics`` may be None (first run).
-
-    Rule for ``significant``: each run's standard error is read back from its 95%
-    interval as (ci_high − ci_low) / (2 × 1.96); the change is significant when
-    |delta| > 1.96 × √(se_previous² + se_current²) — a two-sided z test for the
-    difference of two independent estimates (less strict, and more correct, than
-    asking whether the intervals overlap). <NA> when either value or interval is
-    missing (e.g. historical CLV has no interval).
-
-    Returns columns ``kpi``, ``label``, ``previous``, ``current``, ``delta``
-    (current − previous), ``significant`` (boolean, nullable), ``previous_n``,
-    ``current_n`` (Int64); KPIs of the current run first, then those that
-    disappeared.
-    """
-    previous = _inner_metrics(previous_metrics)
-    current = _inner_metrics(current_metrics)
-    z = z_value(confidence)
-    rows = []
-    for kpi in list(current) + [k for k in previous if k not in current]:
-        before, now = previous.get(kpi, {}), current.get(kpi, {})
-        old = _json_float(before.get("value"))
-        new = _json_float(now.get("value"))
-        delta = new - old if old is not None and new is not None else math.nan
-        se = math.hypot(_standard_error(before, z), _standard_error(now, z))
-        significant = pd.NA if (math.isnan(delta) or math.isnan(se)) else bool(abs(delta) > z * se)
-        label = now.get("label") or before.get("label") or DEFAULT_LABELS.get(kpi, kpi)
-        rows.append({
-            "kpi": kpi, "label": label,
-            "previous": math.nan if old is None else old,
-            "current": math.nan if new is None else new,
-            "delta": delta, "significant": significant,
-            "previous_n": before.get("n"), "current_n": now.get("n"),
-        })
-    columns = ["kpi", "label", "previous", "current", "delta", "significant",
-               "previous_n", "current_n"]
-    table = pd.DataFrame(rows, columns=columns)
-    table["kpi"] = table["kpi"].astype("string")
-    table["label"] = table["label"].astype("string")
-    for column in ("previous", "current", "delta"):
-        table[column] = table[column].astype(float)
-    table["significant"] = pd.array(list(table["significant"]), dtype="boolean")
-    for column in ("previous_n", "current_n"):
-        table[column] = _int_array(table[column])
-    return table
-
-
 # --------------------------------------------------------------------------- workspace
 
 
-def _config_value(config: object, name: str, default: object = None) -> object:
-    if config is None:
-        return default
-    if isinstance(config, Mapping):
-        return config.get(name, default)
-    return getattr(config, name, default)
-
-
-def _conversion_metric(ws: object) -> dict[str, Any] | None:
-    """Conversion from the first to the last stage, from journeykit.analytics.events.stage_funnel."""
-    try:
-        from journeykit.analytics import events  # noqa: PLC0415 - optional, written by another issue
-    except ImportError:
+def _conversion_metric(ws: Workspace) -> dict[str, Any] | None:
+    """Conversion from the first to the last stage, from :func:`journeykit.analytics.events.stage_funnel`;
+    None without events or without a stage that lists events (journey.yaml)."""
+    if not ws.has("events") or not any(stage.events for stage in ws.config.stages):
         return None
-    stage_funnel = getattr(events, "stage_funnel", None)
-    if stage_funnel is None or getattr(ws, "events", None) is None:
+    funnel = stage_funnel(ws)
+    if len(funnel) < 2:
         return None
-    try:
-        funnel = stage_funnel(ws)
-    except Exception as exc:  # the funnel belongs to another module: report, do not crash
-        warnings.warn(f"conversion skipped: stage_funnel failed ({exc})", stacklevel=3)
-        return None
-    if not isinstance(funnel, pd.DataFrame) or len(funnel) < 2:
-        return None
-    count_column = next(
-        (c for c in ("customers", "count", "n", "users", "reached") if c in funnel.columns), None
-    )
-    if count_column is None:
-        return None
-    counts = pd.to_numeric(funnel[count_column], errors="coerce").to_numpy(dtype=float)
+    counts = pd.to_numeric(funnel["customers"], errors="coerce").to_numpy(dtype=float)
     started, finished = counts[0], counts[-1]
     if not (np.isfinite(started) and np.isfinite(finished)) or started <= 0:
         return None
     low, high = wilson_interval(int(finished), int(started), 0.95)
     return metric_record(finished / started, int(started), low, high, "share",
-                   DEFAULT_LABELS["conversion"])
+                         DEFAULT_LABELS["conversion"])
 
 
-def workspace_metrics(ws: object) -> dict[str, dict[str, Any]]:
+def workspace_metrics(ws: Workspace) -> dict[str, dict[str, Any]]:
     """Every KPI journeykit can compute from a loaded workspace, in the metrics.json shape.
 
     Returns name → ``{"value", "n", "ci_low", "ci_high", "unit", "label"}`` (JSON-safe:
@@ -793,7 +512,8 @@ def workspace_metrics(ws: object) -> dict[str, dict[str, Any]]:
     * ``nps``, ``csat`` (definition from journey.yaml ``defaults.csat_definition``,
       default top2), ``ces`` — from ``ws.feedback``;
     * ``conversion`` — customers reaching the last stage / first stage, from
-      ``journeykit.analytics.events.stage_funnel(ws)`` (Wilson interval) when that module exists;
+      :func:`journeykit.analytics.events.stage_funnel` (Wilson interval), when the
+      workspace has events and journey.yaml maps events to stages;
     * ``repeat_purchase_rate`` — share of ordering customers with 2+ orders (Wilson);
       ``average_order_value`` — mean order amount (t interval);
       ``historical_clv`` — :func:`journeykit.analytics.clv.historical_clv` (no interval) —
@@ -801,21 +521,21 @@ def workspace_metrics(ws: object) -> dict[str, dict[str, Any]]:
 
     Worked out once per workspace state (``Workspace.memo``; shared by the notebooks of a
     run), and returned as a fresh copy each time.
+
+    Example:
+        >>> workspace_metrics(load_workspace("data/sample"))["nps"]["unit"]   # doctest: +SKIP
+        'points'
     """
-    memo = getattr(ws, "memo", None)
-    if callable(memo):
-        return copy.deepcopy(memo(("kpis.workspace_metrics",), lambda: _workspace_metrics(ws)))
-    return _workspace_metrics(ws)
+    return copy.deepcopy(ws.memo(("kpis.workspace_metrics",), lambda: _workspace_metrics(ws)))
 
 
-def _workspace_metrics(ws: object) -> dict[str, dict[str, Any]]:
-    config = getattr(ws, "config", None)
+def _workspace_metrics(ws: Workspace) -> dict[str, dict[str, Any]]:
     definition = ws.config.defaults.csat_definition
-    currency = str(_config_value(config, "currency", "") or "")
+    currency = ws.config.currency or ""
     out: dict[str, dict[str, Any]] = {}
 
-    feedback = getattr(ws, "feedback", None)
-    if isinstance(feedback, pd.DataFrame):
+    feedback = ws.feedback
+    if feedback is not None:
         for kpi in SURVEY_SCALES:
             if kpi in feedback.columns:
                 answers = feedback[kpi]
@@ -826,8 +546,8 @@ def _workspace_metrics(ws: object) -> dict[str, dict[str, Any]]:
     if conversion is not None:
         out["conversion"] = conversion
 
-    orders = getattr(ws, "orders", None)
-    if isinstance(orders, pd.DataFrame) and len(orders) and {"customer_id", "amount"} <= set(orders.columns):
+    orders = ws.orders
+    if orders is not None and len(orders) and {"customer_id", "amount"} <= set(orders.columns):
         per_customer = orders.groupby(orders["customer_id"].astype("string")).size()
         repeaters = int((per_customer >= 2).sum())
         low, high = wilson_interval(repeaters, len(per_customer), 0.95)
@@ -841,37 +561,12 @@ def _workspace_metrics(ws: object) -> dict[str, dict[str, Any]]:
             mean, len(amounts), low, high, currency, DEFAULT_LABELS["average_order_value"]
         )
         if "date" in orders.columns:
-            from journeykit.analytics.clv import historical_clv  # noqa: PLC0415 - avoid import cycle
-
             try:
                 clv = historical_clv(orders, currency=currency)
-            except JourneykitError as exc:
+            except JourneykitError as exc:  # e.g. orders covering less than two weeks
                 warnings.warn(f"historical CLV skipped: {exc}", stacklevel=2)
             else:
                 out["historical_clv"] = metric_record(
                     clv.clv, clv.customers, None, None, currency, DEFAULT_LABELS["historical_clv"]
                 )
     return out
-
-
-def previous_metrics(reports_dir: str | os.PathLike) -> dict | None:
-    """The metrics.json of the last successful run in ``reports_dir`` (what
-    ``reports_dir/latest`` points to), or None when there is none yet.
-
-    During a ``journeykit run`` the current run is not promoted until it succeeds, so
-    this is the run before it — what "what changed since the last run" compares with.
-
-    Example:
-        >>> previous_metrics("/nonexistent") is None
-        True
-    """
-    from journeykit.run.runner import resolve_latest
-
-    latest = resolve_latest(reports_dir) if Path(reports_dir).is_dir() else None
-    if latest is None or not (latest / "metrics.json").is_file():
-        return None
-    try:
-        return json.loads((latest / "metrics.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        warnings.warn(f"could not read {latest / 'metrics.json'}: {exc}", stacklevel=2)
-        return None

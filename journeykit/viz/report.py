@@ -244,9 +244,9 @@ def _metrics(run_dir: Path | None) -> dict[str, Any] | None:
 
 def what_changed_table(previous: Mapping[str, Any] | None, current: Mapping[str, Any]) -> pd.DataFrame:
     """KPI deltas between two metrics.json documents: columns ``kpi, label, previous,
-    current, delta, significant`` (uses :func:`journeykit.analytics.kpis.what_changed` when present)."""
+    current, delta, significant`` (uses :func:`journeykit.analytics.scorecard.what_changed` when present)."""
     try:
-        from journeykit.analytics.kpis import what_changed
+        from journeykit.analytics.scorecard import what_changed
     except ImportError:  # pragma: no cover - kpis is part of the kit; kept for partial installs
         what_changed = None
     if what_changed is not None:
@@ -395,7 +395,7 @@ def build_report(run_dir: str | os.PathLike, *, previous_run_dir: str | os.PathL
     card = tables.get("scorecard")
     if card is None and metrics and isinstance(manifest.get("kpi_targets"), Mapping) and manifest["kpi_targets"]:
         try:
-            from journeykit.analytics.kpis import scorecard
+            from journeykit.analytics.scorecard import scorecard
 
             card = scorecard(metrics, manifest["kpi_targets"])
         except Exception:  # noqa: BLE001 - the report degrades to the metrics table

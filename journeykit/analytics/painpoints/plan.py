@@ -1,0 +1,183 @@
+"""The action plan: who does what first, for every scored pain point, and its
+spreadsheet-safe export.
+
+Example:
+    >>> plan = action_plan(ws)                                     # doctest: +SKIP
+    >>> export_action_plan(plan, "reports/action_plan.xlsx")       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from journeykit.analytics.painpoints.formula import _known
+from journeykit.analytics.painpoints.score import score_pain_points
+from journeykit.analytics.voice.linking import _clean, _stages, _touchpoint_info
+from journeykit.core.errors import JourneykitError
+from journeykit.core.safety import atomic_write_bytes, neutralise_frame, write_safe_xlsx
+from journeykit.workspace import Workspace
+
+__all__ = ["PLAN_COLUMNS", "action_plan", "export_action_plan"]
+
+PLAN_COLUMNS = ["priority", "pain_point", "touchpoint", "stage", "owner_team", "quadrant",
+                "first_step", "kpi_to_watch", "status"]
+
+# first steps by topic: (words in the theme/title, template); {where} is the touchpoint
+_TOPIC_STEPS: list[tuple[tuple[str, ...], str]] = [
+    (("payment", "checkout", "pay", "card", "cart"),
+     "Walk through {where} on the devices customers use, log every failed payment with its "
+     "error, and fix the most frequent failure first"),
+    (("delivery", "shipping", "courier", "parcel", "late", "dispatch"),
+     "Compare promised and actual delivery times per carrier for {where}; send a proactive "
+     "delay message whenever a parcel will miss its promised date"),
+    (("repair", "service", "turnaround", "workshop", "maintenance"),
+     "Measure turnaround from drop-off to pick-up for {where}, publish a realistic ready-by "
+     "date at booking and text customers when the job is done"),
+    (("price", "pricing", "expensive", "cost", "fee", "refund"),
+     "Review the price and fee communication at {where} against the quotes; make the total "
+     "cost visible before the customer commits"),
+    (("staff", "rude", "friendly", "service desk", "wait", "queue", "waiting"),
+     "Shadow {where} for a day with the team, agree one service standard (e.g. greet within "
+     "2 minutes) and check it weekly"),
+    (("stock", "available", "availability", "out of stock", "size"),
+     "Check stock accuracy for {where}: show real availability online and offer a reserve-"
+     "and-notify option"),
+    (("website", "app", "login", "search", "slow", "crash", "bug", "error"),
+     "Reproduce the reported problem on {where}, add it to the bug tracker with the quotes, "
+     "and fix the top error"),
+    (("email", "newsletter", "communication", "contact", "phone", "reply", "response"),
+     "Set a response-time target for {where}, add templates for the top questions and "
+     "review unanswered messages daily"),
+]
+_QUADRANT_STEPS = {
+    "quick win": "Fix it this sprint: read the quotes for {where}, pick the most common cause "
+                 "and ship a small change",
+    "major project": "Scope it as a project: map the process behind {where} with the team, "
+                     "estimate cost against the value at risk and decide in the next planning",
+    "fill-in": "Bundle it with other small fixes at {where} when the team has slack",
+    "reconsider": "Park it: note it in the backlog and revisit only if its KPI worsens",
+}
+
+
+def _first_step(title: str, theme: str | None, quadrant_name: str, where: str) -> str:
+    haystack = f" {(theme or '')} {title} ".lower()
+    if quadrant_name != "reconsider":
+        for words, template in _TOPIC_STEPS:
+            if any(re.search(rf"(?<!\w){re.escape(word)}(?!\w)", haystack) for word in words):
+                return template.format(where=where)
+    return _QUADRANT_STEPS.get(quadrant_name, _QUADRANT_STEPS["fill-in"]).format(where=where)
+
+
+def _kpi(row: pd.Series, stage_names: dict[str, str]) -> str:
+    where = row["touchpoint_name"] if _known(row["touchpoint_name"]) else None
+    stage = row["stage"] if _known(row["stage"]) else None
+    excess = row["dropoff_excess"]
+    if _known(row["dropoff_step"]) and _known(excess) and excess > 0 and \
+            "drop-off" in str(row["signals"]):
+        at = f" at {where}" if where else ""
+        return f"step conversion {row['dropoff_step']}{at}"
+    if where and row["n_csat"] > 0:
+        return f"CSAT at {where}"
+    if where and row["n_texts"] > 0:
+        return f"mean sentiment of feedback on {where}"
+    if _known(row["theme"]) and row["n_texts"] > 0:
+        return f"mean sentiment of feedback about {row['theme']}"
+    if stage:
+        return f"CSAT in {stage_names.get(stage, stage)}, NPS"
+    return "NPS"
+
+
+def action_plan(ws: Workspace, *, scored: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Who does what first: one row per scored pain point/opportunity, by priority.
+
+    Columns: priority (rank 1..n), pain_point (title), touchpoint (name), stage (name),
+    owner_team (the pain point's owner, else the touchpoint's owner), quadrant,
+    first_step (a concrete first action from templates by topic — payment/checkout,
+    delivery, repair/service, price, staff, stock, website/app, communication — else by
+    quadrant; "reconsider" items are parked), kpi_to_watch (the conversion of the step
+    where customers drop off when drop-off is part of the evidence, else CSAT at the
+    touchpoint when it has answers, else its feedback sentiment, else CSAT in the stage
+    and NPS), status.
+
+    ``scored`` defaults to :func:`score_pain_points` of ``ws``.
+
+    Example:
+        >>> plan = action_plan(ws)                                     # doctest: +SKIP
+        >>> export_action_plan(plan, "reports/action_plan.xlsx")       # doctest: +SKIP
+    """
+    if scored is None:
+        scored = score_pain_points(ws)
+    missing = {"title", "touchpoint", "touchpoint_name", "stage", "owner", "quadrant",
+               "status", "dropoff_step", "dropoff_excess", "n_csat", "n_texts", "theme",
+               "signals"} - set(scored.columns)
+    if missing:
+        raise JourneykitError(
+            f"action_plan needs the table from score_pain_points; missing columns {sorted(missing)}"
+        )
+    stages = _stages(ws)
+    stage_names = {s[0]: s[1] for s in stages}
+    tp_info = _touchpoint_info(ws)
+    rows = []
+    for rank, (_, row) in enumerate(scored.iterrows(), start=1):
+        tp_id = row["touchpoint"] if _known(row["touchpoint"]) else None
+        owner = row["owner"] if _known(row["owner"]) else None
+        if owner is None and tp_id is not None and tp_id in tp_info.index:
+            owner = _clean(tp_info.at[tp_id, "owner"])
+        where = row["touchpoint_name"] if _known(row["touchpoint_name"]) else (
+            row["theme"] if _known(row["theme"]) else "this part of the journey")
+        stage = row["stage"] if _known(row["stage"]) else None
+        theme = row["theme"] if _known(row["theme"]) else None
+        rows.append({
+            "priority": rank,
+            "pain_point": row["title"],
+            "touchpoint": where if tp_id is not None else None,
+            "stage": stage_names.get(stage, stage) if stage else None,
+            "owner_team": owner,
+            "quadrant": row["quadrant"],
+            "first_step": _first_step(str(row["title"]), theme, str(row["quadrant"]), str(where)),
+            "kpi_to_watch": _kpi(row, stage_names),
+            "status": row["status"] if _known(row["status"]) else "open",
+        })
+    plan = pd.DataFrame(rows, columns=PLAN_COLUMNS)
+    plan["priority"] = plan["priority"].astype("int64")
+    for column in PLAN_COLUMNS[1:]:
+        plan[column] = plan[column].astype("string")
+    return plan
+
+
+def export_action_plan(df: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write ``df`` (usually :func:`action_plan`) as CSV or XLSX, chosen by the extension.
+
+    Every text cell that could start a spreadsheet formula (=, +, -, @, tab, CR) is
+    prefixed with an apostrophe by :mod:`journeykit.core.safety`; the text stays readable.
+    Lists (e.g. ``quotes``) are joined with `` | ``. CSV is UTF-8 with CRLF line ends
+    (RFC 4180), so a cell with a line break is quoted. The write is atomic. Any other
+    extension raises :class:`~journeykit.core.errors.JourneykitError`.
+
+    Example:
+        >>> export_action_plan(action_plan(ws), "action_plan.csv")      # doctest: +SKIP
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if not isinstance(df, pd.DataFrame):
+        raise JourneykitError(f"export_action_plan needs a DataFrame, got {type(df).__name__}")
+    frame = df.copy()
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            frame[column] = frame[column].map(
+                lambda v: " | ".join(map(str, v)) if isinstance(v, (list, tuple)) else v
+            )
+    if suffix == ".csv":
+        # as journeykit.core.safety.write_safe_csv, but with CRLF line ends (RFC 4180): then a
+        # cell holding a bare carriage return is quoted and cannot split its row
+        data = neutralise_frame(frame).to_csv(index=False, lineterminator="\r\n")
+        return atomic_write_bytes(target, data.encode("utf-8"))
+    if suffix == ".xlsx":
+        return write_safe_xlsx({"action plan": frame}, target)
+    raise JourneykitError(
+        f"export_action_plan: cannot write {target.name!r}; use a .csv or .xlsx file name"
+    )
