@@ -18,13 +18,13 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from journeykit.core.errors import JourneykitError  # noqa: E402
+from journeykit.run.cli import report_command  # noqa: E402
 from journeykit.run.outputs import Outputs  # noqa: E402
 from journeykit.viz.report import (  # noqa: E402
     SECTIONS,
     build_report,
     display_text,
     format_number,
-    report_command,
     section_for,
 )
 

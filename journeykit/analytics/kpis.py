@@ -865,7 +865,7 @@ def previous_metrics(reports_dir: str | os.PathLike) -> dict | None:
         >>> previous_metrics("/nonexistent") is None
         True
     """
-    from journeykit.run.runner import resolve_latest
+    from journeykit.run.runs import resolve_latest
 
     latest = resolve_latest(reports_dir) if Path(reports_dir).is_dir() else None
     if latest is None or not (latest / "metrics.json").is_file():

@@ -42,8 +42,6 @@ from journeykit.core.errors import JourneykitError
 from journeykit.core.metrics import normalise_metric
 from journeykit.core.safety import atomic_write_bytes, json_bytes, write_safe_csv
 
-#: the fields of one metric in ``metrics/<notebook>.json`` and ``metrics.json``
-
 _NAME_RE = re.compile(r"[^A-Za-z0-9_.-]+")
 LOCK_NAME = ".outputs.lock"
 #: environment variable naming the figure formats of a run, e.g. ``png,svg`` (set by
@@ -189,7 +187,7 @@ class Outputs:
             "svg": paths["svg"],
         }
         self._append("figures.json", entry, replace_key=("notebook", "name"))
-        return self.output_dir / paths["png"]
+        return self.output_dir / f"figures/{stem}.png"
 
     def show(self, fig: Any, name: str, *, title: str, alt: str, section: str | None = None) -> Any:
         """Save ``fig`` like :meth:`figure` and return what the notebook should display:
