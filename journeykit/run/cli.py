@@ -27,7 +27,7 @@ from journeykit.core.errors import JourneykitError, WorkspaceError, format_probl
 from journeykit.run.exit_codes import ExitCode
 from journeykit.run.runner import RunInterrupted, RunLockedError, RunWriteError, run_notebooks
 from journeykit.run.runs import find_runs, resolve_run
-from journeykit.sample.simulation import generate_sample
+from journeykit.sample import generate_sample
 from journeykit.viz.report import change_rows, format_number, read_metrics, to_float
 from journeykit.workspace import locations, validate_workspace
 from journeykit.workspace.scaffold import new_workspace
