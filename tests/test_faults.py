@@ -21,7 +21,8 @@ import pandas as pd
 import pytest
 
 import journeykit as jk
-from journeykit.run.runner import find_runs, resolve_latest, run_notebooks
+from journeykit.run.runner import run_notebooks
+from journeykit.run.runs import find_runs, resolve_latest
 
 from .conftest import SAMPLE, tree_digest, write_workspace
 from .test_runner import make_notebook

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from journeykit.run.runner import resolve_latest
+from journeykit.run.runs import resolve_latest
 
 from .conftest import SAMPLE, tree_digest
 from .test_browser import ARTIFACTS, chromium_path, open_report  # noqa: F401 (fixture)

@@ -36,12 +36,6 @@ def test_environment_yml_matches_pyproject():
     assert "-e ." in pip_section
 
 
-#: Imported but moved to another package by work in progress elsewhere (issue 13: the run
-#: area replaces bleach with nh3). Each entry must still be imported and undeclared, so a
-#: stale entry fails the test below and is removed.
-PENDING: set[str] = {"bleach"}
-
-
 def _third_party_imports() -> dict[str, list[str]]:
     """Top-level module name -> the journeykit files importing it (stdlib and journeykit left out)."""
     found: dict[str, list[str]] = {}
@@ -69,8 +63,7 @@ def test_every_third_party_import_is_a_declared_dependency():
         names = {_name(d) for d in distributions.get(module, [module])}
         if not names & declared:
             undeclared[module] = sorted(set(files))
-    assert set(undeclared) - PENDING == set(), f"imported but not in pyproject dependencies: {undeclared}"
-    assert PENDING <= set(undeclared), f"stale PENDING entries: {PENDING - set(undeclared)}"
+    assert not undeclared, f"imported but not in pyproject dependencies: {undeclared}"
 
 
 def test_dev_extra_has_the_test_tools():

@@ -23,16 +23,10 @@ import pytest
 from filelock import FileLock, Timeout
 
 from journeykit.core.errors import WorkspaceError
-from journeykit.run.runner import (
-    LOCK_FILE,
-    find_runs,
-    hash_workspace,
-    parse_parameter_value,
-    resolve_latest,
-    resolve_run,
-    run_command,
-    run_notebooks,
-)
+from journeykit.run.cli import parse_parameter_value, run_command
+from journeykit.run.manifest import hash_workspace
+from journeykit.run.runner import LOCK_FILE, run_notebooks
+from journeykit.run.runs import find_runs, resolve_latest, resolve_run
 
 from .conftest import tree_digest, write_workspace
 

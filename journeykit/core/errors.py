@@ -3,7 +3,7 @@
 A :class:`Problem` names the file, the row as a spreadsheet shows it (the header is
 row 1, so the first data row is row 2), the column, the offending value and what
 was expected. :class:`WorkspaceError` carries a list of them; the CLI prints them
-as a table and exits 2, notebooks show :meth:`WorkspaceError.to_frame`.
+as a table (:func:`format_problems`) and exits 2, notebooks show :meth:`WorkspaceError.to_frame`.
 
 Example:
     >>> p = Problem(file="feedback.csv", row=5, column="nps", value="11",
@@ -74,6 +74,30 @@ def problems_frame(problems: Iterable[Problem]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=columns)
     frame["row"] = frame["row"].astype("Int64")
     return frame
+
+
+def format_problems(problems: Iterable[Problem], *, limit: int = 50) -> str:
+    """The problems as an aligned plain-text table, errors first (at most ``limit`` rows,
+    then a count of the rest): what the command line prints.
+
+    >>> print(format_problems([Problem(file="feedback.csv", row=5, column="nps", value="11",
+    ...                                expected="an integer 0-10")]))
+    severity  file          row  column  value  expected
+    error     feedback.csv  5    nps     '11'   an integer 0-10
+    """
+    ordered = sorted(problems, key=lambda p: (p.severity != "error", p.file, p.row or 0))
+    rows = [("severity", "file", "row", "column", "value", "expected")]
+    for p in ordered[:limit]:
+        value = "" if p.value is None else p.to_dict()["value"]
+        rows.append((p.severity, p.file, "" if p.row is None else str(p.row), p.column or "", value, p.expected))
+    widths = [min(max(len(r[i]) for r in rows), 40) for i in range(5)]
+    lines = []
+    for r in rows:
+        cells = [r[i][:40].ljust(widths[i]) for i in range(5)]
+        lines.append("  ".join(cells) + "  " + r[5])
+    if len(ordered) > limit:
+        lines.append(f"... and {len(ordered) - limit} more")
+    return "\n".join(lines)
 
 
 class WorkspaceError(JourneykitError):

@@ -1,60 +1,63 @@
-"""The ``journeykit`` command: new, sample, validate, run, report.
+"""The ``journeykit`` command: new, sample, validate, run, report list / diff.
 
-Exit codes: 0 success (warnings allowed), 1 a run failed, 2 bad input (the problems
-are printed as a table), 3 another run holds the lock, 130 interrupted.
-No command prompts; none prints a traceback for a problem with the user's input.
+Exit codes (:class:`journeykit.run.exit_codes.ExitCode`): 0 success (warnings allowed),
+1 a run failed, 2 bad input (the problems are printed as a table), 3 another run holds
+the lock, 130 interrupted, 143 terminated. No command prompts; none prints a traceback
+for a problem with the user's input.
+
+Example:
+    >>> parse_parameter_value("0.5"), parse_parameter_value("2026-01-31")
+    (0.5, '2026-01-31')
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
-from journeykit.core.errors import JourneykitError, Problem, WorkspaceError
+from journeykit import __version__
+from journeykit.analytics.scorecard import what_changed
+from journeykit.core.errors import JourneykitError, WorkspaceError, format_problems
+from journeykit.run.exit_codes import ExitCode
+from journeykit.run.runner import RunInterrupted, RunLockedError, RunWriteError, run_notebooks
+from journeykit.run.runs import find_runs, resolve_run
+from journeykit.sample import generate_sample
+from journeykit.viz.report import change_rows, format_number, read_metrics, to_float
+from journeykit.workspace import locations, validate_workspace
+from journeykit.workspace.scaffold import new_workspace
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+__all__ = ["build_parser", "diff_runs_text", "list_runs_text", "main", "parse_parameter_value",
+           "report_command", "run_command"]
+
+#: the KPIs ``journeykit report list`` shows first, when the runs have them
+KEY_KPIS = ("nps", "csat", "ces", "conversion", "repeat_purchase_rate")
 
 
-def format_problems(problems: Sequence[Problem], *, limit: int = 50) -> str:
-    """Problems as an aligned plain-text table (errors first)."""
-    ordered = sorted(problems, key=lambda p: (p.severity != "error", p.file, p.row or 0))
-    rows = [("severity", "file", "row", "column", "value", "expected")]
-    for p in ordered[:limit]:
-        value = "" if p.value is None else p.to_dict()["value"]
-        rows.append((p.severity, p.file, "" if p.row is None else str(p.row), p.column or "", value, p.expected))
-    widths = [min(max(len(r[i]) for r in rows), 40) for i in range(5)]
-    lines = []
-    for r in rows:
-        cells = [r[i][:40].ljust(widths[i]) for i in range(5)]
-        lines.append("  ".join(cells) + "  " + r[5])
-    if len(ordered) > limit:
-        lines.append(f"... and {len(ordered) - limit} more")
-    return "\n".join(lines)
+# -- new, sample, validate ----------------------------------------------------------------
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
-    from journeykit.workspace.scaffold import new_workspace
-
     folder = new_workspace(args.dir, name=args.name)
     print(f"Created a blank workspace in {folder}")
     print("Next: fill in personas and touchpoints (workspace.xlsx or the CSV files), then")
     print(f"  journeykit validate {folder}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    from journeykit.sample.simulation import generate_sample
-
     folder = generate_sample(args.dir, customers=args.customers, months=args.months, seed=args.seed,
                              overwrite=args.force)
     print(f"Wrote the demo workspace to {folder}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from journeykit.workspace.loader import validate_workspace
-
     problems = validate_workspace(args.path)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
@@ -62,24 +65,197 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(format_problems(problems))
         print()
     print(f"{args.path}: {len(errors)} error(s), {len(warnings)} warning(s)")
-    return EXIT_BAD_INPUT if errors else EXIT_OK
+    return ExitCode.BAD_INPUT if errors else ExitCode.OK
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    from journeykit.run.runner import run_command
-
-    return run_command(args)
+# -- run -------------------------------------------------------------------------------------
 
 
-def _cmd_report(args: argparse.Namespace) -> int:
-    from journeykit.viz.report import report_command
+def parse_parameter_value(text: str) -> Any:
+    """A ``-p NAME VALUE`` value as papermill's CLI reads it: ``True``/``False``/``None``,
+    an int, a float, else the text.
 
-    return report_command(args)
+    >>> [parse_parameter_value(v) for v in ("3", "0.5", "True", "None", "2026-01-31")]
+    [3, 0.5, True, None, '2026-01-31']
+    """
+    if text in ("True", "true"):
+        return True
+    if text in ("False", "false"):
+        return False
+    if text in ("None", "null"):
+        return None
+    for convert in (int, float):
+        try:
+            return convert(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _parameters_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """The notebook parameters of ``-f FILE`` (YAML mapping) then ``-p NAME VALUE``."""
+    params: dict[str, Any] = {}
+    file = getattr(args, "parameters_file", None)
+    if file:
+        import yaml  # only for a parameters file
+
+        try:
+            loaded = yaml.safe_load(Path(file).read_text("utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise JourneykitError(f"cannot read parameters file {file}: {exc}") from exc
+        if not isinstance(loaded, dict):
+            raise JourneykitError(f"parameters file {file} must hold a mapping of name: value")
+        params.update({str(k): v for k, v in loaded.items()})
+    for name, value in getattr(args, "parameter", None) or []:
+        params[name] = parse_parameter_value(value)
+    return params
+
+
+def run_command(args: argparse.Namespace, *, stdout: Any = None, stderr: Any = None) -> int:
+    """``journeykit run``: run the notebooks and return the exit code (SIGTERM stops the
+    run like Ctrl-C: kernels killed, temporary folder removed, exit 143)."""
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    previous_handler = None
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread:
+        def _on_sigterm(signum: int, frame: Any) -> None:
+            raise RunInterrupted(signum)
+
+        previous_handler = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        selection = None
+        if getattr(args, "notebooks", None):
+            selection = [t for t in str(args.notebooks).split(",") if t.strip()]
+        result = run_notebooks(
+            args.workspace,
+            args.out or locations.REPORTS_DIR,
+            parameters=_parameters_from_args(args),
+            notebooks=selection,
+            jobs=args.jobs,
+            on_bad_rows=args.on_bad_rows,
+            timeout=args.timeout,
+            lock_timeout=args.lock_timeout,
+            quiet=args.quiet,
+            figure_formats="png,svg" if getattr(args, "svg", False) else None,
+        )
+    except WorkspaceError as exc:
+        print("The workspace has problems; no notebook was run:", file=stderr)
+        print(format_problems(exc.problems), file=stderr)
+        return ExitCode.BAD_INPUT
+    except RunLockedError as exc:
+        print(f"journeykit run: {exc}", file=stderr)
+        return ExitCode.LOCKED
+    except RunWriteError as exc:
+        print(f"journeykit run: FAILED: {exc}", file=stderr)
+        return ExitCode.FAILED
+    except JourneykitError as exc:
+        print(f"journeykit run: {exc}", file=stderr)
+        return ExitCode.BAD_INPUT
+    except RunInterrupted as exc:
+        print(f"journeykit run: stopped by signal {exc.signum}; temporary files removed, latest unchanged",
+              file=stderr)
+        return 128 + exc.signum
+    except KeyboardInterrupt:
+        print("journeykit run: interrupted; temporary files removed, latest unchanged", file=stderr)
+        return ExitCode.INTERRUPTED
+    finally:
+        if in_main_thread and previous_handler is not None:
+            signal.signal(signal.SIGTERM, previous_handler)
+    if result.failure:
+        f = result.failure
+        where = f"In [{f.execution_count}]" if f.execution_count else f"#{f.cell}"
+        print(f"journeykit run: FAILED in notebook {f.name}, cell {where}: {f.error}", file=stderr)
+        for line in (f.source or "").strip().splitlines()[:5]:
+            print(f"  > {line}", file=stderr)
+        print(f"  the executed notebook is kept in {result.path / 'notebooks' / (f.name + '.ipynb')}; "
+              "latest was not changed", file=stderr)
+        return ExitCode.FAILED
+    if args.quiet:  # --quiet: errors and the report path only
+        print(result.path / "index.html", file=stdout)
+    else:
+        print(f"journeykit run: {result.run_id} done in {result.duration_s:.1f} s -> "
+              f"{result.path / 'index.html'}", file=stdout)
+    return ExitCode.OK
+
+
+# -- report list / diff ----------------------------------------------------------------------
+
+
+def _text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(str(h))
+              for i, h in enumerate(header)]
+    lines = ["  ".join(str(h).ljust(w) for h, w in zip(header, widths, strict=True))]
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def list_runs_text(out: str | os.PathLike) -> str:
+    """The runs of a reports folder as a text table: run, status, started, duration and
+    up to three key KPIs (``journeykit report list``)."""
+    runs = find_runs(out)
+    if not runs:
+        return f"No runs in {Path(out)} yet (run `journeykit run`)."
+    docs = {r.run_id: (read_metrics(r.path) or {}).get("metrics", {}) for r in runs}
+    names = [k for k in KEY_KPIS if any(k in d for d in docs.values())]
+    if len(names) < 3:
+        for doc in docs.values():
+            names += [k for k in doc if k not in names]
+    names = names[:3]
+    header = ["run", "status", "started", "duration", *names]
+    rows = []
+    for r in runs:
+        metrics = docs[r.run_id]
+        values = [format_number(to_float((metrics.get(k) or {}).get("value")),
+                                str((metrics.get(k) or {}).get("unit") or "")) for k in names]
+        status = r.status + (" (latest)" if r.latest else "")
+        duration = "–" if r.duration_s is None else f"{float(r.duration_s):.1f} s"
+        rows.append([r.path.name, status, r.started or "–", duration, *values])
+    return _text_table(header, rows)
+
+
+def diff_runs_text(out: str | os.PathLike, run_a: str, run_b: str) -> str:
+    """KPI deltas from ``run_a`` to ``run_b`` as a text table (``journeykit report diff``);
+    runs are named by id, ``latest``, ``previous`` or a path."""
+    path_a, path_b = resolve_run(out, run_a), resolve_run(out, run_b)
+    doc_a, doc_b = read_metrics(path_a), read_metrics(path_b)
+    if doc_b is None:
+        raise JourneykitError(f"run {path_b.name} has no metrics.json (a failed run?)")
+    changes = what_changed(doc_a, doc_b)
+    rows = [[r["label"], r["previous"], r["current"], r["delta"], r["significant"]]
+            for r in change_rows(changes, {**(doc_a or {}).get("metrics", {}), **doc_b["metrics"]})]
+    head = f"KPI changes from {path_a.name} to {path_b.name}"
+    if not rows:
+        return head + ": no KPIs recorded."
+    return head + "\n" + _text_table(["kpi", path_a.name, path_b.name, "change", "significant"], rows)
+
+
+def report_command(args: argparse.Namespace, *, stdout: Any = None) -> int:
+    """``journeykit report list [--out DIR]`` and ``journeykit report diff RUN_A RUN_B [--out DIR]``.
+
+    Runs are named by id, ``latest``, ``previous`` or a path. Returns the exit code
+    (2 when a run is not found)."""
+    stdout = stdout or sys.stdout
+    out = Path(getattr(args, "out", None) or locations.REPORTS_DIR)
+    action = getattr(args, "report_command", None)
+    try:
+        if action == "list":
+            print(list_runs_text(out), file=stdout)
+        elif action == "diff":
+            print(diff_runs_text(out, args.run_a, args.run_b), file=stdout)
+        else:
+            raise JourneykitError(f"unknown report command {action!r}: use list or diff")
+    except JourneykitError as exc:
+        print(f"journeykit report: {exc}", file=sys.stderr)
+        return ExitCode.BAD_INPUT
+    return ExitCode.OK
+
+
+# -- the parser ------------------------------------------------------------------------------
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from journeykit import __version__
-
+    """The ``journeykit`` argument parser; each subcommand sets ``func`` to its handler."""
     parser = argparse.ArgumentParser(prog="journeykit", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"journeykit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -117,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--svg", action="store_true",
                      help="also save every figure as SVG (for slides and print; PNG is always saved)")
     run.add_argument("--quiet", action="store_true", help="print only errors and the report path")
-    run.set_defaults(func=_cmd_run)
+    run.set_defaults(func=run_command)
 
     report = sub.add_parser("report", help="list runs or compare two runs' KPIs")
     report_sub = report.add_subparsers(dest="report_command", required=True)
@@ -127,11 +303,13 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("run_a")
     diff.add_argument("run_b")
     diff.add_argument("--out", default=None, help="reports folder (default: reports/)")
-    report.set_defaults(func=_cmd_report)
+    report.set_defaults(func=report_command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The ``journeykit`` entry point: parse ``argv`` (default: the command line), run the
+    subcommand, return its exit code; a workspace's problems are printed as a table."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -140,13 +318,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(format_problems(exc.problems), file=sys.stderr)
         errors = sum(p.severity == "error" for p in exc.problems)
         print(f"\n{errors} error(s): fix them, or use --on-bad-rows quarantine where offered", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return ExitCode.BAD_INPUT
     except JourneykitError as exc:
         print(f"journeykit: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return ExitCode.BAD_INPUT
     except KeyboardInterrupt:
         print("journeykit: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -41,8 +41,8 @@ from filelock import FileLock
 from journeykit.core.errors import JourneykitError
 from journeykit.core.metrics import normalise_metric
 from journeykit.core.safety import atomic_write_bytes, json_bytes, write_safe_csv
-
-#: the fields of one metric in ``metrics/<notebook>.json`` and ``metrics.json``
+from journeykit.viz.display import NOTEBOOK_DPI
+from journeykit.viz.style import STYLE_RC
 
 _NAME_RE = re.compile(r"[^A-Za-z0-9_.-]+")
 LOCK_NAME = ".outputs.lock"
@@ -162,9 +162,7 @@ class Outputs:
         if not hasattr(fig, "savefig"):
             raise JourneykitError(f"figure {name!r}: expected a matplotlib Figure, got {type(fig).__name__}")
         assert self.output_dir is not None
-        from matplotlib import rc_context
-
-        from journeykit.viz.style import STYLE_RC
+        from matplotlib import rc_context  # heavy: only when a figure is saved
 
         stem = f"{self.notebook}__{safe_name(name)}"
         paths: dict[str, str | None] = {"svg": None}
@@ -189,7 +187,7 @@ class Outputs:
             "svg": paths["svg"],
         }
         self._append("figures.json", entry, replace_key=("notebook", "name"))
-        return self.output_dir / paths["png"]
+        return self.output_dir / f"figures/{stem}.png"
 
     def show(self, fig: Any, name: str, *, title: str, alt: str, section: str | None = None) -> Any:
         """Save ``fig`` like :meth:`figure` and return what the notebook should display:
@@ -202,9 +200,7 @@ class Outputs:
         path = self.figure(fig, name, title=title, alt=alt, section=section)
         if path is None:
             return fig
-        from IPython.display import Image
-
-        from journeykit.viz.display import NOTEBOOK_DPI
+        from IPython.display import Image  # only in a kernel, when a figure is shown
 
         figure = getattr(fig, "figure", fig) if not hasattr(fig, "savefig") else fig
         return Image(data=path.read_bytes(), format="png", width=int(figure.get_figwidth() * NOTEBOOK_DPI))
