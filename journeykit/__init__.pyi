@@ -35,6 +35,13 @@ from .analytics.kpis import (
     what_changed,
     workspace_metrics,
 )
+from .analytics.journey import (
+    ObservedJourney,
+    observed_journey,
+    off_map_events,
+    off_map_paths,
+    stage_reach,
+)
 from .analytics.painpoints import action_plan, export_action_plan, score_pain_points
 from .analytics.personas import SegmentSuggestion, persona_cards, suggest_segments
 from .analytics.voice import analyze_feedback, candidate_themes, emotion_curve, mask_pii, sentiment
@@ -43,17 +50,15 @@ from .core.errors import JourneykitError, Problem, WorkspaceError, problems_fram
 from .run.outputs import Outputs
 from .sample.simulation import generate_sample
 from .viz.charts import (
-    coverage_heatmap,
-    designed_vs_observed,
     emotion_curve_chart,
     funnel_chart,
     impact_effort_matrix,
-    journey_map,
-    kpi_by_group,
-    kpi_trend,
     persona_card_figure,
     retention_heatmap,
 )
+from .viz.designed import coverage_heatmap, designed_vs_observed
+from .viz.journey_map import journey_map
+from .viz.kpi_charts import kpi_by_group, kpi_trend
 from .viz.display import setup_notebook
 from .viz.widgets import filter_bar, painpoint_scorer, persona_editor, touchpoint_editor
 from .workspace.loader import Workspace, load_workspace, save_table, validate_workspace
@@ -70,6 +75,7 @@ __all__ = [
     "HistoricalCLV",
     "JourneykitError",
     "NPSResult",
+    "ObservedJourney",
     "Outputs",
     "Problem",
     "SegmentSuggestion",
@@ -103,6 +109,9 @@ __all__ = [
     "mask_pii",
     "new_workspace",
     "nps",
+    "observed_journey",
+    "off_map_events",
+    "off_map_paths",
     "paths",
     "persona_card_figure",
     "persona_cards",
@@ -123,6 +132,7 @@ __all__ = [
     "sentiment",
     "setup_notebook",
     "stage_funnel",
+    "stage_reach",
     "step_matrix",
     "suggest_segments",
     "touchpoint_editor",
