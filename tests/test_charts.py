@@ -38,8 +38,8 @@ def test_retention_heatmap_cells_are_shares():
     frame = pd.DataFrame({"cohort": ["2026-01", "2026-01", "2026-02"], "period": [0, 1, 0],
                           "customers": [10, 4, 5], "share": [1.0, 0.4, 1.0]})
     fig = charts.retention_heatmap(frame)
-    image = fig.axes[0].images[0]
-    cells = image.get_array()
+    image = fig.axes[0].collections[0]  # the seaborn heatmap's mesh on the colour scale
+    cells = image.get_array().reshape(2, 2)
     # period 0 (the cohort itself, always 100%) is grey, off the colour scale,
     # so the scale spans the returns: here 40% is its top
     assert np.ma.is_masked(cells[0, 0]) and cells[0, 1] == pytest.approx(0.4)

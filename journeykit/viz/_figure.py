@@ -50,13 +50,18 @@ def new_figure(size: tuple[float, float] = st.DEFAULT_SIZE) -> Figure:
     return fig
 
 
+def figure_of(ax: Axes) -> Figure:
+    """The (top-level) Figure ``ax`` is drawn on."""
+    figure = ax.get_figure(root=True)
+    assert isinstance(figure, Figure)
+    return figure
+
+
 def figure_and_ax(ax: Axes | None, size: tuple[float, float] = st.DEFAULT_SIZE
                   ) -> tuple[Figure, Axes]:
     """The caller's (figure, ax), or a new figure of ``size`` with one Axes."""
     if ax is not None:
-        figure = ax.figure
-        assert isinstance(figure, Figure)
-        return figure, ax
+        return figure_of(ax), ax
     fig = new_figure(size)
     return fig, fig.add_subplot()
 

@@ -19,9 +19,9 @@ long headless run; Jupyter displays a returned Figure), never shows it and never
 ``matplotlib.use()``. Functions that draw one panel accept ``ax=`` to draw into an
 existing Axes. Text from the data is drawn as plain text (a ``$`` never starts maths).
 
-``retention_heatmap`` is a ``seaborn.heatmap``; the others stay plain matplotlib: bars
-with labels, lines with bands, a labelled scatter and text cards are layouts seaborn
-adds nothing to.
+``retention_heatmap`` is a ``seaborn.heatmap`` (an annotated grid is what seaborn is
+for); the others stay plain matplotlib: labelled bars, a line with its band, a scatter
+with numbered markers beside a list, and text cards are layouts seaborn adds nothing to.
 
 Example:
     >>> fig = funnel_chart(stage_funnel(ws))                    # doctest: +SKIP
@@ -34,7 +34,10 @@ import math
 
 import numpy as np
 import pandas as pd
+import seaborn as sns
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
@@ -45,6 +48,7 @@ from journeykit.core.cells import split_list as _split_list
 from journeykit.core.errors import JourneykitError
 from journeykit.viz import style as st
 from journeykit.viz._figure import figure_and_ax as _figure_and_ax
+from journeykit.viz._figure import figure_of as _figure_of
 from journeykit.viz._figure import finish as _finish
 from journeykit.viz._figure import fmt_int as _fmt_int
 from journeykit.viz._figure import fmt_pct as _fmt_pct
@@ -157,6 +161,7 @@ def _retention_matrix(retention_df: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
             shares = frame.pivot_table(index="cohort", columns="period", values=share_col,
                                        aggfunc="mean")
         else:
+            assert counts is not None  # a count column when there is no share column
             shares = counts.div(counts.iloc[:, 0], axis=0)
         return shares, counts
     if "cohort" in frame.columns:
@@ -172,8 +177,10 @@ def retention_heatmap(retention_df: pd.DataFrame, *, ax: Axes | None = None,
     """Cohort × period retention (share of the cohort returning in that period).
 
     Accepts the long table of ``events.retention`` (cohort, period, share and/or
-    customers) or a wide cohort × period table of shares. Each cell shows the share
-    in %, the cohort's size is in its row label when counts are present.
+    customers) or a wide cohort × period table of shares. A ``seaborn.heatmap`` on the
+    colour-blind-safe sequential colormap of :mod:`journeykit.viz.style`; period 0 (the
+    cohort itself) is grey, off the scale. Each cell shows the share in % while the grid
+    has at most 400 cells; the cohort's size is in its row label when counts are present.
 
     Example:
         >>> retention_heatmap(retention(ws.orders)).savefig("retention.png")  # doctest: +SKIP
@@ -200,40 +207,38 @@ def retention_heatmap(retention_df: pd.DataFrame, *, ax: Axes | None = None,
     values = shares.to_numpy(dtype=float)
     # period 0 is the cohort itself (always 100%): drawn in grey so that the colour scale
     # spans the returns people care about (periods 1, 2, ...), not 0-100%
-    period0 = [i for i, c in enumerate(shares.columns) if str(c) == "0"]
-    colour_values = values.copy()
-    colour_values[:, period0] = np.nan
+    period0 = np.array([str(c) == "0" for c in shares.columns])
+    is_period0 = np.broadcast_to(period0, values.shape)
+    colour_values = np.where(is_period0, np.nan, values)
     top = float(np.nanmax(colour_values)) if np.isfinite(colour_values).any() else 1.0
     vmax = min(1.0, max(0.05, math.ceil(top * 20) / 20))
-    image = ax.imshow(np.ma.masked_invalid(colour_values), cmap=st.SEQUENTIAL_CMAP, vmin=0, vmax=vmax,
-                      aspect="auto")
-    for r in range(n_rows):
-        for c in period0:
-            if np.isfinite(values[r, c]):
-                ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor=st.NEUTRAL_LIGHT, edgecolor="none"))
-    cmap = image.get_cmap()
-    if annotated:
-        for r in range(n_rows):
-            for c in range(n_cols):
-                v = values[r, c]
-                if np.isfinite(v):
-                    rgba = cmap(min(v / vmax, 1.0)) if c not in period0 else (0.9, 0.9, 0.9, 1)
-                    light = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2] > 0.55
-                    ax.text(c, r, f"{v:.0%}", ha="center", va="center",
-                            color=st.INK if light else "white", fontsize=st.FONT_SIZES["tiny"])
+    labels = np.array([[f"{v:.0%}" if np.isfinite(v) else "" for v in row] for row in values])
     ylabels = [str(c)[:10] for c in shares.index]
     if counts is not None and len(counts.columns):
         first = counts.reindex(shares.index).iloc[:, 0]
         ylabels = [f"{lab} (n {int(v):,})" if pd.notna(v) else lab
                    for lab, v in zip(ylabels, first, strict=True)]
-    ax.set_yticks(range(n_rows), ylabels)
-    ax.set_xticks(range(n_cols), [str(c) for c in shares.columns])
-    ax.set_xlabel("Periods since the cohort's first period" + (" (0 = the cohort itself, grey)" if period0 else ""))
+    xlabels = [str(c) for c in shares.columns]
+    common = {"ax": ax, "annot": labels if annotated else False, "fmt": "",
+              "annot_kws": {"fontsize": st.FONT_SIZES["tiny"]}, "xticklabels": xlabels,
+              "yticklabels": ylabels, "linewidths": 0}
+    sns.heatmap(colour_values, mask=~np.isfinite(colour_values), cmap=st.SEQUENTIAL_CMAP,
+                vmin=0, vmax=vmax, cbar_kws={"fraction": 0.04, "pad": 0.02,
+                                             "label": "Returned in that period (% of cohort)"},
+                **common)
+    scale = ax.collections[0]
+    if period0.any():
+        sns.heatmap(np.where(is_period0, values, np.nan), mask=~(is_period0 & np.isfinite(values)),
+                    cmap=ListedColormap([st.NEUTRAL_LIGHT]), vmin=0, vmax=1, cbar=False, **common)
+    colorbar = scale.colorbar
+    assert colorbar is not None
+    colorbar.ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.tick_params(axis="x", labelrotation=0)
+    ax.tick_params(axis="y", labelrotation=0)
+    ax.set_xlabel("Periods since the cohort's first period"
+                  + (" (0 = the cohort itself, grey)" if period0.any() else ""))
     ax.set_ylabel("Cohort (first period)")
-    ax.spines[:].set_visible(False)
-    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
-    bar.set_label("Returned in that period (% of cohort)")
-    bar.ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    _plain(ax.texts)
     _plain_ticks(ax)
     return _finish(fig, own)
 
@@ -331,14 +336,15 @@ def impact_effort_matrix(scored_df: pd.DataFrame, *, ax: Axes | None = None, top
     if "priority" in frame:
         frame = frame.sort_values("priority", ascending=False, kind="stable")
     frame = frame.reset_index(drop=True)
-    if own:
+    side: Axes | None = None
+    if ax is None:
         fig = _new_figure((12.5, 6.5))
         grid = fig.add_gridspec(1, 2, width_ratios=[1.35, 1.0])
         ax = fig.add_subplot(grid[0, 0])
         side = fig.add_subplot(grid[0, 1])
         side.set_axis_off()
     else:
-        fig, side = ax.figure, None
+        fig = _figure_of(ax)
     ax.set_title(title, loc="left")
     ax.set_xlabel("Effort (1 = low … 5 = high)")
     ax.set_ylabel("Impact (priority score units)")
@@ -384,8 +390,8 @@ def impact_effort_matrix(scored_df: pd.DataFrame, *, ax: Axes | None = None, top
                     str(k + 1), ha="center", va="center", fontsize=st.FONT_SIZES["tiny"],
                     weight="bold", color="white" if dark else st.INK)
             del rgba
-    handles = [Patch(facecolor=st.SEVERITY_COLORS[s], edgecolor=st.INK, label=f"severity {s}")
-               for s in range(1, 6)]
+    handles: list[Artist] = [Patch(facecolor=st.SEVERITY_COLORS[s], edgecolor=st.INK,
+                                   label=f"severity {s}") for s in range(1, 6)]
     handles.append(Line2D([], [], marker="^", color=st.OPPORTUNITY_COLOR, linestyle="none",
                           markeredgecolor=st.INK, label="opportunity"))
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=6,

@@ -25,6 +25,7 @@ from journeykit.core.cells import cell_text as _text
 from journeykit.core.errors import JourneykitError
 from journeykit.viz import style as st
 from journeykit.viz._figure import figure_and_ax as _figure_and_ax
+from journeykit.viz._figure import figure_of as _figure_of
 from journeykit.viz._figure import finish as _finish
 from journeykit.viz._figure import new_figure as _new_figure
 from journeykit.viz._figure import no_data as _no_data
@@ -93,14 +94,14 @@ def kpi_trend(history_df: pd.DataFrame, targets: Any = None, *, kpis: Sequence[s
         raise JourneykitError("kpi_trend: ax= draws one KPI; pass kpis=[name] as well")
     runs = sorted(dict.fromkeys(history_df["run_id"].astype(str)))
     own = ax is None
-    if own:
+    if ax is None:
         cols = min(3, max(1, len(names)))
         rows = max(1, math.ceil(len(names) / cols))
         fig = _new_figure((4.6 * cols + 0.6, 3.4 * rows + 0.8))
         axes = [fig.add_subplot(rows, cols, k + 1) for k in range(max(1, len(names)))]
         fig.suptitle(title, x=0.01, ha="left")
     else:
-        fig, axes = ax.figure, [ax]
+        fig, axes = _figure_of(ax), [ax]
     if not names:
         _no_data(axes[0], "no KPI history yet: it grows with every run")
         axes[0].set_xlabel("Run")

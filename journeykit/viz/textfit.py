@@ -16,6 +16,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
@@ -37,7 +39,7 @@ class TextFitter:
     def width(self, text: str, size: float, weight: str = "normal", style: str = "normal") -> float:
         key = (text, size, weight, style)
         if key not in self._cache:
-            prop = FontProperties(size=size, weight=weight, style=style)
+            prop = FontProperties(size=size, weight=weight, style=cast(Any, style))
             w, _, _ = self.renderer.get_text_width_height_descent(text, prop, ismath=False)
             # 6 % safety: glyph widths differ slightly between dpi (hinting) and backends
             self._cache[key] = 1.06 * w / self.dpi
