@@ -4,8 +4,9 @@
 
 Both draw results only: the reach, off-map events and paths come from
 :func:`journeykit.analytics.journey.observed_journey`, the funnel from
-:func:`journeykit.analytics.events.stage_funnel`. ``coverage_heatmap`` uses
-``seaborn.heatmap`` for the annotated stage × channel grid.
+:func:`journeykit.analytics.events.stage_funnel`. ``coverage_heatmap`` is a
+``seaborn.heatmap`` (an annotated grid), its empty cells hatched on top;
+``designed_vs_observed`` is plain matplotlib (bars, a line and a text panel).
 
 Example:
     >>> designed_vs_observed(ws).savefig("designed_vs_observed.png")   # doctest: +SKIP
@@ -18,6 +19,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -135,7 +137,8 @@ def designed_vs_observed(ws: Workspace) -> Figure:
 
 @_styled
 def coverage_heatmap(ws: Workspace, *, ax: Axes | None = None) -> Figure:
-    """Touchpoints per stage × channel; empty cells hatched and marked "none".
+    """Touchpoints per stage × channel (``seaborn.heatmap``, count in each cell); empty
+    cells hatched and marked "none".
 
     Rows are the stages (journey.yaml order), columns the channels of journey.yaml
     followed by any other channel the touchpoints use. An empty cell is where the
@@ -167,33 +170,24 @@ def coverage_heatmap(ws: Workspace, *, ax: Axes | None = None) -> Figure:
                                                                 fill_value=0)
     values = counts.to_numpy(dtype=float)
     vmax = max(1.0, values.max())
-    masked = np.ma.masked_equal(values, 0)
-    image = ax.imshow(masked, cmap=st.SEQUENTIAL_CMAP, vmin=0, vmax=vmax, aspect="auto")
-    cmap = image.get_cmap()
-    for r in range(values.shape[0]):
-        for c in range(values.shape[1]):
-            v = values[r, c]
-            if v == 0:
-                ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor=st.EMPTY_CELL,
-                                       edgecolor=st.TARGET_COLOR, hatch="///", linewidth=1.2,
-                                       gid="empty-cell"))
-                ax.text(c, r, "none", ha="center", va="center", color=st.TARGET_COLOR,
-                        fontsize=st.FONT_SIZES["small"], weight="bold",
-                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
-            else:
-                rgba = cmap(v / vmax)
-                light = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2] > 0.55
-                ax.text(c, r, f"{int(v)}", ha="center", va="center",
-                        color=st.INK if light else "white", fontsize=st.FONT_SIZES["label"],
-                        weight="bold")
-    ax.set_xticks(range(len(channels)), channels, rotation=30 if len(channels) > 6 else 0,
-                  ha="right" if len(channels) > 6 else "center")
-    ax.set_yticks(range(len(ids)), names)
+    labels = np.array([[f"{int(v)}" if v else "" for v in row] for row in values])
+    sns.heatmap(values, ax=ax, mask=values == 0, cmap=st.SEQUENTIAL_CMAP, vmin=0, vmax=vmax,
+                annot=labels, fmt="", linewidths=0, xticklabels=channels, yticklabels=names,
+                annot_kws={"fontsize": st.FONT_SIZES["label"], "weight": "bold"},
+                cbar_kws={"fraction": 0.04, "pad": 0.02, "label": "Touchpoints (count)"})
+    for r, c in zip(*np.nonzero(values == 0), strict=True):
+        ax.add_patch(Rectangle((c, r), 1, 1, facecolor=st.EMPTY_CELL, edgecolor=st.TARGET_COLOR,
+                               hatch="///", linewidth=1.2, gid="empty-cell"))
+        ax.text(c + 0.5, r + 0.5, "none", ha="center", va="center", color=st.TARGET_COLOR,
+                fontsize=st.FONT_SIZES["small"], weight="bold",
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+    ax.tick_params(axis="x", labelrotation=30 if len(channels) > 6 else 0)
+    if len(channels) > 6:
+        for tick in ax.get_xticklabels():
+            tick.set_horizontalalignment("right")
+    ax.tick_params(axis="y", labelrotation=0)
     ax.set_xlabel("Channel")
     ax.set_ylabel("Stage")
-    ax.spines[:].set_visible(False)
-    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
-    bar.set_label("Touchpoints (count)")
     _plain_ticks(ax)
     return _finish(fig, own)
 
