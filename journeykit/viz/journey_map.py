@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Patch
 
 from journeykit.analytics.events import stage_funnel
 from journeykit.analytics.painpoints import score_pain_points
@@ -43,21 +42,12 @@ from journeykit.viz._figure import plain_ticks as _plain_ticks
 from journeykit.viz._figure import require as _require
 from journeykit.viz._figure import severity_1_to_5 as _severity_1_to_5
 from journeykit.viz._figure import styled as _styled
-from journeykit.viz.textfit import TextFitter as _TextFitter
+from journeykit.viz.mapcanvas import Item, MapCanvas
 from journeykit.viz.textfit import line_height as _line_height
 from journeykit.workspace import Workspace
 from journeykit.workspace.config import Stage
 
-__all__ = ["journey_map", "stage_funnel_by_stage"]
-
-@dataclass
-class _Item:
-    text: str
-    marker: str | None = None
-    color: str = st.INK
-    gid: str | None = None
-    edge: str = st.INK
-    header: bool = False
+__all__ = ["journey_map", "map_touchpoints", "stage_funnel_by_stage"]
 
 
 @dataclass
@@ -154,99 +144,6 @@ def _map_data(ws: Workspace, persona: str | None, scored: pd.DataFrame | None = 
     return _MapData(stages, tps, pains, curve, funnel, persona_name, channels)
 
 
-class _MapCanvas:
-    """Inch-coordinate drawing on the A3 map (one full-figure Axes)."""
-
-    def __init__(self, fig: Figure):
-        self.fig = fig
-        self.w, self.h = fig.get_size_inches()
-        self.ax = fig.add_axes((0, 0, 1, 1))
-        self.ax.set_xlim(0, self.w)
-        self.ax.set_ylim(0, self.h)
-        self.ax.set_axis_off()
-        self.fit = _TextFitter(fig)
-
-    def text(self, x: float, y: float, s: str, size: float, **kw: Any) -> Any:
-        t = self.ax.text(x, y, s, fontsize=size, color=kw.pop("color", st.INK), **kw)
-        t.set_parse_math(False)
-        return t
-
-    def rect(self, x: float, y: float, w: float, h: float, **kw: Any) -> None:
-        self.ax.add_patch(Rectangle((x, y), w, h, **kw))
-
-    def marker(self, x: float, y: float, marker: str, color: str, gid: str | None,
-               edge: str = st.INK, size: float = 6.5) -> None:
-        (line,) = self.ax.plot([x], [y], marker=marker, markersize=size, color=color,
-                               markeredgecolor=edge, markeredgewidth=0.6, linestyle="none")
-        if gid:
-            line.set_gid(gid)
-
-    def paragraph(self, x: float, top: float, width: float, height: float, text: str,
-                  size: float, **font: Any) -> None:
-        weight = font.get("weight", "normal")
-        fstyle = font.get("style", "normal")
-        max_lines = max(0, int(height // _line_height(size)))
-        lines = self.fit.wrap(text, width, size, max_lines, weight=weight, style=fstyle)
-        if lines:
-            self.text(x, top, "\n".join(lines), size, va="top", ha="left",
-                      linespacing=1.15, **font)
-
-    def items(self, x: float, top: float, width: float, height: float,
-              items: list[_Item], size: float, max_columns: int = 3,
-              max_item_lines: int = 1) -> None:
-        """A list of (marker, text) lines, in up to ``max_columns`` sub-columns;
-        lines are shortened to fit; what cannot fit is summarised as '+k more'.
-        With ``max_item_lines`` > 1 an item may wrap onto more lines when all fit
-        in one column."""
-        if not items:
-            return
-        lh = _line_height(size)
-        capacity = max(1, int(height // lh))
-        if max_item_lines > 1:
-            text_w = width - 0.13 - 0.05
-            wrapped = [self.fit.wrap(i.text, text_w, size, max_item_lines) or [""]
-                       for i in items]
-            if sum(len(w) for w in wrapped) <= capacity:
-                row = 0
-                for item, lines in zip(items, wrapped, strict=True):
-                    cy = top - row * lh - lh / 2
-                    if item.marker:
-                        self.marker(x + 0.05, cy, item.marker, item.color, item.gid, item.edge)
-                    self.text(x + 0.13, top - row * lh - 0.02, "\n".join(lines), size,
-                              va="top", ha="left", linespacing=1.15)
-                    row += len(lines)
-                return
-        real = [i for i in items if not i.header]
-        chosen, ncols = None, 1
-        for ncols in range(1, max_columns + 1):
-            if len(items) <= capacity * ncols:
-                chosen = items
-                break
-            if len(real) <= capacity * ncols:
-                chosen = real
-                break
-        if chosen is None:
-            keep = capacity * ncols - 1
-            chosen = real[:keep] + [_Item(text=f"+{len(real) - keep} more")]
-        col_w = width / ncols
-        marker_w = 0.13
-        for index, item in enumerate(chosen):
-            col, row = divmod(index, capacity)
-            cx = x + col * col_w
-            cy = top - row * lh - lh / 2
-            if item.header:
-                label = self.fit.shorten(item.text, col_w - 0.04, size - 0.5, style="italic")
-                self.text(cx, cy, label, size - 0.5, va="center", ha="left",
-                          color=st.MUTED, style="italic")
-                continue
-            tx = cx
-            if item.marker:
-                self.marker(cx + 0.05, cy, item.marker, item.color, item.gid, item.edge)
-                tx = cx + marker_w
-            label = self.fit.shorten(item.text, col_w - (tx - cx) - 0.05, size)
-            self.text(tx, cy, label, size, va="center", ha="left")
-
-
 _LANES: list[tuple[str, str, float]] = [
     ("header", "", 0.62),
     ("goals", "Customer goals & actions", 1.15),
@@ -268,7 +165,7 @@ _LANE_NOTES = {
 }
 
 
-def _lane_needs(canvas: _MapCanvas, data: _MapData, inner: float, body: float
+def _lane_needs(canvas: MapCanvas, data: _MapData, inner: float, body: float
                 ) -> dict[str, float]:
     """Inches each lane needs to show its content without shortening (capped)."""
     lh = _line_height(body)
@@ -373,7 +270,7 @@ def journey_map(ws: Workspace, *, persona: str | None = None,
     """
     data = _map_data(ws, persona, pain_points, emotion, funnel)
     fig = _new_figure(size)
-    canvas = _MapCanvas(fig)
+    canvas = MapCanvas(fig)
     width, height = canvas.w, canvas.h
     margin, label_w = 0.25, 1.6
     title_h, legend_h = 0.72, 0.6
@@ -470,16 +367,16 @@ def journey_map(ws: Workspace, *, persona: str | None = None,
         # touchpoints
         bottom, lane_h = lanes["touchpoints"]
         tps = data.touchpoints[data.touchpoints["stage"] == sid]
-        items: list[_Item] = []
+        items: list[Item] = []
         for channel in data.channels + [""]:
             group = tps[tps["channel"] == channel]
             if group.empty:
                 continue
-            items.append(_Item(text=channel or "(no channel)", header=True))
+            items.append(Item(text=channel or "(no channel)", header=True))
             for _, tp in group.iterrows():
                 online = tp.get("online")
                 marker = "D" if online is None or pd.isna(online) else ("o" if bool(online) else "s")
-                items.append(_Item(text=_text(tp["name"]), marker=marker,
+                items.append(Item(text=_text(tp["name"]), marker=marker,
                                    color=channel_color.get(channel, st.SEVERITY_UNKNOWN),
                                    gid=f"touchpoint:{tp['id']}"))
         if items:
@@ -491,7 +388,7 @@ def journey_map(ws: Workspace, *, persona: str | None = None,
         for lane, kind in (("pains", "pain"), ("opportunities", "opportunity")):
             bottom, lane_h = lanes[lane]
             rows = data.pains[(data.pains["stage"] == sid) & (data.pains["kind"] == kind)]
-            items = [_Item(text=_text(r["text"]) or _text(r["id"]),
+            items = [Item(text=_text(r["text"]) or _text(r["id"]),
                            marker="s" if kind == "pain" else "^",
                            color=st.severity_color(r["severity"]) if kind == "pain"
                            else st.OPPORTUNITY_COLOR,
@@ -540,7 +437,7 @@ def journey_map(ws: Workspace, *, persona: str | None = None,
     return fig
 
 
-def _draw_emotion_lane(fig: Figure, canvas: _MapCanvas, data: _MapData,
+def _draw_emotion_lane(fig: Figure, canvas: MapCanvas, data: _MapData,
                        curve: dict[str, pd.Series], lane: tuple[float, float],
                        x0: float, col_w: float, n: int) -> None:
     bottom, lane_h = lane

@@ -1,6 +1,6 @@
 """The one chart style of journeykit: palette, colormap, severity colours, font sizes.
 
-Every chart in :mod:`journeykit.viz.charts` draws inside :func:`use_style`, which sets
+Every chart of :mod:`journeykit.viz` draws inside :func:`use_style`, which sets
 matplotlib's rcParams *locally* (``matplotlib.rc_context``) — it never calls
 ``matplotlib.use()`` and never changes the caller's global settings.
 
@@ -151,7 +151,7 @@ def use_style() -> Iterator[None]:
 def apply_style() -> None:
     """Set journeykit's style for the rest of the session (e.g. a notebook's own charts).
 
-    Changes ``matplotlib.rcParams`` globally; charts from :mod:`journeykit.viz.charts`
+    Changes ``matplotlib.rcParams`` globally; the charts of :mod:`journeykit.viz`
     do not need it (they use :func:`use_style` themselves).
     """
     mpl.rcParams.update(STYLE_RC)
