@@ -21,6 +21,13 @@ from .analytics.events import (
     step_matrix,
     transitions,
 )
+from .analytics.journey import (
+    ObservedJourney,
+    observed_journey,
+    off_map_events,
+    off_map_paths,
+    stage_reach,
+)
 from .analytics.kpis import (
     CESResult,
     CSATResult,
@@ -34,13 +41,6 @@ from .analytics.kpis import (
     scorecard,
     what_changed,
     workspace_metrics,
-)
-from .analytics.journey import (
-    ObservedJourney,
-    observed_journey,
-    off_map_events,
-    off_map_paths,
-    stage_reach,
 )
 from .analytics.painpoints import action_plan, export_action_plan, score_pain_points
 from .analytics.personas import SegmentSuggestion, persona_cards, suggest_segments
@@ -57,9 +57,9 @@ from .viz.charts import (
     retention_heatmap,
 )
 from .viz.designed import coverage_heatmap, designed_vs_observed
+from .viz.display import setup_notebook
 from .viz.journey_map import journey_map
 from .viz.kpi_charts import kpi_by_group, kpi_trend
-from .viz.display import setup_notebook
 from .viz.widgets import filter_bar, painpoint_scorer, persona_editor, touchpoint_editor
 from .workspace.loader import Workspace, load_workspace, save_table, validate_workspace
 from .workspace.locations import resolve_workspace
