@@ -21,6 +21,13 @@ from .analytics.events import (
     step_matrix,
     transitions,
 )
+from .analytics.journey import (
+    ObservedJourney,
+    observed_journey,
+    off_map_events,
+    off_map_paths,
+    stage_reach,
+)
 from .analytics.kpis import (
     CESResult,
     CSATResult,
@@ -41,18 +48,16 @@ from .run.history import kpi_history, previous_metrics
 from .run.outputs import Outputs
 from .sample.simulation import generate_sample
 from .viz.charts import (
-    coverage_heatmap,
-    designed_vs_observed,
     emotion_curve_chart,
     funnel_chart,
     impact_effort_matrix,
-    journey_map,
-    kpi_by_group,
-    kpi_trend,
     persona_card_figure,
     retention_heatmap,
 )
+from .viz.designed import coverage_heatmap, designed_vs_observed
 from .viz.display import setup_notebook
+from .viz.journey_map import journey_map
+from .viz.kpi_charts import kpi_by_group, kpi_trend
 from .viz.widgets import filter_bar, painpoint_scorer, persona_editor, touchpoint_editor
 from .workspace.loader import load_workspace, validate_workspace
 from .workspace.locations import resolve_workspace
@@ -70,6 +75,7 @@ __all__ = [
     "HistoricalCLV",
     "JourneykitError",
     "NPSResult",
+    "ObservedJourney",
     "Outputs",
     "Problem",
     "SegmentSuggestion",
@@ -103,6 +109,9 @@ __all__ = [
     "mask_pii",
     "new_workspace",
     "nps",
+    "observed_journey",
+    "off_map_events",
+    "off_map_paths",
     "paths",
     "persona_card_figure",
     "persona_cards",
@@ -123,6 +132,7 @@ __all__ = [
     "sentiment",
     "setup_notebook",
     "stage_funnel",
+    "stage_reach",
     "step_matrix",
     "suggest_segments",
     "touchpoint_editor",

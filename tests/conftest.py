@@ -67,3 +67,46 @@ def tree_digest(folder: Path) -> dict[str, str]:
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*")) if p.is_file()
     }
+
+
+# --------------------------------------------------------------------------- chart tests
+
+
+@pytest.fixture(scope="session")
+def sample_ws(tmp_path_factory):
+    """A small generated sample workspace (250 customers, 6 months), loaded."""
+    from journeykit.sample.simulation import generate_sample
+    from journeykit.workspace import load_workspace
+
+    path = tmp_path_factory.mktemp("sample")
+    generate_sample(path, customers=250, months=6)
+    return load_workspace(path)
+
+
+@pytest.fixture(scope="session")
+def sample_results(sample_ws):
+    """The analysis results the charts draw, computed once on ``sample_ws``."""
+    from journeykit.analytics import events, kpis, painpoints, voice
+
+    return {
+        "scored": painpoints.score_pain_points(sample_ws),
+        "curve": voice.emotion_curve(sample_ws),
+        "funnel": events.stage_funnel(sample_ws),
+        "retention": events.retention(sample_ws.orders),
+        "kpi_table": kpis.kpi_table(sample_ws.feedback, by="stage"),
+    }
+
+
+@pytest.fixture(scope="session")
+def empty_ws(tmp_path_factory):
+    """Three stages, two channels, no personas or touchpoints: nothing to show yet."""
+    from journeykit.workspace import load_workspace
+
+    path = tmp_path_factory.mktemp("empty")
+    (path / "journey.yaml").write_text(
+        "business: Empty shop\nstages:\n  - {id: aware, name: Awareness}\n"
+        "  - {id: buy, name: Buying}\n  - {id: after, name: After the sale}\n"
+        "channels: [web, store]\n", encoding="utf-8")
+    (path / "personas.csv").write_text("id,name\n", encoding="utf-8")
+    (path / "touchpoints.csv").write_text("id,stage,channel,name\n", encoding="utf-8")
+    return load_workspace(path)

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from journeykit.analytics.personas import persona_cards, suggest_segments
 from journeykit.core.errors import JourneykitError
+from journeykit.workspace import load_workspace
+from tests.conftest import write_workspace
 
-
-def _stage(id_, name, events=()):
-    return SimpleNamespace(id=id_, name=name, description="", events=list(events), emotion=None)
+JOURNEY = """\
+business: Test shop
+currency: EUR
+stages:
+  - {id: purchase, name: Purchase}
+channels: [store, web, phone, email, social, mobile]
+owners: [Sales, E-commerce]
+"""
 
 
 def _personas():
     return pd.DataFrame({
-        "id": pd.array(["p_store", "p_web", "p_none"], dtype="string"),
-        "name": pd.array(["Store Stella", "Web Walter", "Nobody Nora"], dtype="string"),
+        "id": ["p_store", "p_web", "p_none"],
+        "name": ["Store Stella", "Web Walter", "Nobody Nora"],
         "quote": ["I like to touch things", "Fast please", ""],
         "demographics": ["55+", "25-34", ""],
         "goals": ["advice", "speed", ""],
@@ -29,11 +34,13 @@ def _personas():
     })
 
 
-def _workspace(with_assignment=True):
-    """Three planted behaviour groups:
+def _workspace(tmp_path, with_assignment=True, *, customer_data=True, behaviour=True):
+    """A real workspace with three planted behaviour groups:
     A (ids a00..a29): store, ~8 orders of 120, recent          -> persona p_store
     B (ids b00..b29): web, 1 order of 20, long ago              -> persona p_web
     C (ids c00..c19): mobile app events only, no orders, recent -> unassigned
+    ``customer_data=False`` leaves out customers, orders, feedback, events and pain
+    points; ``behaviour=False`` leaves out orders and events.
     """
     rng = np.random.default_rng(7)
     end = pd.Timestamp("2026-06-30")
@@ -59,22 +66,22 @@ def _workspace(with_assignment=True):
         for j in range(6):
             events.append((cid, end - pd.Timedelta(days=int(rng.integers(0, 10)), hours=j),
                            "app_open", "mobile"))
-    cust = pd.DataFrame(customers, columns=["customer_id", "persona_id"]).astype("string")
+    cust = pd.DataFrame(customers, columns=["customer_id", "persona_id"])
     cust["first_seen"] = pd.Timestamp("2025-01-01")
     if not with_assignment:
-        cust["persona_id"] = pd.array([pd.NA] * len(cust), dtype="string")
+        cust["persona_id"] = None
     ords = pd.DataFrame(orders, columns=["order_id", "customer_id", "date", "amount", "channel"])
     evs = pd.DataFrame(events, columns=["customer_id", "timestamp", "event", "channel"])
     feedback = pd.DataFrame({
         # a00..a09: 10 promoters; b00..b09: 5 detractors + 5 passives
         "customer_id": [f"a{i:02d}" for i in range(10)] + [f"b{i:02d}" for i in range(10)],
         "date": pd.Timestamp("2026-06-01"),
-        "nps": pd.array([10] * 10 + [3] * 5 + [8] * 5, dtype="Int64"),
+        "nps": [10] * 10 + [3] * 5 + [8] * 5,
     })
     touchpoints = pd.DataFrame({
         "id": ["tp_shop", "tp_site"], "stage": ["purchase", "purchase"],
         "channel": ["store", "web"], "name": ["Shop counter", "Web shop"],
-        "owner": ["Sales", "E-commerce"], "online": [False, True],
+        "owner": ["Sales", "E-commerce"], "online": ["no", "yes"],
         "personas": ["p_store", ""],
     })
     painpoints = pd.DataFrame({
@@ -82,18 +89,22 @@ def _workspace(with_assignment=True):
         "kind": ["pain", "pain", "opportunity"],
         "description": ["Long queue at the counter", "Checkout form loses data",
                         "Offer click and collect"],
-        "severity": pd.array([3, 5, 4], dtype="Int64"),
-        "frequency": pd.array([3, 4, 5], dtype="Int64"),
+        "severity": [3, 5, 4],
+        "frequency": [3, 4, 5],
     })
-    config = SimpleNamespace(business="Test shop", currency="EUR",
-                             stages=[_stage("purchase", "Purchase")], channels=[], kpis={})
-    return SimpleNamespace(config=config, personas=_personas(), customers=cust, orders=ords,
-                           events=evs, feedback=feedback, touchpoints=touchpoints,
-                           painpoints=painpoints, tickets=None)
+    files = {"journey.yaml": JOURNEY, "personas.csv": _personas().to_csv(index=False),
+             "touchpoints.csv": touchpoints.to_csv(index=False)}
+    if customer_data:
+        files |= {"customers.csv": cust.to_csv(index=False),
+                  "feedback.csv": feedback.to_csv(index=False),
+                  "painpoints.csv": painpoints.to_csv(index=False)}
+        if behaviour:
+            files |= {"orders.csv": ords.to_csv(index=False), "events.csv": evs.to_csv(index=False)}
+    return load_workspace(write_workspace(tmp_path / "ws", **files))
 
 
-def test_persona_cards_shares_revenue_nps_from_independent_counts():
-    ws = _workspace()
+def test_persona_cards_shares_revenue_nps_from_independent_counts(tmp_path):
+    ws = _workspace(tmp_path)
     cards = persona_cards(ws).set_index("id")
     assert list(cards.index) == ["p_store", "p_web", "p_none"]
     assert cards.loc["p_store", "name"] == "Store Stella"
@@ -119,9 +130,8 @@ def test_persona_cards_shares_revenue_nps_from_independent_counts():
     assert cards.loc["p_web", "top_pain_point"] == "Checkout form loses data"
 
 
-def test_persona_cards_without_customer_data_gives_nan_not_error():
-    ws = _workspace()
-    ws.customers = ws.orders = ws.feedback = ws.events = ws.painpoints = None
+def test_persona_cards_without_customer_data_gives_nan_not_error(tmp_path):
+    ws = _workspace(tmp_path, customer_data=False)
     cards = persona_cards(ws)
     assert len(cards) == 3
     assert cards["share_customers"].isna().all()
@@ -129,8 +139,8 @@ def test_persona_cards_without_customer_data_gives_nan_not_error():
     assert (cards["top_pain_point"] == "").all()
 
 
-def test_suggest_segments_finds_planted_groups_and_matches_personas():
-    ws = _workspace()
+def test_suggest_segments_finds_planted_groups_and_matches_personas(tmp_path):
+    ws = _workspace(tmp_path)
     result = suggest_segments(ws)
     assert result.k == 3
     assert set(result.silhouette.index) >= {2, 3}
@@ -157,8 +167,8 @@ def test_suggest_segments_finds_planted_groups_and_matches_personas():
     assert len(seg) == 3
 
 
-def test_suggest_segments_is_deterministic_and_numbered_by_size():
-    ws = _workspace()
+def test_suggest_segments_is_deterministic_and_numbered_by_size(tmp_path):
+    ws = _workspace(tmp_path)
     first = suggest_segments(ws, random_state=3)
     second = suggest_segments(ws, random_state=3)
     pd.testing.assert_frame_equal(first.segments, second.segments)
@@ -167,8 +177,8 @@ def test_suggest_segments_is_deterministic_and_numbered_by_size():
     assert first.segments["n_customers"].sum() == 80
 
 
-def test_suggest_segments_fixed_k_and_channel_matching_without_assignments():
-    ws = _workspace(with_assignment=False)
+def test_suggest_segments_fixed_k_and_channel_matching_without_assignments(tmp_path):
+    ws = _workspace(tmp_path, with_assignment=False)
     result = suggest_segments(ws, k=3)
     assert result.k == 3 and result.silhouette.empty
     assign = result.assignments.set_index("customer_id")["segment"]
@@ -177,9 +187,8 @@ def test_suggest_segments_fixed_k_and_channel_matching_without_assignments():
     assert store["channel_match"] > 0
 
 
-def test_suggest_segments_needs_orders_or_events():
-    ws = _workspace()
-    ws.orders = ws.events = None
+def test_suggest_segments_needs_orders_or_events(tmp_path):
+    ws = _workspace(tmp_path, behaviour=False)
     with pytest.raises(JourneykitError, match="orders"):
         suggest_segments(ws)
 

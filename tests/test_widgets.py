@@ -120,11 +120,12 @@ def test_switching_persona_does_not_write(shop: Path) -> None:
 
 
 def scored_frame() -> pd.DataFrame:
-    """The shape of score_pain_points output the scorer relies on (id, description, …)."""
+    """The shape of score_pain_points output the scorer relies on (id, title, description, …)."""
     return pd.DataFrame({
         "id": ["pp_wait", "found_delivery"],
         "touchpoint": ["tp_shop", "tp_ad"],
         "kind": ["pain", "pain"],
+        "title": ["Long queue at the counter", "Parcel arrived late"],
         "description": ["Long queue at the counter", "Parcel arrived late"],
         "stage": ["decision", "awareness"],
         "priority": [0.8, 0.6],

@@ -20,16 +20,20 @@ Example:
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from journeykit.analytics.clv import historical_clv
+from journeykit.analytics.kpis import nps as _nps
+from journeykit.analytics.painpoints import score_pain_points
+from journeykit.core._sql import connect
 from journeykit.core.cells import cell_text as _text
 from journeykit.core.cells import split_list as _split_list
 from journeykit.core.errors import JourneykitError
+from journeykit.workspace import Workspace
 
 CARD_COLUMNS = [
     "id", "name", "quote", "demographics", "goals", "frustrations", "motivations",
@@ -45,42 +49,15 @@ CHANNEL_WORDS = {
 }
 
 
-def _optional(module: str, name: str) -> Any | None:
-    """``journeykit.<module>.<name>`` when it exists, else None (never raises)."""
-    try:
-        return getattr(importlib.import_module(f"journeykit.{module}"), name)
-    except Exception:  # module not written yet or broken: degrade gracefully
-        return None
-
-
-def _table(ws: Any, name: str) -> pd.DataFrame | None:
-    try:
-        frame = getattr(ws, name, None)
-    except Exception:
-        return None
-    if frame is None or not isinstance(frame, pd.DataFrame) or frame.empty:
-        return None
-    return frame
-
-
+def _table(ws: Workspace, name: str) -> pd.DataFrame | None:
+    """The workspace's table ``name``; None when it has no rows (or is not there)."""
+    return ws.table(name) if ws.has(name) else None
 
 
 def _nps_score(scores: pd.Series) -> tuple[float, int]:
-    """NPS (−100…100) and n of valid answers; uses journeykit.analytics.kpis.nps when present."""
-    nps_fn = _optional("kpis", "nps")
-    if nps_fn is not None:
-        try:
-            result = nps_fn(scores)
-            return float(result.score), int(result.n)
-        except Exception:
-            pass
-    values = pd.to_numeric(scores, errors="coerce").dropna()
-    values = values[(values >= 0) & (values <= 10) & (values == values.round())]
-    if values.empty:
-        return float("nan"), 0
-    promoters = (values >= 9).mean()
-    detractors = (values <= 6).mean()
-    return float(100.0 * (promoters - detractors)), int(len(values))
+    """NPS (−100…100) and n of valid answers (:func:`journeykit.analytics.kpis.nps`)."""
+    result = _nps(scores)
+    return float(result.score), int(result.n)
 
 
 def _spend_per_customer(orders: pd.DataFrame | None) -> pd.Series | None:
@@ -91,45 +68,24 @@ def _spend_per_customer(orders: pd.DataFrame | None) -> pd.Series | None:
     return amount.groupby(orders["customer_id"].astype("string")).sum()
 
 
-def _group_clv(orders: pd.DataFrame, members: pd.Index, spend: pd.Series) -> float:
-    """CLV of a group: clv.historical_clv on its orders when available, else mean spend."""
-    hist = _optional("clv", "historical_clv")
+def _group_clv(orders: pd.DataFrame, members: pd.Index) -> float:
+    """CLV of a group: :func:`journeykit.analytics.clv.historical_clv` on its orders
+    (0 when the group has no orders)."""
     subset = orders[orders["customer_id"].astype("string").isin(members)]
-    if hist is not None and len(subset):
-        try:
-            value = float(hist(subset).clv)
-            if np.isfinite(value):
-                return value
-        except Exception:
-            pass
-    return float(spend.reindex(members).fillna(0.0).mean())
+    if subset.empty:
+        return 0.0
+    return float(historical_clv(subset).clv)
 
 
-def _persona_pain_points(ws: Any, scored: pd.DataFrame | None = None) -> dict[str, str]:
-    """Top pain point text per persona id ('' key = applies to every persona)."""
+def _persona_pain_points(ws: Workspace, scored: pd.DataFrame | None = None) -> dict[str, str]:
+    """Top pain point text per persona id ('' key = applies to every persona), from
+    :func:`journeykit.analytics.painpoints.score_pain_points` (highest priority first)."""
     touchpoints = _table(ws, "touchpoints")
-    score_fn = _optional("painpoints", "score_pain_points") if scored is None else None
-    if score_fn is not None:
-        try:
-            scored = score_fn(ws)
-        except Exception:
-            scored = None
-    if isinstance(scored, pd.DataFrame) and not scored.empty and "priority" in scored:
-        ranked = scored.copy()
-        if "kind" in ranked:
-            ranked = ranked[ranked["kind"].astype("string") == "pain"]
-        ranked = ranked.sort_values("priority", ascending=False, kind="stable")
-        text_col = "title" if "title" in ranked else "description"
-    else:
-        painpoints = _table(ws, "painpoints")
-        if painpoints is None:
-            return {}
-        ranked = painpoints[painpoints["kind"].astype("string") == "pain"].copy()
-        sev = pd.to_numeric(ranked.get("severity"), errors="coerce").fillna(3)
-        freq = pd.to_numeric(ranked.get("frequency"), errors="coerce").fillna(3)
-        ranked["_rank"] = sev * freq
-        ranked = ranked.sort_values("_rank", ascending=False, kind="stable")
-        text_col = "description"
+    if scored is None:
+        scored = score_pain_points(ws)
+    ranked = scored[scored["kind"].astype("string") == "pain"]
+    ranked = ranked.sort_values("priority", ascending=False, kind="stable")
+    text_col = "title"
     audience: dict[str, list[str]] = {}
     if touchpoints is not None and "personas" in touchpoints:
         for tp_id, personas in zip(touchpoints["id"], touchpoints["personas"], strict=False):
@@ -145,7 +101,7 @@ def _persona_pain_points(ws: Any, scored: pd.DataFrame | None = None) -> dict[st
     return result
 
 
-def persona_cards(ws: Any, *, pain_points: pd.DataFrame | None = None) -> pd.DataFrame:
+def persona_cards(ws: Workspace, *, pain_points: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per persona: the workshop's words plus what the data says about them.
 
     Columns: id, name, quote, demographics, goals, frustrations, motivations,
@@ -154,14 +110,13 @@ def persona_cards(ws: Any, *, pain_points: pd.DataFrame | None = None) -> pd.Dat
     unassigned included in the denominator), share_revenue (0–1 of all order
     amounts), clv (historical CLV per customer of the persona, workspace currency:
     ``clv.historical_clv`` — average order value × purchase frequency × lifespan —
-    on the persona's orders when that module is available, else spend_to_date),
+    on the persona's orders; 0 without orders),
     spend_to_date (mean total order amount per persona customer, customers without
     orders counting 0), nps (−100…100 from
-    the persona's customers' feedback), nps_n (answers used), top_pain_point (the
-    highest-priority pain on a touchpoint that persona uses — from
-    ``painpoints.score_pain_points`` when available, else the workshop's
-    severity × frequency; pass ``pain_points=score_pain_points(ws)`` when already
-    computed).  Data columns are NaN (or "") when the table they need is missing.
+    the persona's customers' feedback, ``kpis.nps``), nps_n (answers used),
+    top_pain_point (the highest-priority pain on a touchpoint that persona uses, from
+    ``painpoints.score_pain_points``; pass ``pain_points=score_pain_points(ws)`` when
+    already computed).  Data columns are NaN (or "") when the table they need is missing.
 
     Example:
         >>> persona_cards(ws).loc[0, ["name", "share_customers"]]   # doctest: +SKIP
@@ -211,7 +166,7 @@ def persona_cards(ws: Any, *, pain_points: pd.DataFrame | None = None) -> pd.Dat
             if spend is not None and n:
                 members = persona_of.index[(persona_of == pid).fillna(False).to_numpy()]
                 spend_to_date[i] = float(spend.reindex(members).fillna(0.0).mean())
-                clv[i] = _group_clv(orders, members, spend)
+                clv[i] = _group_clv(orders, members)
         if feedback is not None and "nps" in feedback and "customer_id" in feedback:
             fb_persona = feedback["customer_id"].astype("string").map(persona_of)
             for i, pid in enumerate(cards["id"]):
@@ -267,12 +222,40 @@ def _count_table(rows: pd.Series, columns: pd.Series) -> pd.DataFrame:
     return pairs.groupby(["row", "column"]).size().unstack(fill_value=0)
 
 
-def _customer_features(ws: Any) -> pd.DataFrame:
+def _event_features(ws: Workspace) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
+    """From the event log, in DuckDB: events per customer, last event time per customer,
+    and events per customer × channel (rows without customer or channel left out)."""
+    con = connect()
+    try:
+        rel = ws.events_relation(con)
+        assert rel is not None  # only called when the workspace has events
+        rel.create_view("jk_events")
+        per = con.execute(
+            "SELECT CAST(customer_id AS VARCHAR) AS cid, count(*) AS n_events, "
+            "max(timestamp) AS last FROM jk_events WHERE customer_id IS NOT NULL "
+            "GROUP BY 1 ORDER BY 1").df()
+        by_channel = con.execute(
+            "SELECT CAST(customer_id AS VARCHAR) AS cid, CAST(channel AS VARCHAR) AS channel, "
+            "count(*) AS n FROM jk_events WHERE customer_id IS NOT NULL AND channel IS NOT NULL "
+            "GROUP BY 1, 2").df()
+    finally:
+        con.close()
+    index = pd.Index(per["cid"], dtype="string")
+    n_events = pd.Series(per["n_events"].to_numpy(), index=index, name="n_events")
+    last = pd.Series(pd.to_datetime(per["last"]).to_numpy(), index=index)
+    counts = by_channel.pivot_table(index="cid", columns="channel", values="n", aggfunc="sum",
+                                    fill_value=0)
+    counts.index = pd.Index(counts.index, dtype="string")
+    counts.columns = pd.Index(counts.columns, dtype="string")
+    return n_events, last, counts
+
+
+def _customer_features(ws: Workspace) -> pd.DataFrame:
     """Per customer: recency_days, frequency, monetary, n_events, channel shares (ch:*)."""
     orders = _table(ws, "orders")
-    events = _table(ws, "events")
+    has_events = ws.has("events")
     customers = _table(ws, "customers")
-    if orders is None and events is None:
+    if orders is None and not has_events:
         raise JourneykitError(
             "suggest_segments needs an 'orders' or an 'events' table in the workspace")
     pieces: list[pd.DataFrame] = []
@@ -286,12 +269,11 @@ def _customer_features(ws: Any) -> pd.DataFrame:
         last_seen.append(pd.to_datetime(orders["date"]).groupby(cid).max())
         if "channel" in orders:
             channel_counts.append(_count_table(cid, orders["channel"].astype("string")))
-    if events is not None:
-        cid = events["customer_id"].astype("string")
-        pieces.append(pd.DataFrame({"n_events": cid.groupby(cid).size()}))
-        last_seen.append(pd.to_datetime(events["timestamp"]).groupby(cid).max())
-        if "channel" in events:
-            channel_counts.append(_count_table(cid, events["channel"].astype("string")))
+    if has_events:
+        n_events, last_event, event_channels = _event_features(ws)
+        pieces.append(n_events.to_frame())
+        last_seen.append(last_event)
+        channel_counts.append(event_channels)
     index = pd.Index(sorted(set().union(*[p.index for p in pieces])), dtype="string")
     if customers is not None:
         index = index.union(pd.Index(customers["customer_id"].astype("string")))
@@ -365,7 +347,7 @@ def _describe(row: pd.Series, feats: pd.DataFrame, top_channel: str) -> str:
     return ", ".join(parts)
 
 
-def suggest_segments(ws: Any, *, k: int | None = None, random_state: int = 0,
+def suggest_segments(ws: Workspace, *, k: int | None = None, random_state: int = 0,
                      max_silhouette_sample: int = 3000) -> SegmentSuggestion:
     """Segment customers by behaviour and compare the segments with the workshop personas.
 
@@ -526,7 +508,7 @@ def _silhouette(distances: np.ndarray, labels: np.ndarray) -> float:
     return float(s.mean())
 
 
-def _choose_k(x: np.ndarray, fit: Any, k: int | None, random_state: int,
+def _choose_k(x: np.ndarray, fit: Callable[[int], np.ndarray], k: int | None, random_state: int,
               max_silhouette_sample: int, n_distinct: int
               ) -> tuple[int, np.ndarray, dict[int, float]]:
     """(k, labels, silhouette per k tried) — see :func:`suggest_segments`."""
@@ -557,7 +539,7 @@ def _choose_k(x: np.ndarray, fit: Any, k: int | None, random_state: int,
     return k_used, raw, scores
 
 
-def _segments_result(ws: Any, feats: pd.DataFrame, matrix: pd.DataFrame, k_used: int,
+def _segments_result(ws: Workspace, feats: pd.DataFrame, matrix: pd.DataFrame, k_used: int,
                      raw: np.ndarray, scores: dict[int, float]) -> SegmentSuggestion:
     # number segments by size (ties: by smallest raw label) -> deterministic labels
     sizes = pd.Series(raw).value_counts()

@@ -1,6 +1,6 @@
 """The one chart style of journeykit: palette, colormap, severity colours, font sizes.
 
-Every chart in :mod:`journeykit.viz.charts` draws inside :func:`use_style`, which sets
+Every chart of :mod:`journeykit.viz` draws inside :func:`use_style`, which sets
 matplotlib's rcParams *locally* (``matplotlib.rc_context``) — it never calls
 ``matplotlib.use()`` and never changes the caller's global settings.
 
@@ -28,9 +28,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from numbers import Real
+from typing import Any
 
 import matplotlib as mpl
 import pandas as pd
+from matplotlib.rcsetup import cycler
+from matplotlib.typing import RcKeyType
 
 # Okabe–Ito, in the order used for categories (black last: reserved for text/lines).
 OKABE_ITO: dict[str, str] = {
@@ -92,8 +96,8 @@ A3_LANDSCAPE: tuple[float, float] = (16.5, 11.7)
 #: default size of a single chart in inches
 DEFAULT_SIZE: tuple[float, float] = (8.0, 5.0)
 
-STYLE_RC: dict[str, object] = {
-    "axes.prop_cycle": mpl.cycler(color=list(PALETTE)),
+STYLE_RC: dict[RcKeyType, Any] = {
+    "axes.prop_cycle": cycler(color=list(PALETTE)),
     "axes.titlesize": FONT_SIZES["title"],
     "axes.titleweight": "bold",
     "axes.labelsize": FONT_SIZES["label"],
@@ -147,7 +151,7 @@ def use_style() -> Iterator[None]:
 def apply_style() -> None:
     """Set journeykit's style for the rest of the session (e.g. a notebook's own charts).
 
-    Changes ``matplotlib.rcParams`` globally; charts from :mod:`journeykit.viz.charts`
+    Changes ``matplotlib.rcParams`` globally; the charts of :mod:`journeykit.viz`
     do not need it (they use :func:`use_style` themselves).
     """
     mpl.rcParams.update(STYLE_RC)
@@ -155,11 +159,11 @@ def apply_style() -> None:
 
 def severity_color(severity: object) -> str:
     """Colour of a severity 1–5 (rounded, clipped); grey when missing or not a number."""
+    if not isinstance(severity, Real | str) or pd.isna(severity):
+        return SEVERITY_UNKNOWN
     try:
-        if severity is None or pd.isna(severity):
-            return SEVERITY_UNKNOWN
         level = int(round(float(severity)))
-    except (TypeError, ValueError):
+    except ValueError:  # text that is not a number
         return SEVERITY_UNKNOWN
     return SEVERITY_COLORS[min(5, max(1, level))]
 

@@ -30,6 +30,7 @@ import pandas as pd
 from journeykit.core.cells import join_list
 from journeykit.core.cells import split_list as _split_list
 from journeykit.core.errors import JourneykitError
+from journeykit.workspace import Workspace, save_table
 
 __all__ = [
     "PersonaEditor",
@@ -55,10 +56,8 @@ BLANK = "(blank)"
 # --------------------------------------------------------------------------- saving
 
 
-def _save(ws: Any, table: str, frame: pd.DataFrame) -> None:
+def _save(ws: Workspace, table: str, frame: pd.DataFrame) -> None:
     """Write ``frame`` as the workspace's ``table`` (atomic, previous version kept)."""
-    from journeykit.workspace import save_table  # the lead's module; imported on first save
-
     save_table(ws, table, frame)
 
 
@@ -161,7 +160,7 @@ class TableEditor(widgets.VBox):
     now; ``status`` says what was saved last (or why a save failed).
     """
 
-    def __init__(self, ws: Any, table: str, frame: pd.DataFrame, columns: list[Column], *,
+    def __init__(self, ws: Workspace, table: str, frame: pd.DataFrame, columns: list[Column], *,
                  key: str = "id", new_row: Callable[[pd.DataFrame], dict] | None = None,
                  title: str = "", on_save: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
                  row_filter: Sequence[int] | None = None):
@@ -250,7 +249,7 @@ class TableEditor(widgets.VBox):
         frame = self._on_save(self.frame) if self._on_save else self.frame
         try:
             _save(self.ws, self.table, frame)
-        except Exception as error:  # noqa: BLE001 - shown to the user, never raised in a callback
+        except (JourneykitError, OSError) as error:  # refused or not writable: shown, not raised in a callback
             self.status.value = _status_html(f"Not saved ({what}): {error}", ok=False)
             return False
         self.saves += 1
@@ -261,17 +260,17 @@ class TableEditor(widgets.VBox):
 # --------------------------------------------------------------------------- touchpoints
 
 
-def _stage_options(ws: Any) -> list[tuple[str, str]]:
+def _stage_options(ws: Workspace) -> list[tuple[str, str]]:
     return [(f"{s.name} ({s.id})" if s.name != s.id else s.id, s.id) for s in ws.config.stages]
 
 
-def _owner_options(ws: Any) -> list[Any]:
-    return [(BLANK, None), *list(getattr(ws.config, "owners", None) or [])]
+def _owner_options(ws: Workspace) -> list[Any]:
+    return [(BLANK, None), *ws.config.owners]
 
 
-def _persona_ids(ws: Any) -> list[str]:
-    personas = getattr(ws, "personas", None)
-    if personas is None or "id" not in personas:
+def _persona_ids(ws: Workspace) -> list[str]:
+    personas = ws.personas
+    if personas is None:
         return []
     return [str(x) for x in personas["id"].dropna()]
 
@@ -280,7 +279,7 @@ TOUCHPOINT_COLUMNS = ["id", "stage", "channel", "name", "owner", "online", "pers
                       "description", "emotion"]
 
 
-def touchpoint_editor(ws: Any) -> TableEditor:
+def touchpoint_editor(ws: Workspace) -> TableEditor:
     """The touchpoint inventory as an editable grid (add and edit rows).
 
     Stage, channel and owner are drop-downs from journey.yaml (``stages``, ``channels``,
@@ -295,7 +294,7 @@ def touchpoint_editor(ws: Any) -> TableEditor:
         >>> editor.add_row()  # doctest: +SKIP
     """
     frame = ws.touchpoints if ws.touchpoints is not None else pd.DataFrame(columns=TOUCHPOINT_COLUMNS)
-    channels = list(getattr(ws.config, "channels", None) or [])
+    channels = list(ws.config.channels)
     stages = _stage_options(ws)
     columns = [
         Column("id", "label", width="110px"),
@@ -342,7 +341,7 @@ class PersonaEditor(widgets.VBox):
     the personas table as it is now; ``status`` says what was saved last.
     """
 
-    def __init__(self, ws: Any):
+    def __init__(self, ws: Workspace):
         super().__init__()
         self.ws = ws
         personas = ws.personas
@@ -361,7 +360,7 @@ class PersonaEditor(widgets.VBox):
             self.fields[name] = widgets.Textarea(description=name.capitalize(),
                                                  continuous_update=False, rows=2, layout=wide)
         self.fields["preferred_channels"] = widgets.TagsInput(
-            allowed_tags=list(getattr(ws.config, "channels", None) or []),
+            allowed_tags=list(ws.config.channels),
             allow_duplicates=False)
         self.fields["rule"] = widgets.Text(
             description="Rule", continuous_update=False, layout=wide,
@@ -466,7 +465,7 @@ class PersonaEditor(widgets.VBox):
     def _save(self, what: str) -> bool:
         try:
             _save(self.ws, "personas", self.frame)
-        except Exception as error:  # noqa: BLE001 - shown to the user, never raised in a callback
+        except (JourneykitError, OSError) as error:  # refused or not writable: shown, not raised in a callback
             self.status.value = _status_html(f"Not saved ({what}): {error}", ok=False)
             return False
         self.saves += 1
@@ -474,7 +473,7 @@ class PersonaEditor(widgets.VBox):
         return True
 
 
-def persona_editor(ws: Any) -> PersonaEditor:
+def persona_editor(ws: Workspace) -> PersonaEditor:
     """An editor for the workspace's personas; every change is saved to ``personas`` at once.
 
     Pick a persona, edit its name, quote, demographics, goals, frustrations,
@@ -495,11 +494,11 @@ PAINPOINT_COLUMNS = ["id", "touchpoint", "kind", "description", "severity", "fre
                      "effort", "owner", "status"]
 
 
-def _first(frame: pd.DataFrame, names: Sequence[str]) -> str | None:
-    return next((n for n in names if n in frame.columns), None)
+#: the columns of ``score_pain_points`` the scorer shows and copies
+SCORED_COLUMNS = ("id", "kind", "title", "description", "touchpoint", "priority", "quadrant")
 
 
-def painpoint_scorer(ws: Any, scored: pd.DataFrame, *, top: int | None = 25) -> TableEditor:
+def painpoint_scorer(ws: Workspace, scored: pd.DataFrame, *, top: int | None = 25) -> TableEditor:
     """Score pain points with the team: effort, owner, status and a severity override.
 
     ``scored`` is :func:`journeykit.score_pain_points` output (one row per pain point or
@@ -514,9 +513,10 @@ def painpoint_scorer(ws: Any, scored: pd.DataFrame, *, top: int | None = 25) -> 
         >>> grid = painpoint_scorer(ws, jk.score_pain_points(ws))  # doctest: +SKIP
         >>> grid.rows[0]["effort"].value = 1  # doctest: +SKIP
     """
-    if scored is None or "id" not in getattr(scored, "columns", ()):
-        raise JourneykitError("painpoint_scorer needs the table from score_pain_points(ws) "
-                              "with an 'id' column")
+    missing = [c for c in SCORED_COLUMNS if c not in scored.columns]
+    if missing:
+        raise JourneykitError("painpoint_scorer needs the table from score_pain_points(ws); "
+                              f"this one lacks {', '.join(missing)}")
     shown = scored if top is None else scored.head(top)
     shown = shown.reset_index(drop=True)
     existing = ws.painpoints if ws.painpoints is not None else pd.DataFrame(columns=PAINPOINT_COLUMNS)
@@ -528,16 +528,14 @@ def painpoint_scorer(ws: Any, scored: pd.DataFrame, *, top: int | None = 25) -> 
             return pd.NA
         return saved.at[pid, name]
 
-    description = _first(shown, ["title", "description", "pain_point", "name"])
-    rank = _first(shown, ["rank"])
-    priority = _first(shown, ["priority", "priority_score", "score"])
     grid = pd.DataFrame({
         "id": shown["id"].astype(str),
-        "rank": shown[rank] if rank else pd.Series(range(1, len(shown) + 1)),
-        "what": shown[description] if description else shown["id"],
-        "where": shown.get("touchpoint", pd.Series(pd.NA, index=shown.index)),
-        "priority": shown[priority].round(2) if priority else pd.NA,
-        "quadrant": shown.get("quadrant", pd.Series(pd.NA, index=shown.index)),
+        "rank": pd.Series(range(1, len(shown) + 1)),
+        "what": [_text(t) or _text(d) for t, d in zip(shown["title"], shown["description"],
+                                                      strict=True)],
+        "where": shown["touchpoint"],
+        "priority": pd.to_numeric(shown["priority"], errors="coerce").round(2),
+        "quadrant": shown["quadrant"],
     })
     for name in ("effort", "owner", "status", "severity"):
         grid[name] = [saved_value(pid, name) for pid in grid["id"]]
@@ -579,9 +577,10 @@ def painpoint_scorer(ws: Any, scored: pd.DataFrame, *, top: int | None = 25) -> 
                 continue  # a discovered pain point nobody has touched stays discovered
             source = originals.loc[pid]
             new = {name: pd.NA for name in PAINPOINT_COLUMNS}  # scores stay the kit's, not copied
-            new.update(id=pid, touchpoint=source.get("touchpoint", pd.NA),
-                       kind=_text(source.get("kind")) or "pain",
-                       description=source[description] if description else pid, **edited)
+            new.update(id=pid, touchpoint=source["touchpoint"],
+                       kind=_text(source["kind"]) or "pain",
+                       description=_text(source["description"]) or _text(source["title"]) or pid,
+                       **edited)
             table = pd.concat([table, pd.DataFrame([new]).astype("object")], ignore_index=True)
             positions[pid] = len(table) - 1
         for name in ("effort", "severity"):
@@ -615,17 +614,17 @@ class FilterBar(widgets.VBox):
     (no such column) leaves that table as it is and says so in ``notes``.
     """
 
-    def __init__(self, ws: Any, view: Callable[[FilterBar], object] | None = None,
+    def __init__(self, ws: Workspace, view: Callable[[FilterBar], object] | None = None,
                  persona: str | None = None):
         super().__init__()
         self.ws = ws
         self._view = view
         personas: list[tuple[str, str | None]] = [("All personas", None)]
-        if ws.personas is not None and "id" in ws.personas:
+        if ws.personas is not None:
             personas += [(f"{_text(r.get('name')) or r['id']}", str(r["id"]))
                          for _, r in ws.personas.iterrows()]
         channels = [("All channels", None),
-                    *[(c, c) for c in (getattr(ws.config, "channels", None) or [])]]
+                    *[(c, c) for c in ws.config.channels]]
         start_persona = persona if persona in [value for _label, value in personas] else None
         self.persona = widgets.Dropdown(options=personas, value=start_persona,
                                         description="Persona")
@@ -647,7 +646,7 @@ class FilterBar(widgets.VBox):
 
     def filtered(self, table: str) -> pd.DataFrame | None:
         """The workspace's ``table`` restricted to the current selection (None if absent)."""
-        frame = getattr(self.ws, table, None)
+        frame = self.ws.table(table)
         if frame is None:
             return None
         mask = pd.Series(True, index=frame.index)
@@ -708,7 +707,7 @@ def _close_if_figure(result: object) -> None:
         plt.close(result)
 
 
-def filter_bar(ws: Any, view: Callable[[FilterBar], object] | None = None, *,
+def filter_bar(ws: Workspace, view: Callable[[FilterBar], object] | None = None, *,
                persona: str | None = None) -> FilterBar:
     """Persona, channel and period drop-downs; ``view(bar)`` is redrawn on every change.
 

@@ -1,0 +1,217 @@
+"""Where the designed journey meets observed behaviour.
+
+The workshop draws stages and lists each stage's events in journey.yaml; the event log
+shows what customers actually do. This module measures the two against each other:
+
+* :func:`stage_reach` — per stage (journey.yaml order), the customers of the event log
+  with at least one event of that stage, in any order;
+* :func:`off_map_events` — events no stage lists, by the customers who have them;
+* :func:`off_map_paths` — the most common session paths (:func:`journeykit.analytics.events.paths`)
+  that leave the designed map: they use an event no stage lists, or step back from a
+  stage to an earlier one;
+* :func:`observed_journey` — all three at once, on one DuckDB connection.
+
+Everything runs in DuckDB on :meth:`Workspace.events_relation <journeykit.workspace.Workspace.events_relation>`,
+so large event logs never pass through pandas; only the small results do. A workspace
+without events gives empty results (0 customers), never an error.
+
+Example:
+    >>> observed = observed_journey(ws)                               # doctest: +SKIP
+    >>> observed.reach[["stage", "customers", "share"]]              # doctest: +SKIP
+    >>> observed.off_map_paths[["path", "share", "unmapped", "backwards"]]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from journeykit.analytics.events import paths
+from journeykit.core._sql import connect
+from journeykit.workspace import Workspace
+
+__all__ = [
+    "OFF_MAP_EVENT_COLUMNS",
+    "OFF_MAP_PATH_COLUMNS",
+    "REACH_COLUMNS",
+    "ObservedJourney",
+    "observed_journey",
+    "off_map_events",
+    "off_map_paths",
+    "stage_reach",
+]
+
+REACH_COLUMNS = ["stage", "stage_name", "customers", "share"]
+OFF_MAP_EVENT_COLUMNS = ["event", "customers", "share"]
+OFF_MAP_PATH_COLUMNS = ["path", "events", "sessions", "customers", "share", "unmapped",
+                        "backwards"]
+
+
+@dataclass(frozen=True)
+class ObservedJourney:
+    """The designed journey against the event log (see :func:`observed_journey`).
+
+    ``customers``: distinct customers in the event log (0 without events).
+    ``reach``, ``off_map_events``, ``off_map_paths``: the results of :func:`stage_reach`,
+    :func:`off_map_events` and :func:`off_map_paths`.
+    """
+
+    customers: int
+    reach: pd.DataFrame
+    off_map_events: pd.DataFrame
+    off_map_paths: pd.DataFrame
+
+
+def _mapping(ws: Workspace) -> pd.DataFrame:
+    """(event, stage) for every event a stage lists (an event listed twice: both rows)."""
+    rows = [(str(event), stage.id) for stage in ws.config.stages for event in stage.events]
+    return pd.DataFrame(rows, columns=["event", "stage"], dtype=object)
+
+
+def _customers(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("SELECT count(DISTINCT customer_id) FROM jk_events").fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+def _reach(ws: Workspace, con: duckdb.DuckDBPyConnection | None, total: int) -> pd.DataFrame:
+    counts: dict[str, int] = {}
+    if con is not None:
+        frame = con.execute(
+            "SELECT m.stage, count(DISTINCT e.customer_id) AS customers FROM jk_events e "
+            "JOIN jk_map m ON CAST(e.event AS VARCHAR) = m.event GROUP BY m.stage").df()
+        counts = {str(s): int(c) for s, c in zip(frame["stage"], frame["customers"], strict=True)}
+    stages = ws.config.stages
+    customers = [counts.get(s.id, 0) for s in stages]
+    return pd.DataFrame({
+        "stage": pd.array([s.id for s in stages], dtype="string"),
+        "stage_name": pd.array([s.name or s.id for s in stages], dtype="string"),
+        "customers": pd.array(customers, dtype="int64"),
+        "share": pd.array([c / total if total else float("nan") for c in customers],
+                          dtype="float64"),
+    }, columns=REACH_COLUMNS)
+
+
+def _off_events(con: duckdb.DuckDBPyConnection | None, total: int, top: int | None
+                ) -> pd.DataFrame:
+    if con is None:
+        frame = pd.DataFrame({"event": [], "customers": []})
+    else:
+        limit = "" if top is None else f" LIMIT {int(top)}"
+        frame = con.execute(
+            "SELECT CAST(e.event AS VARCHAR) AS event, count(DISTINCT e.customer_id) AS customers "
+            "FROM jk_events e ANTI JOIN jk_map m ON CAST(e.event AS VARCHAR) = m.event "
+            f"GROUP BY 1 ORDER BY 2 DESC, 1{limit}").df()
+    customers = frame["customers"].astype("int64")
+    return pd.DataFrame({
+        "event": frame["event"].astype("string"),
+        "customers": customers,
+        "share": (customers / total if total else customers * float("nan")).astype("float64"),
+    }, columns=OFF_MAP_EVENT_COLUMNS)
+
+
+def _off_paths(ws: Workspace, rel: duckdb.DuckDBPyRelation | None, top: int | None,
+               candidates: int) -> pd.DataFrame:
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in OFF_MAP_PATH_COLUMNS})
+    if rel is None or top is None:
+        return empty
+    result = paths(rel, top=candidates, session_gap=ws.config.defaults.session_gap)
+    order = {stage.id: k for k, stage in enumerate(ws.config.stages)}
+    event_stage = ws.config.event_stage
+    keep, unmapped_flags, backwards_flags = [], [], []
+    for position, steps in enumerate(result["events"]):
+        orders = [order.get(event_stage.get(str(s), ""), -1) for s in steps]
+        unmapped = any(o < 0 for o in orders)
+        backwards = any(b < a for a, b in zip(orders, orders[1:], strict=False)
+                        if a >= 0 and b >= 0)
+        if unmapped or backwards:
+            keep.append(position)
+            unmapped_flags.append(unmapped)
+            backwards_flags.append(backwards)
+        if len(keep) >= top:
+            break
+    if not keep:
+        return empty
+    out = result.iloc[keep][["path", "events", "sessions", "customers", "share"]]
+    out = out.reset_index(drop=True)
+    out["unmapped"] = unmapped_flags
+    out["backwards"] = backwards_flags
+    return out[OFF_MAP_PATH_COLUMNS]
+
+
+def observed_journey(ws: Workspace, *, top_events: int | None = 8, top_paths: int | None = 6,
+                     candidate_paths: int = 50) -> ObservedJourney:
+    """The designed journey against the event log: reach per stage, off-map events and
+    off-map paths (see :func:`stage_reach`, :func:`off_map_events`, :func:`off_map_paths`),
+    computed on one DuckDB connection. ``top_events=None`` keeps every off-map event;
+    ``top_paths=None`` skips the paths (an empty ``off_map_paths``).
+
+    Example:
+        >>> observed = observed_journey(ws)                         # doctest: +SKIP
+        >>> observed.customers, observed.reach.loc[0, "share"]      # doctest: +SKIP
+        (250, 0.98)
+    """
+    con = connect()
+    try:
+        rel = ws.events_relation(con)
+        if rel is None:
+            return ObservedJourney(0, _reach(ws, None, 0), _off_events(None, 0, top_events),
+                                   _off_paths(ws, None, top_paths, candidate_paths))
+        rel.create_view("jk_events")
+        con.register("jk_map", _mapping(ws))
+        total = _customers(con)
+        return ObservedJourney(total, _reach(ws, con, total), _off_events(con, total, top_events),
+                               _off_paths(ws, rel, top_paths, candidate_paths))
+    finally:
+        con.close()
+
+
+def stage_reach(ws: Workspace) -> pd.DataFrame:
+    """Per stage of journey.yaml (in order): the customers of the event log with at least
+    one event the stage lists, in any order — not the funnel, which asks for the designed
+    order (:func:`journeykit.analytics.events.stage_funnel`).
+
+    Columns: stage (id), stage_name, customers (distinct, int), share (customers / all
+    distinct customers in the event log, 0–1; NaN without events). A stage listing no
+    events, or whose events nobody has, reaches 0 customers.
+
+    Example:
+        >>> stage_reach(ws)[["stage", "customers", "share"]]        # doctest: +SKIP
+    """
+    return observed_journey(ws, top_events=1, top_paths=None).reach
+
+
+def off_map_events(ws: Workspace, *, top: int | None = 8) -> pd.DataFrame:
+    """Events in the log that no stage of journey.yaml lists: behaviour the map leaves out.
+
+    Columns: event, customers (distinct customers with the event), share (of all distinct
+    customers in the event log, 0–1). The ``top`` events (None = all), most customers
+    first, ties by event name. Empty without events or when every event belongs to a stage.
+
+    Example:
+        >>> off_map_events(ws, top=3)                               # doctest: +SKIP
+    """
+    return observed_journey(ws, top_events=top, top_paths=None).off_map_events
+
+
+def off_map_paths(ws: Workspace, *, top: int = 6, candidates: int = 50) -> pd.DataFrame:
+    """The most common session paths that leave the designed map.
+
+    Paths are :func:`journeykit.analytics.events.paths` of the workspace's events (its
+    ``top=candidates`` paths, sessions split at journey.yaml's ``defaults.session_gap``,
+    at most 5 events each). A path leaves the map when it uses an event no stage lists
+    (``unmapped``) or when an event of a stage directly follows an event of a later stage
+    (``backwards``; only directly consecutive events are compared, so a step back with an
+    unmapped event in between counts as unmapped, not as backwards). The first
+    ``top`` such paths, most sessions first.
+
+    Columns: path, events (tuple of event names), sessions, customers, share (sessions /
+    all sessions counted by ``paths``) — as ``events.paths`` gives them — then unmapped,
+    backwards (bool).
+
+    Example:
+        >>> off_map_paths(ws)[["path", "share"]]                    # doctest: +SKIP
+    """
+    return observed_journey(ws, top_events=1, top_paths=top, candidate_paths=candidates
+                            ).off_map_paths
