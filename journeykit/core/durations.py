@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import TypeAlias
 
 import pandas as pd
 
@@ -36,7 +37,7 @@ from journeykit.core.errors import JourneykitError
 
 __all__ = ["parse_duration", "DurationLike"]
 
-DurationLike = str | pd.Timedelta | dt.timedelta | None
+DurationLike: TypeAlias = "str | pd.Timedelta | dt.timedelta | None"
 
 _UNITS = {
     "w": "W", "week": "W", "weeks": "W",
