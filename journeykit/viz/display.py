@@ -9,6 +9,8 @@ does both; pandas already escapes ``<`` and ``&`` in table cells.
 
 Example:
     >>> import pandas as pd
+
+from journeykit.viz.style import STYLE_RC
     >>> setup_notebook()
     >>> "tex2jax_ignore" in pd.DataFrame({"comment": ["$x$"]})._repr_html_()
     True
@@ -27,9 +29,7 @@ def setup_notebook(*, max_colwidth: int = 120, dpi: int = NOTEBOOK_DPI) -> None:
     unhinted as journeykit's charts measure it; pandas tables are not typeset as LaTeX;
     long text is cut at ``max_colwidth`` characters.
     Outside IPython only the pandas options are set."""
-    import matplotlib as mpl
-
-    from journeykit.viz.style import STYLE_RC
+    import matplotlib as mpl  # loaded by the first chart anyway; here only its rcParams
 
     # draw text as the charts measured it (see journeykit.viz.style); matplotlib's default hints
     mpl.rcParams["text.hinting"] = STYLE_RC["text.hinting"]
