@@ -9,8 +9,6 @@ does both; pandas already escapes ``<`` and ``&`` in table cells.
 
 Example:
     >>> import pandas as pd
-
-from journeykit.viz.style import STYLE_RC
     >>> setup_notebook()
     >>> "tex2jax_ignore" in pd.DataFrame({"comment": ["$x$"]})._repr_html_()
     True
@@ -19,6 +17,8 @@ from journeykit.viz.style import STYLE_RC
 from __future__ import annotations
 
 import pandas as pd
+
+from journeykit.viz.style import STYLE_RC
 
 #: resolution of charts shown in a notebook (saved report figures have their own)
 NOTEBOOK_DPI = 100
