@@ -46,7 +46,8 @@ import pyarrow.parquet as pq
 from journeykit.core.errors import JourneykitError
 from journeykit.core.safety import atomic_write_bytes, neutralise_frame
 from journeykit.sample.behaviour import BEHAVIOUR, CITIES, MONTH_WEIGHT
-from journeykit.sample.journeys import ORDER_MARK, Customer, Simulation
+from journeykit.sample.journeys import ORDER_MARK, Simulation
+from journeykit.sample.recording import Customer
 from journeykit.sample.static import STATIC_FILES, static_bytes, static_table
 
 __all__ = ["generate_sample", "PLANTED_PROBLEMS", "SAMPLE_FILES"]
