@@ -39,7 +39,8 @@ from .analytics.kpis import (
     workspace_metrics,
 )
 from .analytics.painpoints import action_plan, export_action_plan, score_pain_points
-from .analytics.personas import SegmentSuggestion, persona_cards, suggest_segments
+from .analytics.personas.cards import persona_cards
+from .analytics.personas.segments import SegmentSuggestion, suggest_segments
 from .analytics.scorecard import scorecard, what_changed
 from .analytics.voice import analyze_feedback, candidate_themes, emotion_curve, mask_pii, sentiment
 from .core.durations import parse_duration
