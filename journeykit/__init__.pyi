@@ -59,7 +59,10 @@ from .viz.designed import coverage_heatmap, designed_vs_observed
 from .viz.display import setup_notebook
 from .viz.journey_map import journey_map
 from .viz.kpi_charts import kpi_by_group, kpi_trend
-from .viz.widgets import filter_bar, painpoint_scorer, persona_editor, touchpoint_editor
+from .viz.widgets.filters import filter_bar
+from .viz.widgets.personas import persona_editor
+from .viz.widgets.scorer import painpoint_scorer
+from .viz.widgets.touchpoints import touchpoint_editor
 from .workspace.loader import load_workspace, validate_workspace
 from .workspace.locations import resolve_workspace
 from .workspace.model import Workspace
