@@ -22,7 +22,8 @@ give byte-identical CSV files and an identical Parquet table, on any machine.
 
 The parts: :mod:`~journeykit.sample.static` (the static files and texts, package data),
 :mod:`~journeykit.sample.behaviour` (the simulation's parameters),
-:mod:`~journeykit.sample.journeys` (the customer-by-customer simulation); this module
+:mod:`~journeykit.sample.journeys` (the customer-by-customer simulation) on
+:mod:`~journeykit.sample.recording` (the rows it records and the small draws); this module
 draws the customers and writes the workspace.
 
 Example:
