@@ -39,7 +39,8 @@ from .analytics.kpis import (
     workspace_metrics,
 )
 from .analytics.painpoints import action_plan, export_action_plan, score_pain_points
-from .analytics.personas import SegmentSuggestion, persona_cards, suggest_segments
+from .analytics.personas.cards import persona_cards
+from .analytics.personas.segments import SegmentSuggestion, suggest_segments
 from .analytics.scorecard import scorecard, what_changed
 from .analytics.voice import analyze_feedback, candidate_themes, emotion_curve, mask_pii, sentiment
 from .core.durations import parse_duration
@@ -58,7 +59,10 @@ from .viz.designed import coverage_heatmap, designed_vs_observed
 from .viz.display import setup_notebook
 from .viz.journey_map import journey_map
 from .viz.kpi_charts import kpi_by_group, kpi_trend
-from .viz.widgets import filter_bar, painpoint_scorer, persona_editor, touchpoint_editor
+from .viz.widgets.filters import filter_bar
+from .viz.widgets.personas import persona_editor
+from .viz.widgets.scorer import painpoint_scorer
+from .viz.widgets.touchpoints import touchpoint_editor
 from .workspace.loader import load_workspace, validate_workspace
 from .workspace.locations import resolve_workspace
 from .workspace.model import Workspace

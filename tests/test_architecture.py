@@ -33,7 +33,7 @@ MAX_LINES = 600
 BOUNDARIES = {
     "workspace/loader.py": "a file the readers cannot read (openpyxl, pyarrow and csv raise many "
                            "types) becomes a Problem naming the file, never a traceback",
-    "viz/widgets.py": "a save error is shown in the widget in red, never raised in a callback",
+    "viz/widgets/editor.py": "a save error is shown in the widget in red, never raised in a callback",
     "run/execute.py": "any failure of a notebook becomes a failed notebook, kept on disk",
     "run/runner.py": "any failure of a notebook becomes a failed run, kept on disk",
 }

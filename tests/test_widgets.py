@@ -9,6 +9,7 @@ import pytest
 
 import journeykit as jk
 from journeykit.viz import widgets
+from journeykit.viz.widgets import editor as grid_editor
 
 PERSONAS = """id,name,quote,demographics,goals,frustrations,motivations,preferred_channels,rule
 p_commuter,Daily commuter,"I need my bike tomorrow",30-45,Fast repairs,Waiting,Reliability,web;store,
@@ -119,6 +120,23 @@ def test_switching_persona_does_not_write(shop: Path) -> None:
     assert history(shop, "personas") == []
 
 
+def test_persona_editor_failed_save_is_reported_and_file_left_alone(shop: Path, monkeypatch) -> None:
+    ws = jk.load_workspace(shop)
+    before = (shop / "personas.csv").read_bytes()
+    editor = widgets.persona_editor(ws)
+
+    def refuse(*_args, **_kwargs):
+        raise OSError("read-only file system")
+
+    monkeypatch.setattr(grid_editor, "_save", refuse)
+    editor.fields["goals"].value = "Never wait"
+    assert "Not saved" in editor.status.value and "read-only" in editor.status.value
+    assert "#b2182b" in editor.status.value  # red
+    assert editor.saves == 0
+    assert editor.frame.at[0, "goals"] == "Fast repairs"  # the editor's table matches the disk
+    assert (shop / "personas.csv").read_bytes() == before
+
+
 def scored_frame() -> pd.DataFrame:
     """The shape of score_pain_points output the scorer relies on (id, title, description, …)."""
     return pd.DataFrame({
@@ -180,7 +198,7 @@ def test_failed_save_is_reported_and_file_left_alone(shop: Path, monkeypatch) ->
     def refuse(*_args, **_kwargs):
         raise jk.JourneykitError("disk full")
 
-    monkeypatch.setattr(widgets, "_save", refuse)
+    monkeypatch.setattr(grid_editor, "_save", refuse)
     editor.rows[0]["owner"].value = "Sales"
     assert "Not saved" in editor.status.value and "disk full" in editor.status.value
     assert (shop / "touchpoints.csv").read_bytes() == before

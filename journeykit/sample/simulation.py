@@ -22,7 +22,8 @@ give byte-identical CSV files and an identical Parquet table, on any machine.
 
 The parts: :mod:`~journeykit.sample.static` (the static files and texts, package data),
 :mod:`~journeykit.sample.behaviour` (the simulation's parameters),
-:mod:`~journeykit.sample.journeys` (the customer-by-customer simulation); this module
+:mod:`~journeykit.sample.journeys` (the customer-by-customer simulation) on
+:mod:`~journeykit.sample.recording` (the rows it records and the small draws); this module
 draws the customers and writes the workspace.
 
 Example:
@@ -46,7 +47,8 @@ import pyarrow.parquet as pq
 from journeykit.core.errors import JourneykitError
 from journeykit.core.safety import atomic_write_bytes, neutralise_frame
 from journeykit.sample.behaviour import BEHAVIOUR, CITIES, MONTH_WEIGHT
-from journeykit.sample.journeys import ORDER_MARK, Customer, Simulation
+from journeykit.sample.journeys import ORDER_MARK, Simulation
+from journeykit.sample.recording import Customer
 from journeykit.sample.static import STATIC_FILES, static_bytes, static_table
 
 __all__ = ["generate_sample", "PLANTED_PROBLEMS", "SAMPLE_FILES"]

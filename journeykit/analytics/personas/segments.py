@@ -1,45 +1,30 @@
-"""Personas with evidence: card data from the workspace, and data-driven segments.
+"""Customer segments found in the data, compared with the workshop personas.
 
-* :func:`persona_cards` — one row per persona of the workshop (name, quote, goals,
-  …) joined with what the data says about that persona's customers: share of
-  customers, share of revenue, CLV, NPS and the top pain point.
-* :func:`suggest_segments` — customer segments found in the data (recency,
-  frequency, monetary value, channel mix; k-means), described in words and matched
-  to the closest workshop persona: evidence for or against the personas.
-
-Customers belong to a persona through ``ws.customers.persona_id`` (blank =
-unassigned). Both functions need only what the workspace has; columns whose data is
-missing are NaN, never an error.
+:func:`suggest_segments` groups customers by recency, frequency, monetary value and
+channel mix (k-means, :mod:`journeykit.analytics.personas.clustering`), describes each
+segment in words and matches it to the closest workshop persona: evidence for or
+against the personas. Customers belong to a persona through ``ws.customers.persona_id``
+(blank = unassigned).
 
 Example:
-    >>> cards = persona_cards(ws)                                  # doctest: +SKIP
-    >>> cards[["name", "share_customers", "nps", "top_pain_point"]]  # doctest: +SKIP
     >>> seg = suggest_segments(ws)                                 # doctest: +SKIP
     >>> seg.segments[["segment", "description", "closest_persona"]]  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from journeykit.analytics.clv import historical_clv
-from journeykit.analytics.kpis import nps as _nps
-from journeykit.analytics.painpoints import score_pain_points
+from journeykit.analytics.personas._tables import nonempty_table as _table
+from journeykit.analytics.personas.clustering import choose_k, kmeans
 from journeykit.core._sql import connect
 from journeykit.core.cells import cell_text as _text
 from journeykit.core.cells import split_list as _split_list
 from journeykit.core.errors import JourneykitError
 from journeykit.workspace import Workspace
-
-CARD_COLUMNS = [
-    "id", "name", "quote", "demographics", "goals", "frustrations", "motivations",
-    "preferred_channels", "n_customers", "share_customers", "share_revenue", "clv",
-    "spend_to_date", "nps", "nps_n", "top_pain_point",
-]
 
 # words for channels in segment descriptions ("frequent in-store buyers")
 CHANNEL_WORDS = {
@@ -48,147 +33,6 @@ CHANNEL_WORDS = {
     "social": "social-media", "marketplace": "marketplace",
 }
 
-
-def _table(ws: Workspace, name: str) -> pd.DataFrame | None:
-    """The workspace's table ``name``; None when it has no rows (or is not there)."""
-    return ws.table(name) if ws.has(name) else None
-
-
-def _nps_score(scores: pd.Series) -> tuple[float, int]:
-    """NPS (−100…100) and n of valid answers (:func:`journeykit.analytics.kpis.nps`)."""
-    result = _nps(scores)
-    return float(result.score), int(result.n)
-
-
-def _spend_per_customer(orders: pd.DataFrame | None) -> pd.Series | None:
-    """Total order amount per customer id (workspace currency)."""
-    if orders is None:
-        return None
-    amount = pd.to_numeric(orders["amount"], errors="coerce").fillna(0.0)
-    return amount.groupby(orders["customer_id"].astype("string")).sum()
-
-
-def _group_clv(orders: pd.DataFrame, members: pd.Index) -> float:
-    """CLV of a group: :func:`journeykit.analytics.clv.historical_clv` on its orders
-    (0 when the group has no orders)."""
-    subset = orders[orders["customer_id"].astype("string").isin(members)]
-    if subset.empty:
-        return 0.0
-    return float(historical_clv(subset).clv)
-
-
-def _persona_pain_points(ws: Workspace, scored: pd.DataFrame | None = None) -> dict[str, str]:
-    """Top pain point text per persona id ('' key = applies to every persona), from
-    :func:`journeykit.analytics.painpoints.score_pain_points` (highest priority first)."""
-    touchpoints = _table(ws, "touchpoints")
-    if scored is None:
-        scored = score_pain_points(ws)
-    ranked = scored[scored["kind"].astype("string") == "pain"]
-    ranked = ranked.sort_values("priority", ascending=False, kind="stable")
-    text_col = "title"
-    audience: dict[str, list[str]] = {}
-    if touchpoints is not None and "personas" in touchpoints:
-        for tp_id, personas in zip(touchpoints["id"], touchpoints["personas"], strict=False):
-            audience[str(tp_id)] = _split_list(personas)
-    result: dict[str, str] = {}
-    for _, row in ranked.iterrows():
-        text = _text(row.get(text_col)) or _text(row.get("description"))
-        if not text:
-            continue
-        who = audience.get(_text(row.get("touchpoint")), [])
-        for persona in who or [""]:
-            result.setdefault(persona, text)
-    return result
-
-
-def persona_cards(ws: Workspace, *, pain_points: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per persona: the workshop's words plus what the data says about them.
-
-    Columns: id, name, quote, demographics, goals, frustrations, motivations,
-    preferred_channels (the ``;`` list as written), n_customers (customers assigned
-    through ``customers.persona_id``), share_customers (0–1 of all customers, the
-    unassigned included in the denominator), share_revenue (0–1 of all order
-    amounts), clv (historical CLV per customer of the persona, workspace currency:
-    ``clv.historical_clv`` — average order value × purchase frequency × lifespan —
-    on the persona's orders; 0 without orders),
-    spend_to_date (mean total order amount per persona customer, customers without
-    orders counting 0), nps (−100…100 from
-    the persona's customers' feedback, ``kpis.nps``), nps_n (answers used),
-    top_pain_point (the highest-priority pain on a touchpoint that persona uses, from
-    ``painpoints.score_pain_points``; pass ``pain_points=score_pain_points(ws)`` when
-    already computed).  Data columns are NaN (or "") when the table they need is missing.
-
-    Example:
-        >>> persona_cards(ws).loc[0, ["name", "share_customers"]]   # doctest: +SKIP
-    """
-    personas = _table(ws, "personas")
-    if personas is None:
-        return pd.DataFrame(columns=CARD_COLUMNS)
-    if "id" not in personas or "name" not in personas:
-        raise JourneykitError("personas table needs the columns 'id' and 'name'")
-    cards = pd.DataFrame({"id": personas["id"].astype("string"),
-                          "name": personas["name"].astype("string")})
-    for column in ("quote", "demographics", "goals", "frustrations", "motivations",
-                   "preferred_channels"):
-        values = personas[column] if column in personas else pd.Series("", index=personas.index)
-        cards[column] = [_text(v) for v in values]
-
-    customers = _table(ws, "customers")
-    orders = _table(ws, "orders")
-    feedback = _table(ws, "feedback")
-    n_customers = [np.nan] * len(cards)
-    share_customers = [np.nan] * len(cards)
-    share_revenue = [np.nan] * len(cards)
-    clv = [np.nan] * len(cards)
-    spend_to_date = [np.nan] * len(cards)
-    nps = [np.nan] * len(cards)
-    nps_n = [0] * len(cards)
-
-    if customers is not None and "persona_id" in customers:
-        persona_of = pd.Series(customers["persona_id"].astype("string").to_numpy(),
-                               index=customers["customer_id"].astype("string").to_numpy())
-        total_customers = len(persona_of)
-        counts = persona_of.value_counts()
-        revenue = None
-        if orders is not None:
-            amount = pd.to_numeric(orders["amount"], errors="coerce").fillna(0.0)
-            order_persona = orders["customer_id"].astype("string").map(persona_of)
-            revenue = amount.groupby(order_persona).sum()
-            total_revenue = float(amount.sum())
-        spend = _spend_per_customer(orders)
-        for i, pid in enumerate(cards["id"]):
-            n = int(counts.get(pid, 0))
-            n_customers[i] = n
-            share_customers[i] = n / total_customers if total_customers else np.nan
-            if revenue is not None:
-                share_revenue[i] = (float(revenue.get(pid, 0.0)) / total_revenue
-                                    if total_revenue > 0 else np.nan)
-            if spend is not None and n:
-                members = persona_of.index[(persona_of == pid).fillna(False).to_numpy()]
-                spend_to_date[i] = float(spend.reindex(members).fillna(0.0).mean())
-                clv[i] = _group_clv(orders, members)
-        if feedback is not None and "nps" in feedback and "customer_id" in feedback:
-            fb_persona = feedback["customer_id"].astype("string").map(persona_of)
-            for i, pid in enumerate(cards["id"]):
-                score, n = _nps_score(feedback.loc[(fb_persona == pid).fillna(False).to_numpy(),
-                                                   "nps"])
-                nps[i], nps_n[i] = score, n
-
-    cards["n_customers"] = pd.array(
-        [pd.NA if pd.isna(v) else int(v) for v in n_customers], dtype="Int64")
-    cards["share_customers"] = share_customers
-    cards["share_revenue"] = share_revenue
-    cards["clv"] = clv
-    cards["spend_to_date"] = spend_to_date
-    cards["nps"] = nps
-    cards["nps_n"] = nps_n
-
-    pains = _persona_pain_points(ws, pain_points)
-    cards["top_pain_point"] = [pains.get(str(pid), pains.get("", "")) for pid in cards["id"]]
-    return cards[CARD_COLUMNS].reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------- segments
 
 
 @dataclass(frozen=True)
@@ -401,142 +245,10 @@ def suggest_segments(ws: Workspace, *, k: int | None = None, random_state: int =
     # one BLAS thread for the distance products: thread pools on a busy small machine
     # make them many times slower; limits set once, not per fit
     with threadpool_limits(limits=1):
-        k_used, raw, scores = _choose_k(x, fit, k, random_state, max_silhouette_sample,
+        k_used, raw, scores = choose_k(x, fit, k, random_state, max_silhouette_sample,
                                         n_distinct)
     return _segments_result(ws, feats, matrix, k_used, raw, scores)
 
-
-def _squared_distances(x: np.ndarray, centres: np.ndarray, x_squared: np.ndarray | None = None) -> np.ndarray:
-    """Squared Euclidean distances, rows of ``x`` × rows of ``centres`` (never negative);
-    ``x_squared`` is ``(x * x).sum(axis=1)`` when already known."""
-    if x_squared is None:
-        x_squared = (x * x).sum(axis=1)
-    d = x_squared[:, None] - 2.0 * x @ centres.T + (centres * centres).sum(axis=1)[None, :]
-    return np.maximum(d, 0.0)
-
-
-def _kmeans_plus_plus(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    """k-means++ starting centres: each next centre drawn with probability ∝ its squared
-    distance to the nearest centre chosen so far."""
-    centres = [x[rng.integers(len(x))]]
-    nearest = _squared_distances(x, centres[0][None, :])[:, 0]
-    for _ in range(1, k):
-        total = nearest.sum()
-        index = rng.choice(len(x), p=nearest / total) if total > 0 else rng.integers(len(x))
-        centres.append(x[index])
-        nearest = np.minimum(nearest, _squared_distances(x, x[index][None, :])[:, 0])
-    return np.array(centres)
-
-
-def kmeans(x: np.ndarray, k: int, *, n_init: int = 10, max_iter: int = 300, tol: float = 1e-4,
-           random_state: int = 0) -> np.ndarray:
-    """Cluster labels 0…k-1 of the rows of ``x`` by k-means: Lloyd's algorithm from
-    ``n_init`` k-means++ starts, keeping the start with the smallest within-cluster sum
-    of squares. It stops when the centres move less than ``tol`` × the mean variance of
-    the columns (scikit-learn's rule). Deterministic for a given ``random_state``.
-
-    >>> kmeans(np.array([[0.0], [0.1], [5.0], [5.2]]), 2).tolist() in ([0, 0, 1, 1], [1, 1, 0, 0])
-    True
-    """
-    x = np.asarray(x, dtype=float)
-    if not 1 <= k <= len(x):
-        raise JourneykitError(f"k must be between 1 and {len(x)}, got {k}")
-    rng = np.random.default_rng(random_state)
-    threshold = tol * float(np.mean(np.var(x, axis=0)))
-    x_squared = (x * x).sum(axis=1)
-    best_labels, best_inertia = None, np.inf
-    for _ in range(n_init):
-        centres = _kmeans_plus_plus(x, k, rng)
-        for _ in range(max_iter):
-            distances = _squared_distances(x, centres, x_squared)
-            labels = distances.argmin(axis=1)
-            counts = np.bincount(labels, minlength=k)
-            sums = np.column_stack([np.bincount(labels, weights=x[:, j], minlength=k)
-                                    for j in range(x.shape[1])])
-            moved = np.where(counts[:, None] > 0, sums / np.maximum(counts, 1)[:, None], centres)
-            empty = np.flatnonzero(counts == 0)
-            if len(empty):  # an empty cluster takes the points farthest from their centres
-                far = np.argsort(-distances[np.arange(len(x)), labels])[:len(empty)]
-                moved[empty] = x[far]
-            shift = float(((moved - centres) ** 2).sum())
-            centres = moved
-            if shift <= threshold:
-                break
-        distances = _squared_distances(x, centres, x_squared)
-        labels = distances.argmin(axis=1)
-        inertia = float(distances[np.arange(len(x)), labels].sum())
-        if inertia < best_inertia:
-            best_labels, best_inertia = labels, inertia
-    assert best_labels is not None
-    return best_labels
-
-
-def silhouette_score(x: np.ndarray, labels: np.ndarray) -> float:
-    """Mean silhouette of the rows of ``x`` (Euclidean): for each point, (b - a) / max(a, b)
-    with a its mean distance to the other members of its cluster and b the smallest mean
-    distance to another cluster's members; 0 for a point alone in its cluster.
-
-    >>> round(silhouette_score(np.array([[0.0], [1.0], [10.0], [11.0]]), np.array([0, 0, 1, 1])), 3)
-    0.9
-    """
-    return _silhouette(_pairwise_distances(np.asarray(x, dtype=float)), labels)
-
-
-def _pairwise_distances(x: np.ndarray) -> np.ndarray:
-    distances = np.sqrt(_squared_distances(x, x))
-    np.fill_diagonal(distances, 0.0)
-    return distances
-
-
-def _silhouette(distances: np.ndarray, labels: np.ndarray) -> float:
-    """:func:`silhouette_score` from the points' pairwise distances."""
-    n = len(distances)
-    codes, labels = np.unique(labels, return_inverse=True)
-    if not 2 <= len(codes) <= n - 1:
-        raise JourneykitError(f"the silhouette needs 2 to {n - 1} clusters, got {len(codes)}")
-    members = np.zeros((n, len(codes)))
-    members[np.arange(n), labels] = 1.0
-    sizes = members.sum(axis=0)
-    totals = distances @ members  # sum of distances from each point to each cluster
-    own = totals[np.arange(n), labels]
-    own_size = sizes[labels]
-    a = np.where(own_size > 1, own / np.maximum(own_size - 1, 1), 0.0)
-    means = totals / sizes[None, :]
-    means[np.arange(n), labels] = np.inf
-    b = means.min(axis=1)
-    s = np.where(own_size > 1, (b - a) / np.maximum(np.maximum(a, b), np.finfo(float).tiny), 0.0)
-    return float(s.mean())
-
-
-def _choose_k(x: np.ndarray, fit: Callable[[int], np.ndarray], k: int | None, random_state: int,
-              max_silhouette_sample: int, n_distinct: int
-              ) -> tuple[int, np.ndarray, dict[int, float]]:
-    """(k, labels, silhouette per k tried) — see :func:`suggest_segments`."""
-    scores: dict[int, float] = {}
-    if k is None:
-        rng = np.random.default_rng(random_state)
-        sample = (rng.choice(len(x), size=max_silhouette_sample, replace=False)
-                  if len(x) > max_silhouette_sample else np.arange(len(x)))
-        labels_by_k = {}
-        distances: np.ndarray | None = None
-        for candidate in range(2, min(6, n_distinct - 1, len(x) - 1) + 1):
-            labels = fit(candidate)
-            if len(np.unique(labels[sample])) < 2:
-                continue
-            if distances is None:  # the same customers for every k: their distances once
-                distances = _pairwise_distances(x[sample])
-            scores[candidate] = _silhouette(distances, labels[sample])
-            labels_by_k[candidate] = labels
-        if not scores:
-            k_used, raw = 2, fit(2)
-        else:
-            k_used = max(scores, key=lambda c: (scores[c], -c))
-            raw = labels_by_k[k_used]
-    else:
-        if not 1 <= int(k) <= len(x):
-            raise JourneykitError(f"k must be between 1 and {len(x)} customers, got {k}")
-        k_used, raw = int(k), fit(int(k))
-    return k_used, raw, scores
 
 
 def _segments_result(ws: Workspace, feats: pd.DataFrame, matrix: pd.DataFrame, k_used: int,
