@@ -125,8 +125,9 @@ def _duckdb_connect():
 
 def run_journeykit(task: str, path: Path):
     import journeykit.analytics.events as ev
+    from journeykit.core._sql import set_engine_options
 
-    ev.set_engine_options(memory_limit=MEMORY_LIMIT)
+    set_engine_options(memory_limit=MEMORY_LIMIT)
     if task == "funnel":
         return ev.funnel(str(path), FUNNEL_STEPS, window="14D")["customers"].tolist()
     if task == "transitions":

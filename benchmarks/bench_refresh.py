@@ -22,6 +22,19 @@ one process run so both see the same machine load; the table reports medians.
 
 Target (issue 7): refresh <= 1.5 x floor. The results go into benchmarks/README.md,
 section "Refresh" (between the ``refresh`` markers), unless ``--no-readme``.
+
+``--events-10m`` measures the **10M events** case instead (issue item 8: the refresh must
+scale with the log, not with pandas): a workspace of the demo's journey.yaml, personas,
+touchpoints and pain points plus the demo's events repeated with distinct customer ids to
+10 million rows (Parquet, so stored by the large-event path), refreshed with
+``journeykit run`` in a subprocess, against a ``journeykit run`` of the demo in the same
+process run. For each run it gives the wall time and the peak RSS (VmHWM) of every process
+of the run (the runner, papermill, each kernel, DuckDB inside them): polled from /proc
+while the run lasts, and written by each Python process itself at exit (a start-up hook
+on PYTHONPATH, which also names each kernel's notebook). Target: <= 3x the demo's refresh
+time and no process above 1 GB. Section "Refresh with 10M events" of benchmarks/README.md.
+
+    .venv/bin/python benchmarks/bench_refresh.py --events-10m       # heavy: minutes, GBs of disk
 """
 
 from __future__ import annotations
@@ -45,6 +58,8 @@ sys.path.insert(0, str(ROOT))
 
 START, END = "<!-- refresh:start -->", "<!-- refresh:end -->"
 TARGET = 1.5
+START_10M, END_10M = "<!-- refresh-10m:start -->", "<!-- refresh-10m:end -->"
+TARGET_10M, MEMORY_MB_10M = 3.0, 1024
 
 
 def notebook_imports(path: Path) -> str:
@@ -171,16 +186,248 @@ def measure_refresh(workspace: Path, jobs: int, out: Path) -> tuple[float, dict[
     return elapsed, result.durations, phases
 
 
-def write_readme(section: str) -> Path:
+def write_readme(section: str, start: str = START, end: str = END) -> Path:
     readme = HERE / "README.md"
     text = readme.read_text("utf-8") if readme.exists() else "# Benchmarks\n"
-    block = f"{START}\n{section.rstrip()}\n{END}"
-    if START in text and END in text:
-        text = text[: text.index(START)] + block + text[text.index(END) + len(END):]
+    block = f"{start}\n{section.rstrip()}\n{end}"
+    if start in text and end in text:
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     readme.write_text(text, "utf-8")
     return readme
+
+
+# --------------------------------------------------------------------------- 10M events
+
+# Imported first by every Python process of a measured run (on PYTHONPATH as sitecustomize):
+# at exit it writes the process's peak RSS and command line.
+_MEMORY_HOOK = r"""
+import atexit, json, os, sys
+
+def _journeykit_bench_peak():
+    try:
+        with open("/proc/self/status") as status:
+            peak = next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmHWM:"))
+        path = os.path.join(os.environ["JOURNEYKIT_BENCH_PEAKS"], f"exit-{os.getpid()}.json")
+        with open(path, "w") as out:
+            json.dump({"pid": os.getpid(), "peak_mb": peak, "argv": sys.argv}, out)
+    except Exception:
+        pass
+
+atexit.register(_journeykit_bench_peak)
+"""
+
+# An IPython start-up file of the measured kernels (a throw-away IPYTHONDIR): after every
+# cell it writes the kernel's notebook (the ``out`` of the notebook) and its peak RSS so far.
+_KERNEL_HOOK = r"""
+def _journeykit_bench_cell(result=None):
+    import json, os
+    from IPython import get_ipython
+    name = getattr(get_ipython().user_ns.get("out"), "notebook", None)
+    with open("/proc/self/status") as status:
+        peak = next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmHWM:"))
+    path = os.path.join(os.environ["JOURNEYKIT_BENCH_PEAKS"], f"kernel-{os.getpid()}.json")
+    with open(path, "w") as out:
+        json.dump({"pid": os.getpid(), "peak_mb": peak, "notebook": name}, out)
+get_ipython().events.register("post_run_cell", _journeykit_bench_cell)
+"""
+
+
+def _children(root: int) -> set[int]:
+    """``root`` and every process below it, from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    tree, grew = {root}, True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    return tree
+
+
+def _peak_of(pid: int) -> tuple[float, str] | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return None
+    peak = next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:")), None)
+    return None if peak is None else (peak, cmdline.strip())
+
+
+def _label(argv: str, notebook: str | None) -> str:
+    if notebook:
+        return f"kernel {notebook}"
+    if "ipykernel" in argv:
+        return "kernel (notebook not recorded)"
+    if "papermill" in argv:
+        return "papermill"
+    if "journeykit" in argv and " run " in f"{argv} ":
+        return "journeykit run (runner)"
+    return argv[:60]
+
+
+def measure_run(workspace: Path, out: Path, jobs: int, env: dict[str, str]) -> tuple[float, list[tuple[str, float]]]:
+    """``journeykit run`` of ``workspace`` in a subprocess: wall seconds and (process, peak
+    RSS MB) for every process of the run, largest first."""
+    import json
+    import subprocess
+    import threading
+
+    peaks_dir = Path(tempfile.mkdtemp(prefix="bench-peaks-"))
+    hook = peaks_dir / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(_MEMORY_HOOK, "utf-8")
+    startup = peaks_dir / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-journeykit-bench.py").write_text(_KERNEL_HOOK, "utf-8")
+    run_env = dict(env)
+    run_env["IPYTHONDIR"] = str(peaks_dir / "ipython")
+    run_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(hook), str(ROOT), env.get("PYTHONPATH")) if p)
+    run_env["JOURNEYKIT_BENCH_PEAKS"] = str(peaks_dir)
+    command = [str(Path(sys.executable).parent / "journeykit"), "run", "--workspace", str(workspace),
+               "--out", str(out), "--jobs", str(jobs), "--quiet"]
+    polled: dict[int, tuple[float, str]] = {}
+    began = time.perf_counter()
+    process = subprocess.Popen(command, env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.is_set():
+            for pid in _children(process.pid):
+                found = _peak_of(pid)
+                if found and found[0] >= polled.get(pid, (0.0, ""))[0]:
+                    polled[pid] = found
+            done.wait(0.2)
+
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
+    stdout, stderr = process.communicate()
+    elapsed = time.perf_counter() - began
+    done.set()
+    watcher.join()
+    if process.returncode != 0:
+        raise RuntimeError(f"journeykit run failed ({process.returncode}): {stderr[-3000:]}{stdout[-1000:]}")
+    written: dict[int, dict] = {}
+    for path in sorted(peaks_dir.glob("*.json")):  # exit-<pid> before kernel-<pid>
+        record = json.loads(path.read_text("utf-8"))
+        seen = written.setdefault(record["pid"], {})
+        seen["peak_mb"] = max(seen.get("peak_mb", 0.0), record["peak_mb"])
+        seen.setdefault("argv", " ".join(record.get("argv", [])))
+        seen["notebook"] = record.get("notebook") or seen.get("notebook")
+    rows = []
+    for pid in set(polled) | set(written):
+        peak = max(polled.get(pid, (0.0, ""))[0], written.get(pid, {}).get("peak_mb", 0.0))
+        argv = polled.get(pid, (0.0, ""))[1] or written.get(pid, {}).get("argv", "")
+        rows.append((_label(argv, written.get(pid, {}).get("notebook")), peak))
+    shutil.rmtree(peaks_dir, ignore_errors=True)
+    return elapsed, sorted(rows, key=lambda r: -r[1])
+
+
+def make_10m_workspace(folder: Path, rows: int) -> tuple[Path, int]:
+    """The demo's journey.yaml, personas, touchpoints and pain points plus its events
+    repeated with distinct customer ids (``<id>-<copy>``) to ``rows`` rows, as Parquet."""
+    from journeykit.core._sql import connect, literal
+    from journeykit.workspace.locations import DEMO_WORKSPACE
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("journey.yaml", "personas.csv", "touchpoints.csv", "painpoints.csv"):
+        shutil.copy2(DEMO_WORKSPACE / name, folder / name)
+    source, target = DEMO_WORKSPACE / "events.parquet", folder / "events.parquet"
+    con = connect(preserve_insertion_order=True)
+    try:
+        [(demo_rows,)] = con.sql(f"SELECT count(*) FROM read_parquet({literal(str(source))})").fetchall()
+        copies = -(-rows // demo_rows)
+        con.execute(f"""
+            COPY (
+                SELECT * REPLACE (customer_id || '-' || c AS customer_id)
+                FROM read_parquet({literal(str(source))}), range({copies}) t(c)
+                LIMIT {rows}
+            ) TO {literal(str(target))} (FORMAT parquet, COMPRESSION zstd)
+        """)
+    finally:
+        con.close()
+    return target, target.stat().st_size
+
+
+def main_10m(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from journeykit.workspace.eventstore import LARGE_EVENTS_BYTES
+    from journeykit.workspace.locations import DEMO_WORKSPACE
+
+    scratch = Path(tempfile.mkdtemp(prefix="bench-refresh-10m-"))
+    try:
+        print(f"writing the {args.rows:,}-row workspace ...", flush=True)
+        workspace = scratch / "workspace"
+        events, size = make_10m_workspace(workspace, args.rows)
+        env = dict(os.environ)
+        env.pop("JOURNEYKIT_RUN_CACHE", None)
+        forced = ""
+        if size <= LARGE_EVENTS_BYTES:  # keep it on the large-event path whatever the compression gives
+            env["JOURNEYKIT_LARGE_EVENTS_BYTES"] = str(size - 1)
+            forced = f" (under the {LARGE_EVENTS_BYTES / 2**20:.0f} MiB threshold: lowered to keep it large)"
+        print("demo refresh ...", flush=True)
+        demo_seconds, demo_peaks = measure_run(DEMO_WORKSPACE, scratch / "out-demo", args.jobs, env)
+        print(f"demo    {demo_seconds:6.1f} s, largest process {demo_peaks[0][1]:.0f} MB", flush=True)
+        print("10M-event refresh ...", flush=True)
+        big_seconds, big_peaks = measure_run(workspace, scratch / "out-10m", args.jobs, env)
+        print(f"10M     {big_seconds:6.1f} s, largest process {big_peaks[0][1]:.0f} MB", flush=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    ratio = big_seconds / demo_seconds
+    over = [(name, peak) for name, peak in big_peaks if peak > MEMORY_MB_10M]
+    time_verdict = "meets" if ratio <= TARGET_10M else "misses"
+    memory_verdict = "meets" if not over else f"misses: {len(over)} above"
+
+    def table(peaks: list[tuple[str, float]]) -> str:
+        return "\n".join(f"| {name} | {peak:.0f} |" for name, peak in peaks)
+
+    section = f"""## Refresh with 10M events
+
+`benchmarks/bench_refresh.py --events-10m`, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC:
+`journeykit run --jobs {args.jobs}` of a workspace with the demo's journey.yaml, personas,
+touchpoints and pain points and the demo's events repeated with distinct customer ids to
+{args.rows:,} rows (Parquet, zstd, {size / 2**20:.0f} MiB: stored by the large-event path{forced}),
+against `journeykit run` of the demo workspace in the same process run. Peak RSS = VmHWM
+of each process of the run (polled from /proc, and written by each Python process at exit).
+
+| measure | demo | 10M events |
+| --- | ---: | ---: |
+| refresh wall time (s) | {demo_seconds:.1f} | {big_seconds:.1f} |
+| largest process peak RSS (MB) | {demo_peaks[0][1]:.0f} | {big_peaks[0][1]:.0f} |
+
+Time: **{ratio:.2f}x** the demo's refresh (target <= {TARGET_10M:g}x: {time_verdict}).
+Memory: target no process above {MEMORY_MB_10M} MB: {memory_verdict}.
+
+Peak RSS per process, 10M events (MB):
+
+| process | peak RSS (MB) |
+| --- | ---: |
+{table(big_peaks)}
+
+Peak RSS per process, demo (MB):
+
+| process | peak RSS (MB) |
+| --- | ---: |
+{table(demo_peaks)}
+
+Machine: {platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} CPUs
+(shared with other work while measured).
+"""
+    print(section)
+    if not args.no_readme:
+        print(f"written to {write_readme(section, START_10M, END_10M)}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -191,7 +438,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=2, help="refreshes to time (floors: repeat + 1)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--no-readme", action="store_true")
+    parser.add_argument("--events-10m", action="store_true",
+                        help="the 10M events case: a refresh on the demo's events repeated to --rows rows")
+    parser.add_argument("--rows", type=int, default=10_000_000, help="rows of the --events-10m log")
     args = parser.parse_args(argv)
+    if args.events_10m:
+        return main_10m(args)
 
     notebooks = discover_notebooks(NOTEBOOKS_DIR)
     print("recording the modules each notebook's kernel loads (one untimed refresh) ...", flush=True)

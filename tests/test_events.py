@@ -7,7 +7,7 @@ are worked out by hand from the rule in each test's docstring.
 from __future__ import annotations
 
 import warnings
-from types import SimpleNamespace
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -27,6 +27,8 @@ from journeykit.analytics.events import (
 )
 from journeykit.core.durations import parse_duration
 from journeykit.core.errors import JourneykitError
+from journeykit.workspace import Workspace
+from journeykit.workspace.config import Defaults, JourneyConfig, Stage
 
 T0 = pd.Timestamp("2024-03-01 09:00:00")
 FUNNEL_COLUMNS = ["step", "name", "customers", "conversion_from_start",
@@ -342,18 +344,18 @@ def test_funnel_dropouts_lists_who_stopped_with_their_last_event():
 # stage funnel
 
 
-def stand_in_workspace(events: pd.DataFrame, customers: pd.DataFrame | None = None):
-    stages = [
-        SimpleNamespace(id="awareness", name="Awareness", events=("ad_click", "social_visit")),
-        SimpleNamespace(id="consideration", name="Consideration", events=("product_view",)),
-        SimpleNamespace(id="unmapped", name="Unmapped", events=()),
-        SimpleNamespace(id="decision", name="Decision", events=("purchase",)),
-    ]
-    return SimpleNamespace(
-        config=SimpleNamespace(stages=stages),
-        customers=customers,
-        events_relation=lambda con=None: con.from_df(events),
+def stand_in_workspace(events: pd.DataFrame, customers: pd.DataFrame | None = None,
+                       defaults: Defaults | None = None) -> Workspace:
+    """A workspace in memory: four stages (one without events), the events and customers."""
+    stages = (
+        Stage(id="awareness", name="Awareness", events=("ad_click", "social_visit")),
+        Stage(id="consideration", name="Consideration", events=("product_view",)),
+        Stage(id="unmapped", name="Unmapped", events=()),
+        Stage(id="decision", name="Decision", events=("purchase",)),
     )
+    config = JourneyConfig(business="Test", stages=stages, defaults=defaults or Defaults())
+    tables = {"events": events} if customers is None else {"events": events, "customers": customers}
+    return Workspace(path=Path("stand-in"), config=config, tables=tables)
 
 
 STAGE_EVENTS = log(
@@ -371,8 +373,16 @@ def test_stage_funnel_uses_the_stage_event_mapping():
     assert list(result.columns) == ["step", "stage", *FUNNEL_COLUMNS[1:]]
     assert result["stage"].tolist() == ["awareness", "consideration", "decision"]
     assert result["name"].tolist() == ["Awareness", "Consideration", "Decision"]
-    assert reached(result) == [2, 2, 1]          # no window by default: a buys after 40 days
+    assert reached(result) == [2, 2, 0]          # the default window, 14D: a buys after 40 days
     with pytest.warns(UserWarning):
+        assert reached(stage_funnel(ws, window=None)) == [2, 2, 1]
+        assert reached(stage_funnel(ws, window="14D")) == [2, 2, 0]
+
+
+def test_stage_funnel_uses_the_workspace_default_window_unless_given():
+    ws = stand_in_workspace(STAGE_EVENTS, defaults=Defaults(window="60D"))
+    with pytest.warns(UserWarning):
+        assert reached(stage_funnel(ws)) == [2, 2, 1]  # 60D: a's purchase after 40 days counts
         assert reached(stage_funnel(ws, window="14D")) == [2, 2, 0]
 
 
@@ -380,8 +390,8 @@ def test_stage_funnel_by_persona_and_channel():
     customers = pd.DataFrame({"customer_id": ["a", "b", "c"], "persona_id": ["regular", "foodie", "foodie"]})
     ws = stand_in_workspace(STAGE_EVENTS, customers)
     with pytest.warns(UserWarning):
-        by_persona = stage_funnel(ws, by="persona")
-        by_channel = stage_funnel(ws, by="channel")
+        by_persona = stage_funnel(ws, by="persona", window=None)
+        by_channel = stage_funnel(ws, by="channel", window=None)
     assert {(r.persona, r.stage): r.customers for r in by_persona.itertuples()} == {
         ("foodie", "awareness"): 1, ("foodie", "consideration"): 1, ("foodie", "decision"): 0,
         ("regular", "awareness"): 1, ("regular", "consideration"): 1, ("regular", "decision"): 1,

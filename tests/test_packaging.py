@@ -96,7 +96,7 @@ import importlib, pkgutil, types
 import journeykit
 for module in pkgutil.iter_modules(journeykit.__path__):
     importlib.import_module(f"journeykit.{module.name}")
-assert callable(journeykit.paths) and journeykit.paths.__module__ == "journeykit.analytics.events"
+assert callable(journeykit.paths) and journeykit.paths.__module__ == "journeykit.analytics.events.paths"
 shadowed = [n for n in journeykit.__all__ if n != "__version__"
             and isinstance(getattr(journeykit, n), types.ModuleType)]
 assert not shadowed, shadowed

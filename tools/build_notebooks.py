@@ -610,7 +610,8 @@ card
 ## Step 3 · The stage funnel
 
 How many customers reach each stage of the journey, from the event log. A customer
-counts at the furthest stage they reached within the conversion window.
+counts at the furthest stage they reached within the conversion window (journey.yaml
+`defaults: window`, 14 days unless set) from their first-stage event.
 """),
     code('''
 if ws.has("events"):
@@ -649,17 +650,19 @@ touchpoint there that you could change."""),
     md("""
 ## Step 5 · The paths customers take
 
-First the most common whole paths through a visit (a break of 30 minutes starts a
-new visit), then which event customers do next after each event, with how often it
+First the most common whole paths through a visit (a break longer than the session
+gap of journey.yaml, `defaults: session_gap`, starts a new visit; 30 minutes unless
+set), then which event customers do next after each event, with how often it
 happens. Steps your stages do not describe - customers going back, or leaving
 ("(end)") - are worth discussing.
 """),
     code('''
 if ws.has("events"):
-    top_paths = jk.paths(ws.events, max_steps=5, top=10)
+    print(f"A new visit starts after {ws.config.defaults.session_gap} without events.")
+    top_paths = jk.paths(ws, max_steps=5, top=10)
     out.table(top_paths, "top_paths")
     display(top_paths)
-    next_steps = jk.transitions(ws.events)
+    next_steps = jk.transitions(ws)
     out.table(next_steps, "transitions")
     display(next_steps.head(15))
 else:

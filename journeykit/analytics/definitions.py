@@ -13,23 +13,31 @@ from __future__ import annotations
 
 import pandas as pd
 
+from journeykit.analytics.events import FUNNEL_SEMANTICS, PATHS_SEMANTICS, RETENTION_SEMANTICS
+from journeykit.analytics.painpoints import (
+    CONFIDENCE_HALF,
+    DEFAULT_EFFORT,
+    DEFAULT_WEIGHTS,
+    EFFORT_THRESHOLD,
+    IMPACT_THRESHOLD,
+)
+from journeykit.workspace import Workspace
 from journeykit.workspace.config import Defaults
 
 
-def semantics(ws=None, *, window: str | None = None, session_gap: str | None = None,
+def semantics(ws: Workspace | None = None, *, window: str | None = None, session_gap: str | None = None,
               csat_definition: str | None = None) -> pd.DataFrame:
     """One row per topic (funnels, paths, retention, NPS, CSAT, CES, CLV, pain-point
-    priority, timestamps) with the definition the analyses used. Defaults come from the
-    workspace's journey.yaml ``defaults`` when ``ws`` is given."""
-    from journeykit.analytics.events import FUNNEL_SEMANTICS, PATHS_SEMANTICS, RETENTION_SEMANTICS
-    from journeykit.analytics.painpoints import (
-        CONFIDENCE_HALF,
-        DEFAULT_EFFORT,
-        DEFAULT_WEIGHTS,
-        EFFORT_THRESHOLD,
-        IMPACT_THRESHOLD,
-    )
+    priority, timestamps) with the definition the analyses used: columns ``topic`` and
+    ``definition`` (text). The conversion window, session gap and CSAT definition are
+    the workspace's journey.yaml ``defaults`` when ``ws`` is given (the ones the event
+    analyses and KPIs use on it), else the :class:`Defaults`; a keyword overrides them,
+    for a report made with other settings.
 
+    Example:
+        >>> semantics(session_gap="45min").set_index("topic").loc["Paths", "definition"][-19:]
+        'Session gap: 45min.'
+    """
     defaults = ws.config.defaults if ws is not None else Defaults()
     window = window or defaults.window
     session_gap = session_gap or defaults.session_gap
@@ -40,8 +48,8 @@ def semantics(ws=None, *, window: str | None = None, session_gap: str | None = N
                  if csat_definition == "top2" else
                  "CSAT = mean answer on the 1-5 scale, with a t 95% interval")
     rows = [
-        ("Funnels", f"{FUNNEL_SEMANTICS}\nConversion window used by the stage funnel: no limit "
-                    f"unless set; funnel default window {window}."),
+        ("Funnels", f"{FUNNEL_SEMANTICS}\nConversion window (the stage funnel and funnels "
+                    f"unless they set another): {window}."),
         ("Paths", f"{PATHS_SEMANTICS} Session gap: {session_gap}."),
         ("Retention", RETENTION_SEMANTICS),
         ("NPS", "NPS = % promoters (9-10) - % detractors (0-6), from -100 to 100; answers that "

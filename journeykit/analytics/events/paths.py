@@ -1,0 +1,260 @@
+"""Paths through sessions, directly-follows transitions and the step matrix of event
+logs, computed by DuckDB (see :data:`PATHS_SEMANTICS`).
+
+Example:
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"customer_id": ["a", "a", "b"], "event": ["view", "buy", "view"],
+    ...     "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:05", "2024-01-01 11:00"])})
+    >>> paths(log)["path"].tolist()
+    ['view', 'view → buy']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from journeykit.analytics.events.source import (
+    DEFAULT,
+    EventColumns,
+    EventSource,
+    SourceLike,
+    _Default,
+    interval,
+    names,
+    normalised_sql,
+    open_events,
+    positive_int,
+    session_gap_of,
+)
+from journeykit.core._sql import literal, literals
+from journeykit.core.durations import DurationLike
+
+__all__ = ["END", "PATHS_SEMANTICS", "START", "paths", "step_matrix", "transitions"]
+
+END = "(end)"
+"""The end state in :func:`transitions`, :func:`step_matrix`: the session/history ended."""
+START = "(start)"
+"""The start state in :func:`transitions` with ``include_start=True``."""
+
+PATHS_SEMANTICS = """\
+Paths and transitions: each customer's events in time order (equal times ordered by event \
+name); a new session starts after more than the session gap of inactivity. A transition is \
+an event directly followed by the next event of the same session ("(end)" when the session \
+ends), as in process mining's directly-follows graph."""
+
+
+def _sessions_ctes(src: EventSource, cols: EventColumns, session_gap: pd.Timedelta | None) -> list[str]:
+    """CTEs ending in ``sess``: cid, ts, name, sid (session number), pos (1-based in session)."""
+    order = "PARTITION BY cid ORDER BY ts, name"
+    ctes = [f"ev AS ({normalised_sql(src, cols)})"]
+    if session_gap is None:
+        ctes.append("o AS (SELECT cid, ts, name, 1 AS sid FROM ev)")
+    else:
+        ctes.append(
+            f"l AS (SELECT cid, ts, name, CASE WHEN lag(ts) OVER ({order}) IS NULL "
+            f"OR ts - lag(ts) OVER ({order}) > {interval(session_gap)} THEN 1 ELSE 0 END AS new FROM ev)"
+        )
+        ctes.append(f"o AS (SELECT cid, ts, name, sum(new) OVER ({order} ROWS UNBOUNDED PRECEDING) AS sid FROM l)")
+    ctes.append(
+        "sess AS (SELECT cid, ts, name, sid, row_number() OVER (PARTITION BY cid, sid ORDER BY ts, name) AS pos FROM o)"
+    )
+    return ctes
+
+
+def paths(
+    source: SourceLike,
+    *,
+    start: str | Sequence[str] | None = None,
+    end: str | Sequence[str] | None = None,
+    max_steps: int = 5,
+    session_gap: DurationLike | _Default = DEFAULT,
+    top: int | None = 20,
+    customer: str = "customer_id",
+    event: str = "event",
+    timestamp: str = "timestamp",
+) -> pd.DataFrame:
+    """The most common paths through a session, with counts and shares.
+
+    ``source`` is a :class:`~journeykit.workspace.Workspace` (its event log) or a log given
+    directly (DataFrame, Parquet/CSV path or glob, DuckDB relation); ``customer``,
+    ``event``, ``timestamp`` name the columns. A session is a customer's run of events
+    with no gap longer than ``session_gap`` (None = the whole history is one session; not
+    passed, journey.yaml's ``defaults.session_gap`` for a Workspace, else 30 minutes). A path starts at the session's first
+    event, or at its first ``start`` event (sessions without one are left out), and runs
+    to the session's end, or to the first ``end`` event after the start, inclusive
+    (sessions without one are left out); it is cut after ``max_steps`` events.
+
+    Returns the ``top`` paths (None = all), most sessions first, with columns:
+
+    - ``path``: the events joined by " → ", ending in " → …" when cut at ``max_steps``,
+    - ``events`` (tuple of event names), ``length`` (number of events), ``truncated`` (bool),
+    - ``sessions``, ``customers`` (distinct), ``share`` = sessions / all sessions counted.
+
+    Example:
+        >>> import pandas as pd
+        >>> log = pd.DataFrame({"customer_id": ["a", "a", "b"], "event": ["view", "buy", "view"],
+        ...     "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:05", "2024-01-01 11:00"])})
+        >>> paths(log)["path"].tolist()
+        ['view', 'view → buy']
+    """
+    positive_int(max_steps, "max_steps")
+    if top is not None:
+        positive_int(top, "top")
+    gap = session_gap_of(source, session_gap)
+    starts, ends = names(start, "start"), names(end, "end")
+    cols = EventColumns(customer=customer, timestamp=timestamp, event=event)
+    with open_events(source, (customer, event)) as src:
+        ctes = _sessions_ctes(src, cols, gap)
+        p0 = f"min(pos) FILTER (WHERE name IN ({literals(starts)}))" if starts else "1"
+        ctes.append(f"bounds AS (SELECT cid, sid, {p0} AS p0, max(pos) AS plast FROM sess GROUP BY cid, sid)")
+        if ends:
+            ctes.append(
+                "bounds2 AS (SELECT b.cid, b.sid, b.p0, min(s.pos) AS pend FROM bounds b JOIN sess s "
+                f"ON s.cid = b.cid AND s.sid = b.sid AND s.pos >= b.p0 AND s.name IN ({literals(ends)}) "
+                "GROUP BY ALL)"
+            )
+        else:
+            ctes.append("bounds2 AS (SELECT cid, sid, p0, plast AS pend FROM bounds WHERE p0 IS NOT NULL)")
+        ctes.append(
+            f"cut AS (SELECT cid, sid, p0, least(pend, p0 + {max_steps - 1}) AS pstop, "
+            f"pend > p0 + {max_steps - 1} AS truncated FROM bounds2)"
+        )
+        ctes.append(
+            "pth AS (SELECT s.cid, s.sid, c.truncated, list(s.name ORDER BY s.pos) AS evs FROM sess s "
+            "JOIN cut c ON s.cid = c.cid AND s.sid = c.sid AND s.pos BETWEEN c.p0 AND c.pstop "
+            "GROUP BY s.cid, s.sid, c.truncated)"
+        )
+        limit = "" if top is None else f" LIMIT {top}"
+        query = (
+            f"WITH {', '.join(ctes)} SELECT evs, truncated, count(*) AS sessions, "
+            "count(DISTINCT cid) AS customers, (SELECT count(*) FROM pth) AS total FROM pth "
+            f"GROUP BY evs, truncated ORDER BY sessions DESC, evs, truncated{limit}"
+        )
+        raw = src.frame(query)
+    out = pd.DataFrame({
+        "path": [" → ".join(e) + (" → …" if t else "") for e, t in zip(raw["evs"], raw["truncated"], strict=True)],
+        "events": [tuple(e) for e in raw["evs"]],
+        "length": [len(e) for e in raw["evs"]],
+        "truncated": raw["truncated"].astype(bool),
+        "sessions": raw["sessions"].astype("int64"),
+        "customers": raw["customers"].astype("int64"),
+        "share": (raw["sessions"] / raw["total"]).astype("float64"),
+    })
+    return out
+
+
+def transitions(
+    source: SourceLike,
+    *,
+    session_gap: DurationLike | _Default = DEFAULT,
+    include_start: bool = False,
+    customer: str = "customer_id",
+    event: str = "event",
+    timestamp: str = "timestamp",
+) -> pd.DataFrame:
+    """Counts and probabilities of event → next event within a session (directly-follows).
+
+    Source, columns and sessions (``session_gap`` and its default) as in :func:`paths`. The last event of a session goes to :data:`END`
+    ("(end)"); with ``include_start``, rows from :data:`START` ("(start)") to each
+    session's first event are added.
+
+    Returns columns ``source``, ``target``, ``count`` (int) and ``probability`` =
+    count / all transitions out of ``source`` (so probabilities per source sum to 1),
+    ordered by source, then count descending.
+
+    Example:
+        >>> import pandas as pd
+        >>> log = pd.DataFrame({"customer_id": ["a", "a"], "event": ["view", "buy"],
+        ...     "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:05"])})
+        >>> transitions(log)[["source", "target", "count"]].values.tolist()
+        [['buy', '(end)', 1], ['view', 'buy', 1]]
+    """
+    gap = session_gap_of(source, session_gap)
+    cols = EventColumns(customer=customer, timestamp=timestamp, event=event)
+    with open_events(source, (customer, event)) as src:
+        order = "PARTITION BY cid ORDER BY ts, name"
+        broken = "FALSE" if gap is None else f"lead(ts) OVER ({order}) - ts > {interval(gap)}"
+        started = "FALSE" if gap is None else f"ts - lag(ts) OVER ({order}) > {interval(gap)}"
+        ctes = [
+            f"ev AS ({normalised_sql(src, cols)})",
+            f"o AS (SELECT name, CASE WHEN lead(name) OVER ({order}) IS NULL OR {broken} THEN {literal(END)} "
+            f"ELSE lead(name) OVER ({order}) END AS target"
+            + (f", lag(name) OVER ({order}) IS NULL OR {started} AS first" if include_start else "")
+            + " FROM ev)",
+        ]
+        query = f"WITH {', '.join(ctes)} SELECT name AS source, target, count(*) AS count FROM o GROUP BY ALL"
+        if include_start:
+            query += f" UNION ALL SELECT {literal(START)}, name, count(*) FROM o WHERE first GROUP BY ALL"
+        raw = src.frame(query)
+    raw["count"] = raw["count"].astype("int64")
+    raw["probability"] = raw["count"] / raw.groupby("source")["count"].transform("sum")
+    raw = raw.sort_values(["source", "count", "target"], ascending=[True, False, True], kind="stable")
+    return raw.reset_index(drop=True)[["source", "target", "count", "probability"]]
+
+
+def step_matrix(
+    source: SourceLike,
+    *,
+    max_steps: int = 10,
+    start: str | Sequence[str] | None = None,
+    top: int | None = None,
+    customer: str = "customer_id",
+    event: str = "event",
+    timestamp: str = "timestamp",
+) -> pd.DataFrame:
+    """Share of customers on each event at step k of their history.
+
+    ``source`` and the columns as in :func:`paths`. Each customer's events in time order (equal times ordered by name), from their first
+    event or their first ``start`` event (customers without one are left out). Step k is
+    their k-th event; customers with fewer than k events are on :data:`END`.
+
+    Returns a wide DataFrame: index = event name (index name ``event``), with the
+    :data:`END` row last; columns = steps 1..``max_steps`` (ints, columns name ``step``);
+    values = share of customers, so every column sums to 1. Rows are ordered by their total
+    share, largest first. With ``top``, only the ``top`` most frequent events keep their own
+    row; the rest are summed into "(other)".
+
+    Example:
+        >>> import pandas as pd
+        >>> log = pd.DataFrame({"customer_id": ["a", "a", "b"], "event": ["view", "buy", "view"],
+        ...     "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:05", "2024-01-01 11:00"])})
+        >>> step_matrix(log, max_steps=2)[2].to_dict()
+        {'view': 0.0, 'buy': 0.5, '(end)': 0.5}
+    """
+    positive_int(max_steps, "max_steps")
+    if top is not None:
+        positive_int(top, "top")
+    starts = names(start, "start")
+    cols = EventColumns(customer=customer, timestamp=timestamp, event=event)
+    with open_events(source, (customer, event)) as src:
+        ctes = _sessions_ctes(src, cols, None)
+        p0 = f"min(pos) FILTER (WHERE name IN ({literals(starts)}))" if starts else "1"
+        ctes.append(f"b AS (SELECT cid, {p0} AS p0 FROM sess GROUP BY cid)")
+        query = (
+            f"WITH {', '.join(ctes)} SELECT s.pos - b.p0 + 1 AS step, s.name AS event, count(*) AS n, "
+            "(SELECT count(*) FROM b WHERE p0 IS NOT NULL) AS total FROM sess s JOIN b ON s.cid = b.cid "
+            f"WHERE s.pos >= b.p0 AND s.pos - b.p0 < {max_steps} GROUP BY ALL"
+        )
+        raw = src.frame(query)
+    step_cols = list(range(1, max_steps + 1))
+    if raw.empty:
+        empty = pd.DataFrame(0.0, index=pd.Index([END], name="event"), columns=step_cols)
+        empty.columns.name = "step"
+        return empty
+    total = int(raw["total"].iloc[0])
+    counts = raw.pivot_table(index="event", columns="step", values="n", aggfunc="sum", fill_value=0)
+    counts = counts.reindex(columns=step_cols, fill_value=0)
+    order = counts.sum(axis=1).sort_values(ascending=False, kind="stable")
+    counts = counts.loc[sorted(order.index, key=lambda e: (-order[e], e))]
+    if top is not None and len(counts) > top:
+        other = counts.iloc[top:].sum(axis=0).rename("(other)")
+        counts = pd.concat([counts.iloc[:top], other.to_frame().T])
+    counts.loc[END] = total - counts.sum(axis=0)
+    shares = (counts / total).astype("float64")
+    shares.index = pd.Index([str(i) for i in shares.index], name="event")
+    shares.columns = pd.Index(step_cols, name="step")
+    return shares
+
+
