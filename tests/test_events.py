@@ -373,17 +373,20 @@ def test_stage_funnel_uses_the_stage_event_mapping():
     assert list(result.columns) == ["step", "stage", *FUNNEL_COLUMNS[1:]]
     assert result["stage"].tolist() == ["awareness", "consideration", "decision"]
     assert result["name"].tolist() == ["Awareness", "Consideration", "Decision"]
-    assert reached(result) == [2, 2, 0]          # the default window, 14D: a buys after 40 days
+    assert reached(result) == [2, 2, 1]          # no limit by default: a buys after 40 days
     with pytest.warns(UserWarning):
         assert reached(stage_funnel(ws, window=None)) == [2, 2, 1]
         assert reached(stage_funnel(ws, window="14D")) == [2, 2, 0]
 
 
-def test_stage_funnel_uses_the_workspace_default_window_unless_given():
-    ws = stand_in_workspace(STAGE_EVENTS, defaults=Defaults(window="60D"))
+def test_stage_funnel_uses_the_workspace_stage_window_unless_given():
+    ws = stand_in_workspace(STAGE_EVENTS, defaults=Defaults(stage_window="30D"))
     with pytest.warns(UserWarning):
-        assert reached(stage_funnel(ws)) == [2, 2, 1]  # 60D: a's purchase after 40 days counts
-        assert reached(stage_funnel(ws, window="14D")) == [2, 2, 0]
+        assert reached(stage_funnel(ws)) == [2, 2, 0]  # 30D: a's purchase after 40 days is late
+        assert reached(stage_funnel(ws, window="60D")) == [2, 2, 1]
+    sixty = stand_in_workspace(STAGE_EVENTS, defaults=Defaults(window="60D", stage_window="14D"))
+    with pytest.warns(UserWarning):  # the funnels' window is not the stage funnel's
+        assert reached(stage_funnel(sixty)) == [2, 2, 0]
 
 
 def test_stage_funnel_by_persona_and_channel():

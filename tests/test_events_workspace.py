@@ -68,11 +68,13 @@ def test_paths_follow_the_session_gap_of_journey_yaml_and_the_definitions_print_
 
 def test_stage_funnel_and_funnels_follow_the_window_of_journey_yaml(make_workspace, monkeypatch):
     default = _workspace(make_workspace)
-    sixty = _workspace(make_workspace, "{window: 60D}")
+    sixty = _workspace(make_workspace, "{window: 60D, stage_window: 60D}")
+    fourteen = _workspace(make_workspace, "{stage_window: 14D}")
     _never_materialised(sixty, monkeypatch)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        assert stage_funnel(default)["customers"].tolist() == [2, 2, 1, 0]   # 14D: c2 orders too late
+        assert stage_funnel(default)["customers"].tolist() == [2, 2, 2, 0]   # no limit: c2's order counts
+        assert stage_funnel(fourteen)["customers"].tolist() == [2, 2, 1, 0]  # 14D: c2 orders too late
         assert stage_funnel(sixty)["customers"].tolist() == [2, 2, 2, 0]     # 60D: c2's order counts
         assert stage_funnel(sixty, window="14D")["customers"].tolist() == [2, 2, 1, 0]
         assert stage_funnel(default, window=None)["customers"].tolist() == [2, 2, 2, 0]
@@ -82,8 +84,11 @@ def test_stage_funnel_and_funnels_follow_the_window_of_journey_yaml(make_workspa
     assert funnel(sixty, steps, window="1D")["customers"].tolist() == [2, 1]
     assert funnel_dropouts(default, steps, 2)["customer_id"].tolist() == ["c2"]
     assert funnel_dropouts(sixty, steps, 2).empty
-    assert "Conversion window (the stage funnel and funnels unless they set another): 60D." in (
-        jk.semantics(sixty).set_index("topic").loc["Funnels", "definition"])
+    funnels = jk.semantics(sixty).set_index("topic").loc["Funnels", "definition"]
+    assert "Conversion window (funnels unless they set another): 60D." in funnels
+    assert "The stage funnel's window: 60D." in funnels
+    assert "The stage funnel's window: no limit." in (
+        jk.semantics(default).set_index("topic").loc["Funnels", "definition"])
 
 
 def test_every_analysis_on_a_workspace_equals_the_same_on_its_log(make_workspace, monkeypatch):

@@ -169,8 +169,5 @@ def test_the_event_analyses_never_read_the_log_into_pandas(large_run):
     assert not offenders, "\n".join(offenders)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "other areas still read ws.events into pandas (the lead's merge fixes them): "
-    "see the failure text for the file:function of each"))
 def test_no_process_of_the_run_reads_the_log_into_pandas(large_run):
     assert not large_run["stacks"], "\n".join(_callers(large_run["stacks"]))

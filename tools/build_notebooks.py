@@ -610,8 +610,8 @@ card
 ## Step 3 · The stage funnel
 
 How many customers reach each stage of the journey, from the event log. A customer
-counts at the furthest stage they reached within the conversion window (journey.yaml
-`defaults: window`, 14 days unless set) from their first-stage event.
+counts at the furthest stage they reached after their first-stage event, with no time
+limit unless journey.yaml sets one (`defaults: stage_window`, e.g. `90D`).
 """),
     code('''
 if ws.has("events"):

@@ -40,6 +40,7 @@ def semantics(ws: Workspace | None = None, *, window: str | None = None, session
     """
     defaults = ws.config.defaults if ws is not None else Defaults()
     window = window or defaults.window
+    stage_window = defaults.stage_window or "no limit"
     session_gap = session_gap or defaults.session_gap
     csat_definition = csat_definition or defaults.csat_definition
     timezone = ws.config.timezone if ws is not None else "the workspace's timezone"
@@ -48,8 +49,8 @@ def semantics(ws: Workspace | None = None, *, window: str | None = None, session
                  if csat_definition == "top2" else
                  "CSAT = mean answer on the 1-5 scale, with a t 95% interval")
     rows = [
-        ("Funnels", f"{FUNNEL_SEMANTICS}\nConversion window (the stage funnel and funnels "
-                    f"unless they set another): {window}."),
+        ("Funnels", f"{FUNNEL_SEMANTICS}\nConversion window (funnels unless they set another): "
+                    f"{window}. The stage funnel's window: {stage_window}."),
         ("Paths", f"{PATHS_SEMANTICS} Session gap: {session_gap}."),
         ("Retention", RETENTION_SEMANTICS),
         ("NPS", "NPS = % promoters (9-10) - % detractors (0-6), from -100 to 100; answers that "

@@ -9,7 +9,8 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import difflib
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -44,6 +45,9 @@ class Defaults:
 
     * ``window``: the funnel conversion window from the step-1 event (``"14D"``; a duration
       text such as ``60D``, ``12h``, or ``none`` for no limit);
+    * ``stage_window``: the window of the stage funnel (awareness to retention), from the
+      first-stage event; ``None`` (journey.yaml ``none``, the default) for no limit, since
+      a journey across stages often takes longer than a funnel's two weeks;
     * ``session_gap``: inactivity that starts a new session in paths (``"30min"``);
     * ``csat_definition``: ``"top2"`` (share of 4-5 answers) or ``"mean"`` (average 1-5);
     * ``dayfirst``: read ambiguous dates such as ``03/04/2025`` as day/month (``True``) or
@@ -55,6 +59,7 @@ class Defaults:
     """
 
     window: str = "14D"
+    stage_window: str | None = None
     session_gap: str = "30min"
     csat_definition: str = "top2"
     dayfirst: bool = True
@@ -63,6 +68,11 @@ class Defaults:
     def window_delta(self) -> pd.Timedelta | None:
         """The conversion window as a Timedelta (None for no limit)."""
         return parse_duration(self.window, name="defaults.window")
+
+    @property
+    def stage_window_delta(self) -> pd.Timedelta | None:
+        """The stage funnel's window as a Timedelta (None for no limit)."""
+        return parse_duration(self.stage_window, name="defaults.stage_window")
 
     @property
     def session_gap_delta(self) -> pd.Timedelta:
@@ -270,11 +280,13 @@ def _parse_defaults(raw: Any, bad: Any) -> Defaults:
     """journey.yaml ``defaults:`` as :class:`Defaults`; a value that is not valid is a problem
     (and its default is used, so validation can go on and report every problem)."""
     if not isinstance(raw, dict):
-        bad("defaults", raw, "a mapping: window, session_gap, csat_definition, dayfirst")
+        bad("defaults", raw, "a mapping: window, stage_window, session_gap, csat_definition, dayfirst")
         return Defaults()
     values: dict[str, Any] = {}
     for key, value in raw.items():
-        if key in ("window", "session_gap"):
+        if key == "stage_window" and (value is None or str(value).strip().lower() in ("none", "")):
+            values[key] = None
+        elif key in ("window", "stage_window", "session_gap"):
             try:
                 gap = parse_duration(str(value), name=f"defaults.{key}")
             except JourneykitError:
@@ -294,4 +306,9 @@ def _parse_defaults(raw: Any, bad: Any) -> Defaults:
                 bad("defaults.dayfirst", value, "true or false")
                 continue
             values[key] = value
+        else:
+            known = [f.name for f in fields(Defaults)]
+            guess = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"did you mean {guess[0]!r}? " if guess else ""
+            bad(f"defaults.{key}", key, f"{hint}a known setting: {', '.join(known)}")
     return Defaults(**values)

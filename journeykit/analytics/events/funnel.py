@@ -462,7 +462,8 @@ def stage_funnel(
     Step k is "any event mapped to stage k" (the stage's ``events`` list). Stages with no
     events mapped are left out, with a warning. ``window``: the conversion window from the
     first-stage event (a duration, or None for no limit); not passed, journey.yaml's
-    ``defaults.window`` (14 days unless set). ``by`` may be ``"persona"`` (the customer's
+    ``defaults.stage_window`` (no limit unless set: a journey across stages takes longer
+    than a funnel's ``defaults.window``). ``by`` may be ``"persona"`` (the customer's
     ``customers.persona_id``; column ``persona``), ``"channel"`` (the channel of the
     attempt's first-stage event) or another events column, or a list of them. The events
     are read with :meth:`Workspace.events_relation` (a large log is never loaded into pandas).
@@ -486,7 +487,7 @@ def stage_funnel(
     if not used:
         raise JourneykitError("stage_funnel: no stage in journey.yaml lists any events")
     by_cols = by_list(by)
-    window_td = window_of(ws, window)
+    window_td = ws.config.defaults.stage_window_delta if window is DEFAULT else window_of(ws, window)
     # once per workspace state (the map, the report figures and the KPIs all need it)
     key = ("events.stage_funnel", by_cols, window_td, mode)
     frame: pd.DataFrame = ws.memo(key, lambda: _stage_funnel(ws, used, by_cols, window_td, mode))
