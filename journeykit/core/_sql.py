@@ -87,7 +87,11 @@ def connect(
         config["threads"] = _OPTIONS.threads
     import duckdb  # imported when first used: loading a workspace without events never needs it
 
-    return duckdb.connect(str(database), config=config)
+    con = duckdb.connect(str(database), config=config)
+    # DuckDB draws a progress bar for queries over 2 s, in Jupyter as an ipywidget that lands
+    # in the executed notebook's HTML as a script; the kit reports progress its own way
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def ident(name: object) -> str:
