@@ -81,10 +81,11 @@ def paths(
     directly (DataFrame, Parquet/CSV path or glob, DuckDB relation); ``customer``,
     ``event``, ``timestamp`` name the columns. A session is a customer's run of events
     with no gap longer than ``session_gap`` (None = the whole history is one session; not
-    passed, journey.yaml's ``defaults.session_gap`` for a Workspace, else 30 minutes). A path starts at the session's first
-    event, or at its first ``start`` event (sessions without one are left out), and runs
-    to the session's end, or to the first ``end`` event after the start, inclusive
-    (sessions without one are left out); it is cut after ``max_steps`` events.
+    passed, journey.yaml's ``defaults.session_gap`` for a Workspace, else 30 minutes). A
+    path starts at the session's first event, or at its first ``start`` event (sessions
+    without one are left out), and runs to the session's end, or to the first ``end``
+    event after the start, inclusive (sessions without one are left out); it is cut after
+    ``max_steps`` events.
 
     Returns the ``top`` paths (None = all), most sessions first, with columns:
 
