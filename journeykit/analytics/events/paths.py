@@ -81,10 +81,11 @@ def paths(
     directly (DataFrame, Parquet/CSV path or glob, DuckDB relation); ``customer``,
     ``event``, ``timestamp`` name the columns. A session is a customer's run of events
     with no gap longer than ``session_gap`` (None = the whole history is one session; not
-    passed, journey.yaml's ``defaults.session_gap`` for a Workspace, else 30 minutes). A path starts at the session's first
-    event, or at its first ``start`` event (sessions without one are left out), and runs
-    to the session's end, or to the first ``end`` event after the start, inclusive
-    (sessions without one are left out); it is cut after ``max_steps`` events.
+    passed, journey.yaml's ``defaults.session_gap`` for a Workspace, else 30 minutes). A
+    path starts at the session's first event, or at its first ``start`` event (sessions
+    without one are left out), and runs to the session's end, or to the first ``end``
+    event after the start, inclusive (sessions without one are left out); it is cut after
+    ``max_steps`` events.
 
     Returns the ``top`` paths (None = all), most sessions first, with columns:
 
@@ -107,30 +108,34 @@ def paths(
     cols = EventColumns(customer=customer, timestamp=timestamp, event=event)
     with open_events(source, (customer, event)) as src:
         ctes = _sessions_ctes(src, cols, gap)
-        p0 = f"min(pos) FILTER (WHERE name IN ({literals(starts)}))" if starts else "1"
-        ctes.append(f"bounds AS (SELECT cid, sid, {p0} AS p0, max(pos) AS plast FROM sess GROUP BY cid, sid)")
+        # Only windows and plain (spillable) aggregates, no join back to the events and no
+        # ordered list per session: a log of millions of short sessions stays within the
+        # memory limit. A path is its events at steps 1..max_steps (columns e1..eK).
+        in_session = "OVER (PARTITION BY cid, sid)"
+        p0 = f"min(CASE WHEN name IN ({literals(starts)}) THEN pos END) {in_session}" if starts else "1"
+        ctes.append(f"b AS (SELECT cid, sid, name, pos, {p0} AS p0 FROM sess)")
         if ends:
+            pend = f"min(CASE WHEN pos >= p0 AND name IN ({literals(ends)}) THEN pos END) {in_session}"
+            ctes.append(f"e AS (SELECT *, {pend} AS pend FROM b WHERE p0 IS NOT NULL)")
             ctes.append(
-                "bounds2 AS (SELECT b.cid, b.sid, b.p0, min(s.pos) AS pend FROM bounds b JOIN sess s "
-                f"ON s.cid = b.cid AND s.sid = b.sid AND s.pos >= b.p0 AND s.name IN ({literals(ends)}) "
-                "GROUP BY ALL)"
+                f"k AS (SELECT cid, sid, name, pos - p0 + 1 AS j, pend > p0 + {max_steps - 1} AS tr FROM e "
+                f"WHERE pend IS NOT NULL AND pos BETWEEN p0 AND least(pend, p0 + {max_steps - 1}))"
             )
-        else:
-            ctes.append("bounds2 AS (SELECT cid, sid, p0, plast AS pend FROM bounds WHERE p0 IS NOT NULL)")
-        ctes.append(
-            f"cut AS (SELECT cid, sid, p0, least(pend, p0 + {max_steps - 1}) AS pstop, "
-            f"pend > p0 + {max_steps - 1} AS truncated FROM bounds2)"
-        )
-        ctes.append(
-            "pth AS (SELECT s.cid, s.sid, c.truncated, list(s.name ORDER BY s.pos) AS evs FROM sess s "
-            "JOIN cut c ON s.cid = c.cid AND s.sid = c.sid AND s.pos BETWEEN c.p0 AND c.pstop "
-            "GROUP BY s.cid, s.sid, c.truncated)"
-        )
+        else:  # cut when the session has an event at step max_steps + 1
+            ctes.append(
+                f"k AS (SELECT cid, sid, name, pos - p0 + 1 AS j, pos - p0 = {max_steps} AS tr FROM b "
+                f"WHERE p0 IS NOT NULL AND pos BETWEEN p0 AND p0 + {max_steps})"
+            )
+        steps = [f"e{k}" for k in range(1, max_steps + 1)]
+        picks = ", ".join(f"any_value(name) FILTER (WHERE j = {k}) AS e{k}" for k in range(1, max_steps + 1))
+        ctes.append(f"ps AS (SELECT cid, {picks}, bool_or(tr) AS truncated FROM k GROUP BY cid, sid)")
+        ctes.append(f"pc AS (SELECT {', '.join(steps)}, truncated, cid, count(*) AS n FROM ps GROUP BY ALL)")
+        length = " + ".join(f"CAST({e} IS NOT NULL AS INTEGER)" for e in steps)
         limit = "" if top is None else f" LIMIT {top}"
         query = (
-            f"WITH {', '.join(ctes)} SELECT evs, truncated, count(*) AS sessions, "
-            "count(DISTINCT cid) AS customers, (SELECT count(*) FROM pth) AS total FROM pth "
-            f"GROUP BY evs, truncated ORDER BY sessions DESC, evs, truncated{limit}"
+            f"WITH {', '.join(ctes)} SELECT list_slice([{', '.join(steps)}], 1, {length}) AS evs, truncated, "
+            "sum(n) AS sessions, count(*) AS customers, sum(sum(n)) OVER () AS total FROM pc "
+            f"GROUP BY {', '.join(steps)}, truncated ORDER BY sessions DESC, evs, truncated{limit}"
         )
         raw = src.frame(query)
     out = pd.DataFrame({
