@@ -45,6 +45,35 @@ def test_all_six_notebooks_exist() -> None:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
+def test_the_percent_source_and_the_notebook_are_one(path: Path) -> None:
+    """notebooks/NN_*.py (jupytext percent, what people read and review) and the .ipynb
+    (what JupyterLab opens and papermill runs) hold the same cells: editing one without
+    the other (or without JupyterLab's jupytext pairing) fails here.
+    Fix with `.venv/bin/jupytext --sync notebooks/*.ipynb`."""
+    import jupytext
+
+    source = path.with_suffix(".py")
+    assert source.is_file(), f"{source.name} is missing: pair with jupytext --set-formats ipynb,py:percent"
+    from_source = jupytext.read(source)
+    notebook = nbformat.read(path, as_version=4)
+    assert notebook.metadata["jupytext"]["formats"] == "ipynb,py:percent"
+
+    def cells(nb: nbformat.NotebookNode) -> list[tuple[str, str, list[str]]]:
+        return [(c.cell_type, c.source, c.metadata.get("tags", [])) for c in nb.cells]
+
+    assert cells(from_source) == cells(notebook)
+
+
+def test_notebooks_pass_nbstripout() -> None:
+    """nbstripout (cell ids kept) has nothing to strip: no outputs, counts or run metadata."""
+    strip = Path(sys.executable).with_name("nbstripout")
+    result = subprocess.run([str(strip), "--keep-id", "--verify", *map(str, NOTEBOOKS)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
 def test_committed_clean_with_python3_kernel_and_one_parameters_cell(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)

@@ -44,7 +44,7 @@ class Defaults:
     and the definitions beside them can never disagree.
 
     * ``window``: the funnel conversion window from the step-1 event (``"14D"``; a duration
-      text such as ``60D``, ``12h``, or ``none`` for no limit);
+      text such as ``60D`` or ``12h``);
     * ``stage_window``: the window of the stage funnel (awareness to retention), from the
       first-stage event; ``None`` (journey.yaml ``none``, the default) for no limit, since
       a journey across stages often takes longer than a funnel's two weeks;

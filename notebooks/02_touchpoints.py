@@ -1,0 +1,110 @@
+# %% [markdown]
+# # 02 · Touchpoints
+#
+# **The question:** where, at each stage of the journey, does a customer meet our
+# business - and who looks after each of those moments?
+#
+# **At the end you will have:** the touchpoint inventory, a stage × channel map of
+# where you are present and where you are not, the journey you designed next to the
+# one customers actually took, a list of touchpoints without an owner, and any
+# additions saved to the workspace.
+#
+# A touchpoint is any moment of contact: an advert, a review site, the shop window,
+# the checkout, a delivery, a phone call to support. Some are online, some offline;
+# some you run, some (like reviews) you only influence.
+
+# %% tags=["parameters"]
+from typing import Optional
+
+workspace: str = "../data/sample"  # folder with your journey files (relative to notebooks/, or absolute)
+interactive: bool = True  # show editing widgets; False shows static tables and figures only
+output_dir: Optional[str] = None  # folder where a scheduled run saves figures, tables and metrics; None saves nothing
+on_bad_rows: str = "strict"  # strict stops at bad rows; quarantine sets them aside and counts them
+
+# %% [markdown]
+# ## Step 1 · Open the workspace
+#
+# The workspace is the folder holding your journey files. Opening it checks every
+# file; if something is wrong you get a table saying which file, row and column, and
+# what was expected. Fix the file in your spreadsheet program and run this cell again.
+
+# %%
+from IPython.display import display
+
+import journeykit as jk
+
+jk.setup_notebook()  # charts as pictures, tables from data as plain text
+ws = jk.load_workspace(workspace, on_bad_rows=on_bad_rows)
+out = jk.Outputs(output_dir, notebook="02_touchpoints")
+print(f"{ws.config.business}: workspace {ws.path}")
+
+# %% [markdown]
+# ## Step 2 · The inventory
+#
+# Every touchpoint in the workspace, with its stage, channel and owning team.
+
+# %%
+out.table(ws.touchpoints, "touchpoints")
+ws.touchpoints
+
+# %% [markdown]
+# ## Step 3 · Coverage: stage × channel
+#
+# Each cell counts the touchpoints you have for one stage on one channel. Empty
+# cells are highlighted: places where a customer might look for you and find nothing.
+
+# %%
+if ws.has("touchpoints"):
+    fig = jk.coverage_heatmap(ws)
+    display(out.show(fig, "coverage_heatmap", title="Touchpoints per stage and channel",
+               alt="Heat map counting touchpoints for each stage and channel; empty cells marked"))
+else:
+    print(out.skipped("Coverage heat map skipped: the workspace has no touchpoints yet."))
+
+# %% [markdown]
+# **How to read it:** not every empty cell is a problem - a bike workshop needs no
+# app at the awareness stage. Look for stages with only one channel (a single point
+# of failure) and for channels your personas prefer that have no touchpoint.
+
+# %% [markdown]
+# ## Step 4 · Designed versus observed
+#
+# Is the journey you designed the one customers take? The stages as you drew them,
+# next to what the event data shows: the share of customers reaching each stage and
+# the most common paths that leave the map.
+
+# %%
+if ws.has("events"):
+    fig = jk.designed_vs_observed(ws)
+    display(out.show(fig, "designed_vs_observed", title="Designed versus observed journey",
+               alt="Stages as designed next to the share of customers observed reaching each stage"))
+else:
+    print(out.skipped("Designed versus observed skipped: the workspace has no events table."))
+
+# %% [markdown]
+# ## Step 5 · Gaps and owners
+#
+# A touchpoint without an owner is one nobody improves. This table lists them.
+
+# %%
+unowned = ws.touchpoints[ws.touchpoints["owner"].isna()] if ws.has("touchpoints") else ws.touchpoints
+out.table(unowned, "touchpoints_without_owner")
+unowned if unowned is not None and len(unowned) else print("Every touchpoint has an owner.")
+
+# %% [markdown]
+# > **Your turn.** For each touchpoint without an owner, agree in the room which team takes it. Then
+# pick the emptiest stage in the heat map and name one touchpoint you could add.
+
+# %% [markdown]
+# ## Step 6 · Edit the inventory
+#
+# Add touchpoints and change stage, channel, owner, online/offline, the personas
+# concerned (blank means everyone) and the workshop's emotion score (-2 very
+# unhappy … +2 delighted). Stage, channel and owner offer the choices from
+# `journey.yaml`. Every change is saved at once; the previous file is kept.
+
+# %%
+jk.touchpoint_editor(ws) if interactive else ws.touchpoints
+
+# %% [markdown]
+# **Next:** `03_pain_points.ipynb` - where along these touchpoints customers struggle.

@@ -1,0 +1,223 @@
+# %% [markdown]
+# # 04 · KPIs and funnels
+#
+# **The question:** how many customers make it through each stage, how do they feel
+# about it, what are they worth - and are these numbers moving the right way?
+#
+# **At the end you will have:** a scorecard against your targets, the stage funnel
+# with drop-off by channel and persona, the most common paths, a retention table,
+# satisfaction scores by stage and persona with their uncertainty, lifetime value
+# per persona, the purchases to expect next period, and trends across runs.
+#
+# Numbers from a small business are often based on few answers, so every score here
+# comes with its sample size (`n`) and, where it makes sense, a range it most likely
+# lies in (95 % interval).
+
+# %% tags=["parameters"]
+from typing import Optional
+
+workspace: str = "../data/sample"  # folder with your journey files (relative to notebooks/, or absolute)
+interactive: bool = True  # show editing widgets; False shows static tables and figures only
+output_dir: Optional[str] = None  # folder where a scheduled run saves figures, tables and metrics; None saves nothing
+on_bad_rows: str = "strict"  # strict stops at bad rows; quarantine sets them aside and counts them
+persona: Optional[str] = None  # persona id to show KPIs for; None shows everyone
+as_of: Optional[str] = None  # last day to measure, as YYYY-MM-DD; None uses the last date in the data
+reports_dir: str = "../reports"  # folder of earlier runs, for trends
+
+# %% [markdown]
+# ## Step 1 · Open the workspace
+#
+# The workspace is the folder holding your journey files. Opening it checks every
+# file; if something is wrong you get a table saying which file, row and column, and
+# what was expected. Fix the file in your spreadsheet program and run this cell again.
+
+# %%
+from IPython.display import display
+
+import journeykit as jk
+
+jk.setup_notebook()  # charts as pictures, tables from data as plain text
+ws = jk.load_workspace(workspace, on_bad_rows=on_bad_rows)
+out = jk.Outputs(output_dir, notebook="04_kpis")
+print(f"{ws.config.business}: workspace {ws.path}")
+
+# %% [markdown]
+# ## Step 2 · The scorecard
+#
+# Each KPI from `journey.yaml` compared with its target: **on target**, **at risk**
+# (within the warning band) or **off target**.
+
+# %%
+metrics = jk.workspace_metrics(ws)
+out.metrics(metrics)
+card = jk.scorecard(metrics, ws.config.kpis)
+out.table(card, "scorecard")
+card
+
+# %% [markdown]
+# ## Step 3 · The stage funnel
+#
+# How many customers reach each stage of the journey, from the event log. A customer
+# counts at the furthest stage they reached after their first-stage event, with no time
+# limit unless journey.yaml sets one (`defaults: stage_window`, e.g. `90D`).
+
+# %%
+if ws.has("events"):
+    stages = jk.stage_funnel(ws)
+    out.table(stages, "stage_funnel")
+    fig = jk.funnel_chart(stages)
+    display(out.show(fig, "stage_funnel", title="Customers reaching each stage",
+               alt="Bar chart of customers reaching each journey stage with conversion rates"))
+else:
+    print(out.skipped("Stage funnel skipped: the workspace has no events table."))
+
+# %% [markdown]
+# **How to read it:** the largest drop between two bars is where most customers give
+# up. That stage's touchpoints and pain points are where to look first.
+
+# %% [markdown]
+# ## Step 4 · Drop-off by channel and persona
+#
+# The same funnel split by channel and by persona: is the leak the same everywhere?
+
+# %%
+if ws.has("events"):
+    by_channel = jk.stage_funnel(ws, by="channel")
+    out.table(by_channel, "stage_funnel_by_channel")
+    display(by_channel)
+    if ws.has("customers"):
+        by_persona = jk.stage_funnel(ws, by="persona")
+        out.table(by_persona, "stage_funnel_by_persona")
+        display(by_persona)
+else:
+    print("Drop-off by channel and persona skipped: no events table.")
+
+# %% [markdown]
+# > **Your turn.** Which channel or persona loses the most customers at the worst stage? Name one
+# touchpoint there that you could change.
+
+# %% [markdown]
+# ## Step 5 · The paths customers take
+#
+# First the most common whole paths through a visit (a break longer than the session
+# gap of journey.yaml, `defaults: session_gap`, starts a new visit; 30 minutes unless
+# set), then which event customers do next after each event, with how often it
+# happens. Steps your stages do not describe - customers going back, or leaving
+# ("(end)") - are worth discussing.
+
+# %%
+if ws.has("events"):
+    print(f"A new visit starts after {ws.config.defaults.session_gap} without events.")
+    top_paths = jk.paths(ws, max_steps=5, top=10)
+    out.table(top_paths, "top_paths")
+    display(top_paths)
+    next_steps = jk.transitions(ws)
+    out.table(next_steps, "transitions")
+    display(next_steps.head(15))
+else:
+    print("Paths skipped: no events table.")
+
+# %% [markdown]
+# ## Step 6 · Do customers come back?
+#
+# Each row is a cohort - the customers who first bought in a given month - and each
+# column the months after. A cell shows the share of the cohort that bought again in
+# that month.
+
+# %%
+if ws.has("orders"):
+    cohorts = jk.retention(ws.orders)
+    out.table(cohorts, "retention")
+    fig = jk.retention_heatmap(cohorts)
+    display(out.show(fig, "retention_heatmap", title="Returning customers per monthly cohort",
+               alt="Heat map of the share of each monthly cohort that bought again in later months"))
+else:
+    print(out.skipped("Retention skipped: the workspace has no orders table."))
+
+# %% [markdown]
+# **How to read it:** read along a row to see one cohort fade; read down a column to
+# see whether newer cohorts return more often than older ones after the same number
+# of months.
+
+# %% [markdown]
+# ## Step 7 · Satisfaction by stage and persona
+#
+# NPS (would they recommend you, -100 to 100), CSAT (share of satisfied answers) and
+# CES (how easy it was, 1-7) by stage and by persona, each with its interval and
+# number of answers. Groups with fewer than 30 answers are flagged.
+
+# %%
+if ws.has("feedback"):
+    by_stage = jk.kpi_table(ws.feedback, by="stage", levels={"stage": ws.stage_ids})
+    by_persona = jk.kpi_table(ws.feedback, by="persona_id", customers=ws.customers)
+    out.table(by_persona, "kpis_by_persona")
+    out.table(by_stage, "kpis_by_stage")
+    fig = jk.kpi_by_group(by_stage, "csat", title="CSAT by stage", labels=ws.labels("stage"))
+    display(out.show(fig, "csat_by_stage", title="CSAT by stage",
+               alt="CSAT per journey stage with 95% intervals"))
+    display(by_stage)
+    display(by_persona)
+else:
+    print(out.skipped("Satisfaction KPIs skipped: the workspace has no feedback table."))
+
+# %% [markdown]
+# **How to read it:** when the intervals of two stages overlap a lot, the difference
+# between them may be chance. Small groups (flagged) need more answers before you act.
+
+# %% [markdown]
+# ### Explore with filters
+#
+# Choose a persona, a channel or a period and the satisfaction table follows. (In a
+# scheduled run this shows the table for the `persona` setting instead.)
+
+# %%
+if not ws.has("feedback"):
+    print("Filters skipped: no feedback table.")
+elif interactive:
+    display(jk.filter_bar(ws, persona=persona,
+                          view=lambda bar: jk.kpi_table(bar.filtered("feedback"), by="stage")))
+elif persona is not None:
+    display(jk.kpi_table(ws.feedback, by=["persona_id", "stage"], customers=ws.customers)
+            .query("persona_id == @persona"))
+
+# %% [markdown]
+# ## Step 8 · What customers are worth
+#
+# Customer lifetime value (CLV): what a customer brings in over their time with you.
+# The simple version multiplies average order value, purchases per year and years a
+# customer stays. The model version (BG/NBD with Gamma-Gamma) also estimates how
+# likely each customer is still active and how many purchases to expect.
+
+# %%
+if ws.has("orders"):
+    simple = jk.historical_clv(ws.orders, currency=ws.config.currency)
+    print(simple.formula)
+    display(jk.persona_cards(ws)[["name", "n_customers", "share_revenue", "clv"]])
+    summary = jk.rfm_summary(ws.orders, observation_end=as_of)
+    model = jk.fit_bgnbd(summary)
+    expected = model.expected_purchases(4, summary["frequency"], summary["recency"], summary["T"])
+    print(f"Expected purchases in the next 4 weeks: {expected.sum():.0f} "
+          f"from {len(summary)} customers")
+else:
+    print(out.skipped("Lifetime value skipped: the workspace has no orders table."))
+
+# %% [markdown]
+# > **Your turn.** If you kept 5 % more customers a year, how much would lifetime value change?
+# Which pain point from notebook 03 would do most for that?
+
+# %% [markdown]
+# ## Step 9 · Trends across runs
+#
+# Every scheduled run saves its KPIs. Here they are over time, with the targets.
+
+# %%
+history = jk.kpi_history(reports_dir)
+out.table(history, "kpi_history")
+if len(history):
+    fig = jk.kpi_trend(history, ws.config.kpis)
+    display(out.show(fig, "kpi_trend", title="KPIs over time", alt="Line chart of each KPI per run with targets"))
+else:
+    print("No earlier runs yet: trends appear after the second scheduled run.")
+
+# %% [markdown]
+# **Next:** `05_journey_report.ipynb` - everything on one page.
