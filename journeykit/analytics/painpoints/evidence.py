@@ -150,32 +150,37 @@ def _step_conversions(
     window after an ``a`` (k): ``{stage: [("a → b", {channel: (n, k)}), ...]}``, channels
     sorted, only channels where ``a`` happens.
 
-    One :func:`funnel` ``[a, b]`` for all pairs at once: each pair's events are relabelled
-    "a"/"b" and tagged with the pair number, and the unit is the customer on one channel in
-    one pair (so ``b`` must follow on the same channel, in the same pair), broken down by
-    pair and channel."""
+    k is the two-step :func:`funnel` ``[a, b]`` with the customer on one channel as the unit
+    (every ``a`` opens an attempt, ``b`` at the same time as an ``a`` follows it, the window
+    is inclusive), counted per pair with one scan of the pair's events: ``b`` converts when
+    the latest ``a`` at or before it is within the window."""
     pairs: list[tuple[str, str, str]] = []  # (stage, a, b)
     for stage, names in stage_events.items():
         steps = [n for n in names if (stage, n) in present and not _is_failure_event(n)]
         pairs.extend((stage, a, b) for i, a in enumerate(steps) for b in steps[i + 1:])
     out: dict[str, list[tuple[str, dict[str, tuple[int, int]]]]] = {s: [] for s in stage_events}
-    if not pairs:
-        return out
-    union = " UNION ALL ".join(
-        # the unit: the customer on one channel, for one pair
-        f"SELECT '{p}:' || length(customer_id) || ':' || customer_id || channel AS customer_id, timestamp, "
-        f"CASE WHEN event = {literal(a)} THEN 'a' ELSE 'b' END AS event, channel, {p} AS pair "
-        f"FROM jk_stage_events WHERE event IN ({literals([a, b])})"
-        for p, (_stage, a, b) in enumerate(pairs)
-    )
-    frame = funnel(with_channel.query("jk_stage_events", union), ["a", "b"], window=window,
-                   by=["pair", "channel"])
-    counts = {(int(pair), str(channel), int(step)): int(customers) for pair, channel, step, customers
-              in zip(frame["pair"], frame["channel"], frame["step"], frame["customers"], strict=True)}
-    for p, (stage, a, b) in enumerate(pairs):
-        channels = sorted({c for (q, c, s) in counts if q == p and s == 1 and counts[(q, c, s)]})
-        out[stage].append((f"{a} → {b}", {c: (counts[(p, c, 1)], counts.get((p, c, 2), 0))
-                                          for c in channels}))
+    micros = int(window // pd.Timedelta(microseconds=1))
+    for stage, a, b in pairs:
+        rows = with_channel.query("jk_stage_events", f"""
+            WITH pair AS (
+                SELECT customer_id, channel, timestamp, event = {literal(b)} AS is_b
+                FROM jk_stage_events WHERE event IN ({literals([a, b])})
+            ), gaps AS (
+                SELECT customer_id, channel, is_b,
+                       CASE WHEN is_b THEN timestamp - max(CASE WHEN NOT is_b THEN timestamp END) OVER (
+                           PARTITION BY customer_id, channel ORDER BY timestamp, is_b
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) END AS gap
+                FROM pair
+            ), units AS (
+                SELECT channel, bool_or(NOT is_b) AS has_a,
+                       coalesce(bool_or(gap <= to_microseconds({micros})), false) AS converted
+                FROM gaps GROUP BY customer_id, channel
+            )
+            SELECT channel, count(*) FILTER (WHERE has_a) AS n,
+                   count(*) FILTER (WHERE has_a AND converted) AS k
+            FROM units GROUP BY channel HAVING count(*) FILTER (WHERE has_a) > 0 ORDER BY channel
+        """).fetchall()
+        out[stage].append((f"{a} → {b}", {str(c): (int(n), int(k)) for c, n, k in rows}))
     return out
 
 
@@ -281,8 +286,9 @@ def _funnel_evidence(ws: Workspace, tp_info: pd.DataFrame) -> tuple[pd.DataFrame
     con = connect()
     try:
         journey = _journey_events(ws, con)
-        if journey is not None:
-            # read the log once: the reach and drop-off queries below scan it many times
+        if journey is not None and "events" not in ws.large:
+            # a log held in pandas is copied into DuckDB once, since the reach and drop-off
+            # queries below scan it many times; a large log is scanned from its Parquet file
             journey.create("jk_journey_events")
             journey = con.table("jk_journey_events")
         funnel_table = _funnel_by_touchpoint(ws, tp_info, journey)
