@@ -1,0 +1,156 @@
+"""Reading journey.yaml safely: a size limit, bounded aliases and nesting, no duplicate keys.
+
+YAML anchors and aliases (``&base`` … ``*base``, ``<<: *base``) are allowed, because
+people use them to share a KPI's settings, but a document may not *expand* beyond
+:data:`MAX_NODES` values once every alias is counted as a copy of what it points to,
+nor use more than :data:`MAX_ALIASES` aliases, nor nest deeper than :data:`MAX_DEPTH`
+levels. So a "billion laughs" file (aliases of aliases of aliases …) is refused in
+milliseconds instead of expanding without end. The file itself may be at most
+:data:`MAX_BYTES`. A key written twice in one mapping (YAML keeps the last one without
+a word) is refused too.
+
+The limits are module constants; change them by assigning, e.g.
+``journeykit.workspace.yamlfile.MAX_BYTES = 4 * 2**20``.
+
+Example:
+    >>> load_yaml_text("a: &x [1, 2]\\nb: *x\\n")
+    {'a': [1, 2], 'b': [1, 2]}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from journeykit.core.errors import JourneykitError
+
+#: largest journey.yaml read, in bytes (1 MiB; the demo's is about 5 KB)
+MAX_BYTES = 1024 * 1024
+#: most aliases (``*name``) in one document
+MAX_ALIASES = 100
+#: most values (scalars, lists, mappings) in the document with every alias expanded
+MAX_NODES = 100_000
+#: deepest nesting of lists and mappings
+MAX_DEPTH = 50
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class YamlLimitError(JourneykitError):
+    """A YAML document that is not accepted: ``expected`` says what would be, ``row`` is the
+    line (1-based) where it was found, when known."""
+
+    def __init__(self, expected: str, row: int | None = None):
+        self.expected = expected
+        self.row = row
+        super().__init__(expected if row is None else f"line {row}: {expected}")
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, counting aliases and depth while composing."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._aliases = 0
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise YamlLimitError(f"at most {MAX_ALIASES} aliases (*name) in journey.yaml",
+                                     _line(self.peek_event()))
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise YamlLimitError(f"lists and mappings nested at most {MAX_DEPTH} levels deep",
+                                     _line(self.peek_event()))
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict:
+        seen: dict[tuple[str, str], int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, ScalarNode) or key_node.tag == _MERGE_TAG:
+                continue
+            line = key_node.start_mark.line + 1
+            key = (key_node.tag, key_node.value)
+            if key in seen:
+                raise YamlLimitError(f"each key once in a mapping ({key_node.value!r} is also on line "
+                                     f"{seen[key]}; YAML would keep only the last one)", line)
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def _line(event: Any) -> int | None:
+    mark = getattr(event, "start_mark", None)
+    return None if mark is None else mark.line + 1
+
+
+def expanded_size(root: Node) -> int:
+    """How many values the document holds with every alias expanded (a shared node counts
+    once per place it is used), computed without expanding (each node visited once).
+    Raises :class:`YamlLimitError` for an alias that contains itself."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    open_nodes: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children: list[Node] = []
+        if isinstance(node, SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, MappingNode):
+            children = [part for pair in node.value for part in pair]
+        if done:
+            open_nodes.discard(key)
+            sizes[key] = min(1 + sum(sizes[id(c)] for c in children), MAX_NODES + 1)
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            raise YamlLimitError("an alias that does not contain itself (a recursive *name)",
+                                 node.start_mark.line + 1)
+        open_nodes.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in open_nodes:
+                raise YamlLimitError("an alias that does not contain itself (a recursive *name)",
+                                     child.start_mark.line + 1)
+            if id(child) not in sizes:
+                stack.append((child, False))
+    return sizes[id(root)]
+
+
+def load_yaml_text(text: str) -> Any:
+    """Parse one YAML document within the limits above (safe tags only).
+
+    Raises :class:`YamlLimitError` past a limit or for a duplicated key, and
+    ``yaml.YAMLError`` for text that is not YAML."""
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None
+        if expanded_size(root) > MAX_NODES:
+            raise YamlLimitError(f"at most {MAX_NODES:,} values with every alias (*name) expanded "
+                                 "(this document expands beyond that, e.g. aliases of aliases)")
+        return loader.construct_document(root)
+    finally:
+        loader.dispose()
+
+
+def read_yaml_file(path: Path) -> Any:
+    """Read and parse ``path`` (UTF-8, a BOM allowed) within :data:`MAX_BYTES` and the
+    limits of :func:`load_yaml_text`. Raises ``UnicodeDecodeError``, ``yaml.YAMLError`` or
+    :class:`YamlLimitError`."""
+    with path.open("rb") as handle:
+        data = handle.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise YamlLimitError(f"a journey.yaml of at most {MAX_BYTES // 1024:,} KB "
+                             f"(this one is larger; see journeykit.workspace.yamlfile.MAX_BYTES)")
+    return load_yaml_text(data.decode("utf-8-sig"))
