@@ -1,9 +1,9 @@
 """Reading journey.yaml safely: a size limit, bounded aliases and nesting, no duplicate keys.
 
 YAML anchors and aliases (``&base`` … ``*base``, ``<<: *base``) are allowed, because
-people use them to share a KPI's settings, but a document may not *expand* beyond
-:data:`MAX_NODES` values once every alias is counted as a copy of what it points to,
-nor use more than :data:`MAX_ALIASES` aliases, nor nest deeper than :data:`MAX_DEPTH`
+people use them to share a KPI's settings, but aliases may not add more than
+:data:`MAX_ALIAS_VALUES` values to the document (each alias counted as a copy of what it
+points to), nor may a document use more than :data:`MAX_ALIASES` aliases, nor nest deeper than :data:`MAX_DEPTH`
 levels. So a "billion laughs" file (aliases of aliases of aliases …) is refused in
 milliseconds instead of expanding without end. The file itself may be at most
 :data:`MAX_BYTES`. A key written twice in one mapping (YAML keeps the last one without
@@ -31,8 +31,10 @@ from journeykit.core.errors import JourneykitError
 MAX_BYTES = 1024 * 1024
 #: most aliases (``*name``) in one document
 MAX_ALIASES = 100
-#: most values (scalars, lists, mappings) in the document with every alias expanded
-MAX_NODES = 100_000
+#: most values (scalars, lists, mappings) that aliases may add, each alias counted as a copy
+#: of what it points to (sharing a KPI's settings adds a handful; a "billion laughs" billions)
+MAX_ALIAS_VALUES = 10_000
+_CAP = 10**12
 #: deepest nesting of lists and mappings
 MAX_DEPTH = 50
 
@@ -91,9 +93,10 @@ def _line(event: Any) -> int | None:
     return None if mark is None else mark.line + 1
 
 
-def expanded_size(root: Node) -> int:
+def expanded_size(root: Node) -> tuple[int, int]:
     """How many values the document holds with every alias expanded (a shared node counts
-    once per place it is used), computed without expanding (each node visited once).
+    once per place it is used), and how many it holds as written (each node once):
+    computed without expanding (each node visited once).
     Raises :class:`YamlLimitError` for an alias that contains itself."""
     sizes: dict[int, int] = {}
     stack: list[tuple[Node, bool]] = [(root, False)]
@@ -108,7 +111,7 @@ def expanded_size(root: Node) -> int:
             children = [part for pair in node.value for part in pair]
         if done:
             open_nodes.discard(key)
-            sizes[key] = min(1 + sum(sizes[id(c)] for c in children), MAX_NODES + 1)
+            sizes[key] = min(1 + sum(sizes[id(c)] for c in children), _CAP)
             continue
         if key in sizes:
             continue
@@ -123,7 +126,7 @@ def expanded_size(root: Node) -> int:
                                      child.start_mark.line + 1)
             if id(child) not in sizes:
                 stack.append((child, False))
-    return sizes[id(root)]
+    return sizes[id(root)], len(sizes)
 
 
 def load_yaml_text(text: str) -> Any:
@@ -136,9 +139,12 @@ def load_yaml_text(text: str) -> Any:
         root = loader.get_single_node()
         if root is None:
             return None
-        if expanded_size(root) > MAX_NODES:
-            raise YamlLimitError(f"at most {MAX_NODES:,} values with every alias (*name) expanded "
-                                 "(this document expands beyond that, e.g. aliases of aliases)")
+        expanded, written = expanded_size(root)
+        if expanded - written > MAX_ALIAS_VALUES:
+            raise YamlLimitError(f"aliases (*name) that add at most {MAX_ALIAS_VALUES:,} values "
+                                 f"(these add {min(expanded - written, 10**9):,}"
+                                 f"{'+' if expanded - written >= 10**9 else ''}: aliases of aliases expand "
+                                 "without end; write the values out instead)")
         return loader.construct_document(root)
     finally:
         loader.dispose()
