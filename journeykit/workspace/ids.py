@@ -70,11 +70,13 @@ class IdReport:
     """What :func:`normalise_id_column` did: ``changed`` values changed by the rule,
     ``from_float`` True when float-looking integers became integer text, and
     ``collisions`` (row, spelling, first row, first spelling) for ids of a unique column
-    that only equal an earlier one through the rule (those rows keep their spelling)."""
+    that only equal an earlier one through the rule (those rows keep their spelling);
+    ``example``: the first spelling the rule changed."""
 
     changed: int = 0
     from_float: bool = False
     collisions: tuple[tuple[object, str, object, str], ...] = ()
+    example: str = ""
 
 
 def normalise_id_column(values: pd.Series, *, unique: bool = False) -> tuple[pd.Series, IdReport]:
@@ -85,11 +87,14 @@ def normalise_id_column(values: pd.Series, *, unique: bool = False) -> tuple[pd.
     present = values.notna()
     out = values.copy()
     changed = 0
+    example = ""
     suspect = values.str.contains(_NOT_PLAIN, regex=True).fillna(False).astype(bool)
     if suspect.any():
         fixed = values[suspect].map(normalise_id).astype("string")
         differs = fixed != values[suspect]
         changed = int(differs.sum())
+        if changed:
+            example = str(values[suspect][differs].iloc[0])
         out[suspect] = fixed
     emptied = present & (out == "").fillna(False).astype(bool)
     out = out.mask(emptied, pd.NA)
@@ -110,7 +115,7 @@ def normalise_id_column(values: pd.Series, *, unique: bool = False) -> tuple[pd.
             if spelling != first_spelling:  # the same id only once normalised
                 collisions.append((row, spelling, first_row, first_spelling))
                 out[row] = values[row]
-    return out, IdReport(changed, from_float, tuple(collisions))
+    return out, IdReport(changed, from_float, tuple(collisions), example)
 
 
 def is_id_column(column: Column) -> bool:
@@ -149,9 +154,7 @@ def normalise_ids(column: Column, values: pd.Series, add: AddProblem) -> pd.Seri
         return out
     out, report = normalise_id_column(values, unique=column.unique)
     if report.changed:
-        example = next(str(v) for v, o in zip(values, out, strict=True)
-                       if pd.notna(v) and v != o)
-        add(None, name, show_spelling(example),
+        add(None, name, show_spelling(report.example),
             f"ids in one spelling: {report.changed} value(s) held invisible characters, no-break "
             "spaces or decomposed accents; they were removed or normalised (Unicode NFC)", "warning")
     if column.not_null:
