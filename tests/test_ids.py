@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 import journeykit as jk
-from journeykit.workspace.ids import normalise_id, normalise_id_column, show_spelling
 
 ZWSP, NBSP, BOM, WJ, ZWJ = "\u200b", "\u00a0", "\ufeff", "\u2060", "\u200d"
 CUSTOMERS = "customer_id,first_seen\n{}\n"
@@ -30,10 +29,14 @@ def _warnings(problems, column):
     ("\u202fc1\u3000", "c1"), ("c\u00ad1", "c1"),
 ])
 def test_normalise_id(written: str, expected: str) -> None:
+    from journeykit.workspace.ids import normalise_id
+
     assert normalise_id(written) == expected
 
 
 def test_spellings_are_shown_visibly_and_short() -> None:
+    from journeykit.workspace.ids import show_spelling
+
     assert show_spelling(f"c{ZWSP}1") == "c\\u200b1"
     assert len(show_spelling("x" * 200)) == 24
 
@@ -107,6 +110,8 @@ def test_a_column_with_other_ids_keeps_its_float_looking_ones(make_workspace):
 
 
 def test_a_plain_column_is_left_alone_and_checked_fast() -> None:
+    from journeykit.workspace.ids import normalise_id_column
+
     ids = pd.Series([f"c{i}" for i in range(300_000)], dtype="string")
     start = time.perf_counter()
     out, report = normalise_id_column(ids, unique=True)
