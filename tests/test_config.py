@@ -91,6 +91,9 @@ def test_an_unknown_key_with_no_close_match_lists_the_known_ones() -> None:
 @pytest.mark.parametrize(("extra", "column", "words"), [
     ({"timezone": "Mars/Olympus_Mons"}, "timezone", "IANA"),
     ({"timezone": 5}, "timezone", "IANA"),
+    ({"timezone": "localtime"}, "timezone", "IANA"),
+    ({"timezone": "right/Europe/Amsterdam"}, "timezone", "IANA"),
+    ({"timezone": "/etc/localtime"}, "timezone", "IANA"),
     ({"timezone": "Europe/Amsterdam "}, "timezone", "IANA"),
     ({"currency": "EURO"}, "currency", "3-letter"),
     ({"currency": "€"}, "currency", "3-letter"),

@@ -144,6 +144,9 @@ TOP_LEVEL_KEYS = ("business", "name", "currency", "timezone", "stages", "channel
 STAGE_KEYS = ("id", "name", "description", "events", "emotion")
 KPI_KEYS = ("target", "direction", "warning", "label")
 THEME_KEYS = ("keywords", "stage", "touchpoint", "label")
+#: files of a system's zoneinfo folder that ZoneInfo opens but are no IANA zone of a place
+#: (``localtime`` is whatever the machine is set to; ``right/`` zones count leap seconds)
+_NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 _CURRENCY_CODE = re.compile(r"^[A-Za-z]{3}$")
 _TEXT = "text (put it in quotes if YAML reads it as something else: 'yes', '1.10', '2025-01-01')"
 
@@ -230,7 +233,7 @@ def parse_config(raw: Any, name: str = CONFIG_FILE) -> tuple[JourneyConfig | Non
     if raw.get("timezone") not in (None, ""):
         zone = _text(raw["timezone"])
         try:
-            if zone is None:
+            if zone is None or zone in _NOT_ZONES or zone.startswith(("posix/", "right/")):
                 raise ValueError(zone)
             ZoneInfo(zone)
             timezone = zone
