@@ -23,7 +23,7 @@ import yaml
 
 from journeykit.core.durations import parse_duration
 from journeykit.core.errors import JourneykitError, Problem, Severity
-from journeykit.workspace.ids import normalise_id, show_spelling
+from journeykit.workspace.ids import normalise_id
 from journeykit.workspace.schema import TABLES
 from journeykit.workspace.yamlfile import YamlLimitError, read_yaml_file
 
@@ -286,7 +286,7 @@ def _parse_stages(raw_stages: Any, bad: Bad) -> list[Stage]:
             bad(f"{key}.id", item["id"], "a stage id that is not blank")
             continue
         if stage_id != written:
-            bad(f"{key}.id", show_spelling(written), f"a stage id in one spelling (read as {stage_id!r}: "
+            bad(f"{key}.id", written, f"a stage id in one spelling (read as {stage_id!r}: "
                 "invisible characters and no-break spaces removed)", "warning")
         if stage_id in {s.id for s in stages}:
             bad(f"{key}.id", stage_id, "stage ids that are unique")

@@ -65,6 +65,12 @@ def show_spelling(value: str) -> str:
     return shown if len(shown) <= EXCERPT else shown[:EXCERPT - 1] + "…"
 
 
+def _excerpt(value: str) -> str:
+    """A problem's value: the spelling cut to :data:`EXCERPT` characters (a problem shows
+    its value with ``repr``, which writes invisible characters as escapes)."""
+    return value if len(value) <= EXCERPT else value[:EXCERPT - 1] + "…"
+
+
 @dataclass(frozen=True)
 class IdReport:
     """What :func:`normalise_id_column` did: ``changed`` values changed by the rule,
@@ -148,26 +154,26 @@ def normalise_ids(column: Column, values: pd.Series, add: AddProblem) -> pd.Seri
         out[suspect] = values[suspect].map(_normalise_list).astype("string")
         changed = values[suspect][out[suspect] != values[suspect]]
         if len(changed):
-            add(None, name, show_spelling(str(changed.iloc[0])),
+            add(None, name, _excerpt(str(changed.iloc[0])),
                 f"ids in one spelling: {len(changed)} value(s) held invisible characters, no-break "
                 "spaces or decomposed accents; they were removed or normalised (Unicode NFC)", "warning")
         return out
     out, report = normalise_id_column(values, unique=column.unique)
     if report.changed:
-        add(None, name, show_spelling(report.example),
+        add(None, name, _excerpt(report.example),
             f"ids in one spelling: {report.changed} value(s) held invisible characters, no-break "
             "spaces or decomposed accents; they were removed or normalised (Unicode NFC)", "warning")
     if column.not_null:
         for row in out.index[values.notna() & out.isna()]:
-            add(row, name, show_spelling(str(values[row])),
+            add(row, name, _excerpt(str(values[row])),
                 f"a value ({column.kind}) - this column may not be blank (this one holds only "
                 "invisible characters or spaces)")
     if report.from_float:
-        add(None, name, show_spelling(str(values.dropna().iloc[0])),
+        add(None, name, _excerpt(str(values.dropna().iloc[0])),
             "ids written as integers: every id of this column looked like a float (13085.0, as "
             "spreadsheets write numeric ids); read as integer text (13085)", "warning")
     for row, spelling, first_row, first_spelling in report.collisions:
-        add(row, name, show_spelling(spelling),
-            f"a unique {name}: {show_spelling(spelling)!r} is the same id as {show_spelling(first_spelling)!r} "
+        add(row, name, _excerpt(spelling),
+            f"a unique {name}: '{show_spelling(spelling)}' is the same id as '{show_spelling(first_spelling)}' "
             f"(row {first_row}) once invisible characters and spaces are removed; keep one spelling")
     return out
