@@ -259,3 +259,28 @@ def test_more_aliases_than_the_limit_are_refused(tmp_path) -> None:
     config, [problem] = _read(tmp_path, text)
     assert config is None and f"at most {yamlfile.MAX_ALIASES} aliases" in problem.expected
     assert problem.row == 3
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_the_limits_hold_with_and_without_libyaml(monkeypatch, fast: bool) -> None:
+    from journeykit.workspace import yamlfile
+
+    if not fast:
+        monkeypatch.setattr(yamlfile, "_FAST", None)
+    elif yamlfile._FAST is None:
+        pytest.skip("PyYAML without libyaml")
+    assert yamlfile.load_yaml_text("a: &x {k: 1}\nb: {<<: *x, j: 2}\n") == {"a": {"k": 1}, "b": {"k": 1, "j": 2}}
+    for text, words in [(_laughs(9), "aliases"), ("a: &s [*s]\n", "recursive"),
+                        ("a: " + "[" * 200 + "]" * 200, "nested"), ("a: 1\na: 2\n", "each key once")]:
+        with pytest.raises(yamlfile.YamlLimitError, match=words):
+            yamlfile.load_yaml_text(text)
+
+
+def test_a_large_journey_yaml_within_the_limit_is_read_in_seconds(tmp_path) -> None:
+    import time
+
+    text = "business: Shop\nstages: [a]\nchannels:\n" + "".join(f"- c{i}\n" for i in range(60_000))
+    start = time.perf_counter()
+    config, problems = _read(tmp_path, text)
+    assert problems == [] and config is not None and len(config.channels) == 60_000
+    assert time.perf_counter() - start < 20
