@@ -162,12 +162,28 @@ def expanded_size(root: Node) -> tuple[int, int]:
     return sizes[id(root)], len(sizes)
 
 
+#: text that libyaml finds broken is parsed again by PyYAML up to this size, for PyYAML's
+#: clearer message ("expected the node content, but found '<stream end>'")
+_REPARSE_BYTES = 128 * 1024
+
+
 def load_yaml_text(text: str) -> Any:
     """Parse one YAML document within the limits above (safe tags only).
 
     Raises :class:`YamlLimitError` past a limit or for a duplicated key, and
     ``yaml.YAMLError`` for text that is not YAML."""
-    loader = (_FAST or _PureLoader)(text)
+    if _FAST is None:
+        return _load(text, _PureLoader)
+    try:
+        return _load(text, _FAST)
+    except yaml.YAMLError:
+        if len(text) > _REPARSE_BYTES:
+            raise
+        return _load(text, _PureLoader)  # raises the same error in PyYAML's words
+
+
+def _load(text: str, loader_class: type) -> Any:
+    loader = loader_class(text)
     try:
         root = loader.get_single_node()
         if root is None:
