@@ -10,6 +10,9 @@ Example:
 from __future__ import annotations
 
 import difflib
+import math
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,9 @@ import yaml
 
 from journeykit.core.durations import parse_duration
 from journeykit.core.errors import JourneykitError, Problem, Severity
+from journeykit.workspace.ids import normalise_id
 from journeykit.workspace.schema import TABLES
+from journeykit.workspace.yamlfile import YamlLimitError, read_yaml_file
 
 CONFIG_FILE = "journey.yaml"
 
@@ -114,14 +119,17 @@ class JourneyConfig:
 
 def read_config(path: Path) -> tuple[JourneyConfig | None, list[Problem]]:
     """Read and check ``path`` (a journey.yaml). Returns the config (None when it
-    cannot be used) and the problems found."""
+    cannot be used) and the problems found. The file is read within the limits of
+    :mod:`journeykit.workspace.yamlfile` (size, aliases, nesting, no key twice)."""
     name = path.name
     if not path.is_file():
         return None, [Problem(name, "a journey.yaml file (create a workspace with `journeykit new DIR`)")]
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        raw = read_yaml_file(path)
     except UnicodeDecodeError:
         return None, [Problem(name, "UTF-8 text")]
+    except YamlLimitError as exc:
+        return None, [Problem(name, exc.expected, row=exc.row)]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
@@ -130,16 +138,71 @@ def read_config(path: Path) -> tuple[JourneyConfig | None, list[Problem]]:
     return parse_config(raw, name)
 
 
-def _as_list(value: Any) -> list:
+#: the keys journey.yaml knows, at each level (anything else is a problem with a "did you mean")
+TOP_LEVEL_KEYS = ("business", "name", "currency", "timezone", "stages", "channels", "owners",
+                  "kpis", "themes", "defaults", "columns")
+STAGE_KEYS = ("id", "name", "description", "events", "emotion")
+KPI_KEYS = ("target", "direction", "warning", "label")
+THEME_KEYS = ("keywords", "stage", "touchpoint", "label")
+#: files of a system's zoneinfo folder that ZoneInfo opens but are no IANA zone of a place
+#: (``localtime`` is whatever the machine is set to; ``right/`` zones count leap seconds)
+_NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+_CURRENCY_CODE = re.compile(r"^[A-Za-z]{3}$")
+_TEXT = "text (put it in quotes if YAML reads it as something else: 'yes', '1.10', '2025-01-01')"
+
+Bad = Callable[..., None]
+
+
+def _text(value: Any) -> str | None:
+    """A YAML value as text: strings and integers; None for anything else (a number with
+    decimals, yes/no, a date, a list, a mapping, nothing), so it can be named as a problem."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    return str(value)
+
+
+def _number(value: Any) -> float | None:
+    """A YAML number (not yes/no, not text), finite; None otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _check_keys(mapping: dict, known: tuple[str, ...], where: str, bad: Bad) -> None:
+    """A problem for every key of ``mapping`` that is not in ``known`` (with the closest
+    known key as a "did you mean")."""
+    for key in mapping:
+        if isinstance(key, str) and key in known:
+            continue
+        guess = difflib.get_close_matches(str(key), known, n=1)
+        hint = f"did you mean {guess[0]!r}? " if guess else ""
+        bad(f"{where}{key}", key, f"{hint}a known key: {', '.join(known)}")
+
+
+def _text_list(value: Any, key: str, bad: Bad, example: str) -> tuple[str, ...]:
+    """A YAML list of text (blank items dropped); a problem for anything else."""
     if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    return [value]
+        return ()
+    if not isinstance(value, list):
+        bad(key, value, f"a list of text, e.g. {example}")
+        return ()
+    items: list[str] = []
+    for index, item in enumerate(value, start=1):
+        text = _text(item)
+        if text is None:
+            bad(f"{key}[{index}]", item, _TEXT)
+        elif text.strip():
+            items.append(text.strip())
+    return tuple(items)
 
 
 def parse_config(raw: Any, name: str = CONFIG_FILE) -> tuple[JourneyConfig | None, list[Problem]]:
-    """Check a loaded YAML document and build a :class:`JourneyConfig`."""
+    """Check a loaded YAML document against journey.yaml's schema and build a
+    :class:`JourneyConfig`. Every key at every level must be known (:data:`TOP_LEVEL_KEYS`,
+    :data:`STAGE_KEYS`, :data:`KPI_KEYS`, :data:`THEME_KEYS`, the ``defaults`` settings,
+    table and column names under ``columns``) and every value typed; each departure is a
+    :class:`Problem` naming the key as ``column`` (``stages[2].emotion``)."""
     problems: list[Problem] = []
 
     def bad(key: str, value: Any, expected: str, severity: Severity = "error") -> None:
@@ -147,122 +210,47 @@ def parse_config(raw: Any, name: str = CONFIG_FILE) -> tuple[JourneyConfig | Non
 
     if not isinstance(raw, dict):
         return None, [Problem(name, "a YAML mapping with business, stages, channels, ...", value=raw)]
+    _check_keys(raw, TOP_LEVEL_KEYS, "", bad)
 
-    business = raw.get("business") or raw.get("name")
-    if not business:
-        bad("business", None, "the business name, e.g. business: Corner Bakery")
+    raw_business = raw.get("business") if raw.get("business") is not None else raw.get("name")
+    business = _text(raw_business)
+    if business is None or not business.strip():
+        if raw_business is not None and business is None:  # there, but not text
+            bad("business", raw_business, "the business name as " + _TEXT)
+        else:
+            bad("business", None, "the business name, e.g. business: Corner Bakery")
         business = "(unnamed business)"
 
-    timezone = str(raw.get("timezone") or "UTC")
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        bad("timezone", timezone, "an IANA time zone such as Europe/Amsterdam or UTC")
-        timezone = "UTC"
+    currency = "EUR"
+    if raw.get("currency") is not None:
+        code = _text(raw["currency"])
+        if code is None or not _CURRENCY_CODE.match(code.strip()):
+            bad("currency", raw["currency"], "a 3-letter ISO 4217 currency code such as EUR, USD or GBP")
+        else:
+            currency = code.strip().upper()
 
-    stages: list[Stage] = []
-    seen_events: dict[str, str] = {}
-    raw_stages = raw.get("stages")
-    if not isinstance(raw_stages, list) or not raw_stages:
-        bad("stages", raw_stages, "an ordered list of stages, each with at least an id")
-        raw_stages = []
-    for index, item in enumerate(raw_stages, start=1):
-        key = f"stages[{index}]"
-        if isinstance(item, str):
-            item = {"id": item}
-        if not isinstance(item, dict) or not item.get("id"):
-            bad(key, item, "a stage with an id, e.g. {id: awareness, name: Awareness}")
-            continue
-        stage_id = str(item["id"]).strip()
-        if stage_id in {s.id for s in stages}:
-            bad(f"{key}.id", stage_id, "stage ids that are unique")
-            continue
-        events = tuple(str(e).strip() for e in _as_list(item.get("events")) if str(e).strip())
-        for event in events:
-            if event in seen_events:
-                bad(f"{key}.events", event,
-                    f"each event in one stage only (it is also in stage {seen_events[event]})")
-            seen_events.setdefault(event, stage_id)
-        emotion = item.get("emotion")
-        if emotion is not None:
-            try:
-                emotion = float(emotion)
-                if not -2 <= emotion <= 2:
-                    raise ValueError
-            except (TypeError, ValueError):
-                bad(f"{key}.emotion", item.get("emotion"), "a number from -2 to 2")
-                emotion = None
-        stages.append(Stage(
-            id=stage_id,
-            name=str(item.get("name") or stage_id.replace("_", " ").capitalize()),
-            description=str(item.get("description") or ""),
-            events=events,
-            emotion=emotion,
-        ))
+    timezone = "UTC"
+    if raw.get("timezone") not in (None, ""):
+        zone = _text(raw["timezone"])
+        try:
+            if zone is None or zone in _NOT_ZONES or zone.startswith(("posix/", "right/")):
+                raise ValueError(zone)
+            ZoneInfo(zone)
+            timezone = zone
+        except (ZoneInfoNotFoundError, ValueError):
+            bad("timezone", raw["timezone"], "an IANA time zone such as Europe/Amsterdam or UTC")
 
-    channels = tuple(str(c).strip() for c in _as_list(raw.get("channels")) if str(c).strip())
-    owners = tuple(str(c).strip() for c in _as_list(raw.get("owners")) if str(c).strip())
-
-    kpis: dict[str, dict[str, Any]] = {}
-    raw_kpis = raw.get("kpis") or {}
-    if not isinstance(raw_kpis, dict):
-        bad("kpis", raw_kpis, "a mapping of KPI name to {target, direction, warning}")
-        raw_kpis = {}
-    for kpi, spec in raw_kpis.items():
-        if isinstance(spec, (int, float)):
-            spec = {"target": spec}
-        if not isinstance(spec, dict) or not isinstance(spec.get("target"), (int, float)):
-            bad(f"kpis.{kpi}", spec, "{target: number, direction: higher|lower, warning: number}")
-            continue
-        direction = str(spec.get("direction", "higher")).lower()
-        if direction not in ("higher", "lower"):
-            bad(f"kpis.{kpi}.direction", direction, "higher or lower")
-            direction = "higher"
-        kpis[str(kpi)] = {**spec, "direction": direction}
-
-    themes: dict[str, dict[str, Any]] = {}
-    raw_themes = raw.get("themes") or {}
-    if not isinstance(raw_themes, dict):
-        bad("themes", raw_themes, "a mapping of theme name to {keywords: [...], stage, touchpoint}")
-        raw_themes = {}
-    stage_ids = {s.id for s in stages}
-    for theme, spec in raw_themes.items():
-        if isinstance(spec, list):
-            spec = {"keywords": spec}
-        if not isinstance(spec, dict) or not _as_list(spec.get("keywords")):
-            bad(f"themes.{theme}", spec, "{keywords: [words...], stage: id, touchpoint: id}")
-            continue
-        if spec.get("stage") and spec["stage"] not in stage_ids:
-            bad(f"themes.{theme}.stage", spec["stage"], "a stage id from stages")
-        themes[str(theme)] = {**spec, "keywords": [str(k) for k in _as_list(spec["keywords"])]}
-
+    stages = _parse_stages(raw.get("stages"), bad)
+    channels = _text_list(raw.get("channels"), "channels", bad, "[web, store, phone]")
+    owners = _text_list(raw.get("owners"), "owners", bad, "[Marketing, Sales]")
+    kpis = _parse_kpis(raw.get("kpis"), bad)
+    themes = _parse_themes(raw.get("themes"), {s.id for s in stages}, bad)
     defaults = _parse_defaults(raw.get("defaults") or {}, bad)
-
-    columns: dict[str, dict[str, str]] = {}
-    raw_columns = raw.get("columns") or {}
-    if not isinstance(raw_columns, dict):
-        bad("columns", raw_columns, "a mapping table -> {canonical column: your column}")
-        raw_columns = {}
-    for table, mapping in raw_columns.items():
-        if table not in TABLES:
-            bad(f"columns.{table}", table, "a table name: " + ", ".join(TABLES))
-            continue
-        if not isinstance(mapping, dict):
-            bad(f"columns.{table}", mapping, "{canonical column: your column name}")
-            continue
-        known = set(TABLES[table].names)
-        clean: dict[str, str] = {}
-        for canonical, theirs in mapping.items():
-            if canonical not in known and not TABLES[table].keep_extra_columns:
-                bad(f"columns.{table}.{canonical}", canonical,
-                    f"a column of {table}: " + ", ".join(TABLES[table].names))
-                continue
-            clean[str(canonical)] = str(theirs)
-        columns[table] = clean
+    columns = _parse_columns(raw.get("columns"), bad)
 
     config = JourneyConfig(
-        business=str(business),
-        currency=str(raw.get("currency") or "EUR"),
+        business=business,
+        currency=currency,
         timezone=timezone,
         stages=tuple(stages),
         channels=channels,
@@ -274,6 +262,181 @@ def parse_config(raw: Any, name: str = CONFIG_FILE) -> tuple[JourneyConfig | Non
     )
     usable = bool(stages)
     return (config if usable else None), problems
+
+
+def _parse_stages(raw_stages: Any, bad: Bad) -> list[Stage]:
+    """journey.yaml ``stages:``: an ordered list of stage ids or {id, name, description,
+    events, emotion}; stage ids and event names are unique."""
+    stages: list[Stage] = []
+    seen_events: dict[str, str] = {}
+    if not isinstance(raw_stages, list) or not raw_stages:
+        bad("stages", raw_stages, "an ordered list of stages, each with at least an id")
+        return stages
+    for index, item in enumerate(raw_stages, start=1):
+        key = f"stages[{index}]"
+        if isinstance(item, (str, int)) and not isinstance(item, bool):
+            item = {"id": item}
+        if not isinstance(item, dict) or item.get("id") is None or _text(item["id"]) is None:
+            bad(key, item, "a stage with an id, e.g. {id: awareness, name: Awareness}")
+            continue
+        _check_keys(item, STAGE_KEYS, f"{key}.", bad)
+        written = str(item["id"]).strip()
+        stage_id = normalise_id(written)
+        if not stage_id:
+            bad(f"{key}.id", item["id"], "a stage id that is not blank")
+            continue
+        if stage_id != written:
+            bad(f"{key}.id", written, f"a stage id in one spelling (read as {stage_id!r}: "
+                "invisible characters and no-break spaces removed)", "warning")
+        if stage_id in {s.id for s in stages}:
+            bad(f"{key}.id", stage_id, "stage ids that are unique")
+            continue
+        events = _text_list(item.get("events"), f"{key}.events", bad, "[ad_click, store_visit]")
+        for event in events:
+            if event in seen_events:
+                bad(f"{key}.events", event,
+                    f"each event in one stage only (it is also in stage {seen_events[event]})")
+            seen_events.setdefault(event, stage_id)
+        emotion: float | None = None
+        if item.get("emotion") is not None:
+            emotion = _number(item["emotion"])
+            if emotion is None or not -2 <= emotion <= 2:
+                bad(f"{key}.emotion", item["emotion"], "a number from -2 to 2")
+                emotion = None
+        label = {}
+        for text_key in ("name", "description"):
+            if item.get(text_key) is not None and _text(item[text_key]) is None:
+                bad(f"{key}.{text_key}", item[text_key], _TEXT)
+            label[text_key] = _text(item.get(text_key)) or ""
+        stages.append(Stage(
+            id=stage_id,
+            name=label["name"] or stage_id.replace("_", " ").capitalize(),
+            description=label["description"],
+            events=events,
+            emotion=emotion,
+        ))
+    return stages
+
+
+def _parse_kpis(raw_kpis: Any, bad: Bad) -> dict[str, dict[str, Any]]:
+    """journey.yaml ``kpis:``: KPI name -> {target: number, direction: higher|lower,
+    warning: number >= 0, label: text}, or just the target."""
+    kpis: dict[str, dict[str, Any]] = {}
+    if raw_kpis is None:
+        return kpis
+    if not isinstance(raw_kpis, dict):
+        bad("kpis", raw_kpis, "a mapping of KPI name to {target, direction, warning, label}")
+        return kpis
+    for kpi, spec in raw_kpis.items():
+        key = f"kpis.{kpi}"
+        if _number(spec) is not None:
+            spec = {"target": spec}
+        if not isinstance(spec, dict):
+            bad(key, spec, "{target: number, direction: higher|lower, warning: number, label: text}")
+            continue
+        _check_keys(spec, KPI_KEYS, f"{key}.", bad)
+        target = _number(spec.get("target"))
+        if target is None:
+            bad(f"{key}.target", spec.get("target"), "a number (the KPI's target), e.g. target: 40")
+            continue
+        clean: dict[str, Any] = {"target": spec["target"]}
+        direction = _text(spec.get("direction", "higher"))
+        if direction is None or direction.strip().lower() not in ("higher", "lower"):
+            bad(f"{key}.direction", spec.get("direction"), "higher or lower")
+            direction = "higher"
+        clean["direction"] = direction.strip().lower()
+        if spec.get("warning") is not None:
+            warning = _number(spec["warning"])
+            if warning is None or warning < 0:
+                bad(f"{key}.warning", spec["warning"], "a number >= 0 (how far from the target is amber)")
+            else:
+                clean["warning"] = spec["warning"]
+        if spec.get("label") is not None:
+            if _text(spec["label"]) is None:
+                bad(f"{key}.label", spec["label"], _TEXT)
+            else:
+                clean["label"] = str(spec["label"])
+        kpis[str(kpi)] = clean
+    return kpis
+
+
+def _parse_themes(raw_themes: Any, stage_ids: set[str], bad: Bad) -> dict[str, dict[str, Any]]:
+    """journey.yaml ``themes:``: theme name -> {keywords: [text], stage: stage id,
+    touchpoint: touchpoint id, label: text}, or just the keyword list."""
+    themes: dict[str, dict[str, Any]] = {}
+    if raw_themes is None:
+        return themes
+    if not isinstance(raw_themes, dict):
+        bad("themes", raw_themes, "a mapping of theme name to {keywords: [...], stage, touchpoint}")
+        return themes
+    for theme, spec in raw_themes.items():
+        key = f"themes.{theme}"
+        if isinstance(spec, list):
+            spec = {"keywords": spec}
+        if not isinstance(spec, dict):
+            bad(key, spec, "{keywords: [words...], stage: id, touchpoint: id, label: text}")
+            continue
+        _check_keys(spec, THEME_KEYS, f"{key}.", bad)
+        raw_keywords = spec.get("keywords")
+        if not isinstance(raw_keywords, list) or not raw_keywords:
+            bad(f"{key}.keywords", raw_keywords, "a list of keywords, e.g. [late, delivery]")
+            continue
+        keywords = _text_list(raw_keywords, f"{key}.keywords", bad, "[late, delivery]")
+        if not keywords:
+            continue
+        clean: dict[str, Any] = {"keywords": list(keywords)}
+        for text_key in ("stage", "touchpoint", "label"):
+            value = spec.get(text_key)
+            if value is None:
+                continue
+            text = _text(value)
+            if text is None:
+                bad(f"{key}.{text_key}", value, _TEXT)
+                continue
+            if text_key in ("stage", "touchpoint"):
+                text = normalise_id(text)
+            if text_key == "stage" and text not in stage_ids:
+                bad(f"{key}.stage", value, "a stage id from stages")
+            clean[text_key] = text
+        themes[str(theme)] = clean
+    return themes
+
+
+def _parse_columns(raw_columns: Any, bad: Bad) -> dict[str, dict[str, str]]:
+    """journey.yaml ``columns:``: table -> {canonical column: the column name in your file}."""
+    columns: dict[str, dict[str, str]] = {}
+    if raw_columns is None:
+        return columns
+    if not isinstance(raw_columns, dict):
+        bad("columns", raw_columns, "a mapping table -> {canonical column: your column}")
+        return columns
+    for table, mapping in raw_columns.items():
+        if table not in TABLES:
+            guess = difflib.get_close_matches(str(table), list(TABLES), n=1)
+            hint = f"did you mean {guess[0]!r}? " if guess else ""
+            bad(f"columns.{table}", table, f"{hint}a table name: " + ", ".join(TABLES))
+            continue
+        if mapping is None:
+            continue
+        if not isinstance(mapping, dict):
+            bad(f"columns.{table}", mapping, "{canonical column: your column name}")
+            continue
+        known = TABLES[table].names
+        clean: dict[str, str] = {}
+        for canonical, theirs in mapping.items():
+            key = f"columns.{table}.{canonical}"
+            if canonical not in known and not TABLES[table].keep_extra_columns:
+                guess = difflib.get_close_matches(str(canonical), known, n=1)
+                hint = f"did you mean {guess[0]!r}? " if guess else ""
+                bad(key, canonical, f"{hint}a column of {table}: " + ", ".join(known))
+                continue
+            text = _text(theirs)
+            if text is None or not text.strip():
+                bad(key, theirs, "the name of the column in your file as " + _TEXT)
+                continue
+            clean[str(canonical)] = text
+        columns[table] = clean
+    return columns
 
 
 def _parse_defaults(raw: Any, bad: Any) -> Defaults:

@@ -25,6 +25,7 @@ import pandas as pd
 from journeykit.core.errors import Problem, Severity
 from journeykit.core.safety import FORMULA_STARTS
 from journeykit.workspace.config import JourneyConfig
+from journeykit.workspace.ids import is_id_column, normalise_ids
 from journeykit.workspace.readers import RawTable
 from journeykit.workspace.schema import Column, Table
 
@@ -80,6 +81,8 @@ def convert_column(column: Column, text: pd.Series, checker: Checker) -> pd.Seri
         # ids and lists treat "N/A" and the like as blank; free text keeps them as written
         blank = missing if column.kind != "text" else (text.isna() | (text == ""))
         out = text.mask(blank, pd.NA)
+        if is_id_column(column):  # one spelling per id: journeykit.workspace.ids
+            out = normalise_ids(column, out.astype("string"), checker.add)
         if column.choices:
             lowered = out.str.lower()
             ok = lowered.isin(column.choices) | out.isna()
