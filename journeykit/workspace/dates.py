@@ -263,8 +263,9 @@ def read_dates(text: pd.Series, column: str, rules: DateRules, add: AddProblem) 
         else:
             other[row] = value
     if numeric:
-        converted, _ = _numeric(numeric, column, rules, add)
-        iso_texts.update(converted)
+        converted, one_reading = _numeric(numeric, column, rules, add)
+        if one_reading:  # else the column's problem says it all: no second problem per value
+            iso_texts.update(converted)
     if iso_texts:
         parsed = _iso_parse(pd.Series(iso_texts, dtype="string"))
         for row, stamp in parsed.items():
