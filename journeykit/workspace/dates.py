@@ -204,19 +204,19 @@ def _numeric(found: list[tuple[int, str, re.Match[str]]], column: str, rules: Da
     else:
         dayfirst = rules.dayfirst
         if ambiguous:
-            row, value = ambiguous[0]
-            a, b = value.split(_NUMERIC.match(value).group(2))[:2]  # type: ignore[union-attr]
+            example = ambiguous[0][1]
+            first, second = (str(int(part)) for part in re.split(r"[./-]", example)[:2])
+            as_set = f"day {first}, month {second}" if dayfirst else f"month {first}, day {second}"
+            as_other = f"month {first}, day {second}" if dayfirst else f"day {first}, month {second}"
             add(None, column, _examples(ambiguous),
                 f"dates whose order of day and month is known: no value in {rules.source} column "
                 f"{column!r} decides it, so they are read {_order_name(dayfirst)} as journey.yaml "
-                f"defaults.dayfirst says ({value!r} = {'day ' + a + ', month ' + b if dayfirst else 'month ' + a + ', day ' + b}; "
-                f"read {_order_name(not dayfirst)} it would be "
-                f"{'month ' + a + ', day ' + b if dayfirst else 'day ' + a + ', month ' + b}) - set "
-                "defaults.dayfirst or write YYYY-MM-DD to be sure", "warning")
+                f"defaults.dayfirst says ({example!r} = {as_set}; read {_order_name(not dayfirst)} it "
+                f"would be {as_other}) - set defaults.dayfirst or write YYYY-MM-DD to be sure", "warning")
     iso: dict[int, str] = {}
     for row, _value, match in found:
-        a, b, year = match.group(1), match.group(3), match.group(4)
-        day, month = (a, b) if dayfirst else (b, a)
+        part1, part2, year = match.group(1), match.group(3), match.group(4)
+        day, month = (part1, part2) if dayfirst else (part2, part1)
         if len(year) == 2:
             year = ("20" if int(year) < 70 else "19") + year
         rest = (match.group("rest") or "").strip(" ,T")
@@ -296,7 +296,7 @@ def _assemble(index: pd.Index, stamps: dict[int, object], originals: dict[int, s
     tz = rules.timezone
     good: dict[int, pd.Timestamp] = {}
     for row, stamp in stamps.items():
-        ts = pd.Timestamp(stamp)  # type: ignore[arg-type]
+        ts = pd.Timestamp(stamp)
         local = ts.tz_convert(tz).tz_localize(None) if ts.tzinfo is not None else ts
         if not (rules.low <= local < rules.high):
             add(row, column, originals[row], rules.range_text)
