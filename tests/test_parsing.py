@@ -264,3 +264,10 @@ def test_the_large_event_path_keeps_the_dst_hour_too(make_workspace, monkeypatch
     assert [s.strftime("%H:%M %z") for s in stamps] == ["02:30 +0200", "02:10 +0100", "03:30 +0100"]
     steps = funnel(ws, ["ad_click", "menu_view", "order"], window="2h")
     assert steps.iloc[-1, list(steps.columns).index("customers")] == 1
+
+
+@pytest.mark.parametrize("value", ["2025-13-01", "31/02/2025", "2025/02/30"])
+def test_a_day_that_does_not_exist_is_an_error_never_re_read(make_workspace, value):
+    folder = make_workspace(orders=_orders(["13/01/2025", value]))
+    [problem] = _errors(jk.validate_workspace(folder))
+    assert (problem.row, problem.column, problem.value) == (3, "date", value)

@@ -41,6 +41,7 @@ import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 
@@ -72,11 +73,11 @@ class DateRules:
     timezone: str = "UTC"
     source: str = "the file"
 
-    @property
+    @cached_property
     def low(self) -> pd.Timestamp:
         return pd.Timestamp(self.dates_from)
 
-    @property
+    @cached_property
     def high(self) -> pd.Timestamp:
         """The first moment after the range (dates_to is inclusive)."""
         return pd.Timestamp(self.dates_to) + pd.Timedelta(days=1)
@@ -126,6 +127,15 @@ def _iso_parse(texts: pd.Series) -> pd.Series:
             aware = pd.to_datetime(texts[offset], format="ISO8601", errors="coerce", utc=True)
             out[offset] = list(aware)
     return out
+
+
+def _valid_day(iso_day: str) -> bool:
+    """True when ``YYYY-MM-DD`` names a day that exists."""
+    try:
+        pd.Timestamp(year=int(iso_day[:4]), month=int(iso_day[5:7]), day=int(iso_day[8:10]))
+    except (ValueError, OverflowError):
+        return False
+    return True
 
 
 def _numbers(rows: list[int], values: list[str], column: str, rules: DateRules, add: AddProblem) -> dict[int, pd.Timestamp]:
@@ -266,16 +276,21 @@ def read_dates(text: pd.Series, column: str, rules: DateRules, add: AddProblem) 
         converted, one_reading = _numeric(numeric, column, rules, add)
         if one_reading:  # else the column's problem says it all: no second problem per value
             iso_texts.update(converted)
+    bad_day: list[int] = []
     if iso_texts:
         parsed = _iso_parse(pd.Series(iso_texts, dtype="string"))
         for row, stamp in parsed.items():
-            if stamp is None or pd.isna(stamp):
-                other[int(row)] = iso_texts[int(row)]  # e.g. a time with AM/PM: read by dateutil
-            else:
+            if stamp is not None and not pd.isna(stamp):
                 stamps[int(row)] = stamp
+            elif _valid_day(iso_texts[int(row)][:10]):
+                other[int(row)] = iso_texts[int(row)]  # e.g. a time with AM/PM: read by dateutil
+            else:  # 2025-13-01, 31/02/2025: no such day (never re-read another way)
+                bad_day.append(int(row))
     if numbers[0]:
         stamps.update(_numbers(numbers[0], numbers[1], column, rules, add))
     originals = dict(zip(rows, values, strict=True))
+    for row in bad_day:
+        add(row, column, originals[row], "a date that exists, such as 2026-03-31 or 2026-03-31 14:05")
     for row, value in other.items():
         first, second = _quiet_parse(value, True), _quiet_parse(value, False)
         if first is None or second is None:
@@ -291,33 +306,33 @@ def read_dates(text: pd.Series, column: str, rules: DateRules, add: AddProblem) 
 def _assemble(index: pd.Index, stamps: dict[int, object], originals: dict[int, str], column: str,
               rules: DateRules, add: AddProblem) -> pd.Series:
     """The parsed values as one Series: naive local, or tz-aware when any value is an instant;
-    every value checked against the plausible range."""
-    aware = any(getattr(s, "tzinfo", None) is not None for s in stamps.values())
+    every value checked against the plausible range (vectorised)."""
     tz = rules.timezone
-    good: dict[int, pd.Timestamp] = {}
-    for row, stamp in stamps.items():
-        ts = pd.Timestamp(stamp)
-        local = ts.tz_convert(tz).tz_localize(None) if ts.tzinfo is not None else ts
-        if not (rules.low <= local < rules.high):
+    aware_rows = [r for r, s in stamps.items() if getattr(s, "tzinfo", None) is not None]
+    naive_rows = [r for r, s in stamps.items() if getattr(s, "tzinfo", None) is None]
+    naive = pd.Series(pd.DatetimeIndex([stamps[r] for r in naive_rows]).as_unit("us"), index=naive_rows,
+                      dtype="datetime64[us]")
+    instants = pd.Series(pd.DatetimeIndex([pd.Timestamp(stamps[r]).tz_convert("UTC") for r in aware_rows],
+                                          tz="UTC").as_unit("us"), index=aware_rows, dtype="datetime64[us, UTC]")
+    local_of_instants = instants.dt.tz_convert(tz).dt.tz_localize(None)
+    low, high = rules.low, rules.high
+    for values in (naive, local_of_instants):
+        outside = (values < low) | (values >= high)
+        for row in values.index[outside]:
             add(row, column, originals[row], rules.range_text)
-            continue
-        if aware and ts.tzinfo is None:
-            try:
-                ts = ts.tz_localize(tz, ambiguous="raise", nonexistent="raise")
-            except (ValueError, TypeError) as exc:  # AmbiguousTimeError / NonExistentTimeError
-                add(row, column, originals[row],
-                    f"a time that exists once in {tz} ({type(exc).__name__}: it falls in the hour a "
-                    "daylight-saving change repeats or skips) - write it with its offset, e.g. +01:00")
-                continue
-        good[row] = ts
-    if aware:
-        out = pd.Series(pd.NaT, index=index, dtype=f"datetime64[us, {tz}]")
-        if good:
-            keys = list(good)
-            out.loc[keys] = pd.DatetimeIndex([good[k].tz_convert(tz) for k in keys]).as_unit("us")
+    naive = naive[(naive >= low) & (naive < high)]
+    if not aware_rows:
+        out = pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
+        out[naive.index] = naive
         return out
-    out = pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
-    if good:
-        keys = list(good)
-        out.loc[keys] = pd.DatetimeIndex([good[k] for k in keys]).as_unit("us")
+    instants = instants[(local_of_instants >= low) & (local_of_instants < high)]
+    localised = naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    for row in localised.index[localised.isna()]:
+        add(row, column, originals[row],
+            f"a time that exists once in {tz} (it falls in the hour a daylight-saving change repeats or "
+            "skips) - write it with its offset, e.g. +01:00")
+    out = pd.Series(pd.NaT, index=index, dtype=f"datetime64[us, {tz}]")
+    out[instants.index] = instants.dt.tz_convert(tz)
+    good = localised.dropna()
+    out[good.index] = good
     return out
