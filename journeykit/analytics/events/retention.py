@@ -77,6 +77,10 @@ def retention(
 
     For a heatmap: ``r.pivot(index="cohort", columns="period", values="share")``.
 
+    Raises:
+        JourneykitError: a bad ``period``/``max_periods``, a missing column, or a grid of
+            more than :data:`MAX_GRID_CELLS` cohort x period cells (data spanning centuries).
+
     Example:
         >>> import pandas as pd
         >>> orders = pd.DataFrame({"customer_id": ["a", "a", "b"], "order_id": ["1", "2", "3"],
