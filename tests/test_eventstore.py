@@ -31,7 +31,7 @@ def large(monkeypatch):
 
 def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame[["customer_id", "timestamp", "event", "channel"]].copy()
-    out["timestamp"] = out["timestamp"].astype("datetime64[us]")
+    out["timestamp"] = out["timestamp"].dt.as_unit("us")  # naive local, or tz-aware when the file has offsets
     return out.astype({"customer_id": "string", "event": "string", "channel": "string"})
 
 

@@ -138,10 +138,12 @@ def test_offsets_are_converted_to_the_workspace_time_zone(make_workspace):
               "c1,2026-03-01T13:30:00+01:00,menu_view\n"
               "c1,2026-03-01 14:00,order\n")
     ws = jk.load_workspace(make_workspace(events=events))
-    # Europe/Amsterdam is UTC+1 in March (before the DST switch)
-    assert ws.events["timestamp"].tolist() == [pd.Timestamp("2026-03-01 13:00"),
-                                               pd.Timestamp("2026-03-01 13:30"),
-                                               pd.Timestamp("2026-03-01 14:00")]
+    # Europe/Amsterdam is UTC+1 in March (before the DST switch); a column with offsets holds
+    # instants, so it is tz-aware in the workspace time zone (the offset-less value is local)
+    assert str(ws.events["timestamp"].dt.tz) == "Europe/Amsterdam"
+    assert ws.events["timestamp"].tolist() == [pd.Timestamp("2026-03-01 13:00", tz="Europe/Amsterdam"),
+                                               pd.Timestamp("2026-03-01 13:30", tz="Europe/Amsterdam"),
+                                               pd.Timestamp("2026-03-01 14:00", tz="Europe/Amsterdam")]
 
 
 def test_unparseable_dates_and_negative_amounts(make_workspace):

@@ -56,7 +56,10 @@ class Defaults:
     * ``session_gap``: inactivity that starts a new session in paths (``"30min"``);
     * ``csat_definition``: ``"top2"`` (share of 4-5 answers) or ``"mean"`` (average 1-5);
     * ``dayfirst``: read ambiguous dates such as ``03/04/2025`` as day/month (``True``) or
-      month/day (``False``).
+      month/day (``False``); a date column no value decides is read this way with a warning,
+      and one whose values contradict it is an error;
+    * ``dates_from`` / ``dates_to``: the plausible range of every date in the tables
+      (ISO dates, inclusive; ``1990-01-01`` / ``2100-12-31``); a date outside is an error.
 
     Example:
         >>> Defaults().window_delta
@@ -68,6 +71,8 @@ class Defaults:
     session_gap: str = "30min"
     csat_definition: str = "top2"
     dayfirst: bool = True
+    dates_from: str = "1990-01-01"
+    dates_to: str = "2100-12-31"
 
     @property
     def window_delta(self) -> pd.Timedelta | None:
@@ -443,7 +448,8 @@ def _parse_defaults(raw: Any, bad: Any) -> Defaults:
     """journey.yaml ``defaults:`` as :class:`Defaults`; a value that is not valid is a problem
     (and its default is used, so validation can go on and report every problem)."""
     if not isinstance(raw, dict):
-        bad("defaults", raw, "a mapping: window, stage_window, session_gap, csat_definition, dayfirst")
+        bad("defaults", raw, "a mapping: window, stage_window, session_gap, csat_definition, dayfirst, "
+            "dates_from, dates_to")
         return Defaults()
     values: dict[str, Any] = {}
     for key, value in raw.items():
@@ -469,9 +475,23 @@ def _parse_defaults(raw: Any, bad: Any) -> Defaults:
                 bad("defaults.dayfirst", value, "true or false")
                 continue
             values[key] = value
+        elif key in ("dates_from", "dates_to"):
+            text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+            try:
+                stamp = pd.Timestamp(text)
+            except (ValueError, TypeError, OverflowError):
+                stamp = None
+            if stamp is None or pd.isna(stamp) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+                bad(f"defaults.{key}", value, "a date written YYYY-MM-DD, e.g. 1990-01-01")
+                continue
+            values[key] = text.strip()
         else:
             known = [f.name for f in fields(Defaults)]
             guess = difflib.get_close_matches(str(key), known, n=1)
             hint = f"did you mean {guess[0]!r}? " if guess else ""
             bad(f"defaults.{key}", key, f"{hint}a known setting: {', '.join(known)}")
+    if values.get("dates_from", Defaults.dates_from) > values.get("dates_to", Defaults.dates_to):
+        bad("defaults.dates_from", values.get("dates_from"), "a date on or before defaults.dates_to")
+        values.pop("dates_from", None)
+        values.pop("dates_to", None)
     return Defaults(**values)

@@ -2,8 +2,9 @@
 
 An events file larger than :data:`LARGE_EVENTS_BYTES` (64 MiB; environment variable
 ``JOURNEYKIT_LARGE_EVENTS_BYTES`` overrides it) is not read into pandas. DuckDB
-reads it (CSV or Parquet), renames the user's columns, parses timestamps (ISO 8601,
-with an offset converted to the workspace time zone), checks every row, and writes
+reads it (CSV or Parquet), renames the user's columns, parses timestamps (ISO 8601; a
+file with offsets keeps them as instants, TIMESTAMPTZ, so the hour repeated at a DST change
+keeps its order; a file without stays naive local time), checks every row, and writes
 the good rows to a clean Parquet file in a private temporary folder (never in the
 workspace). :meth:`Workspace.events_relation` scans that file; ``ws.events`` loads it
 into pandas only when someone asks for the DataFrame.
@@ -51,6 +52,7 @@ class LargeEvents:
     parquet: Path
     rows: int
     folder: Path
+    timezone: str | None = None  # set when the timestamps are instants (the file had offsets)
 
     def relation(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
         """A scan of the stored Parquet file on ``con`` (columns customer_id, timestamp,
@@ -61,6 +63,8 @@ class LargeEvents:
         """The stored events in memory, index = the row in the user's file."""
         frame = pd.read_parquet(self.parquet)
         frame.index = pd.Index(frame.pop("_row").astype("int64"), name="row")
+        if self.timezone is not None and getattr(frame["timestamp"].dt, "tz", None) is not None:
+            frame["timestamp"] = frame["timestamp"].dt.tz_convert(self.timezone)  # instants, shown local
         return frame
 
 
@@ -94,23 +98,33 @@ def load_large_events(path: Path, kind: str, mapping: dict[str, str], timezone: 
         tz = _literal(timezone)
         ts_name = mapping.get("timestamp")
         ts_type = str(types.get(ts_name, "VARCHAR")).upper()
+        # offsets are kept as instants (as in the pandas path, see journeykit.workspace.dates):
+        # a file with offsets is stored as TIMESTAMPTZ, its offset-less values read as local
+        # time in the workspace zone; a file without offsets stays naive local time
         if ts_type.startswith("TIMESTAMP WITH TIME ZONE"):  # typed already (Parquet): no text parsing
             ts_text = f"CAST({_ident(ts_name)} AS VARCHAR)"
             timestamp = f"CAST({_ident(ts_name)} AT TIME ZONE {tz} AS TIMESTAMP)"
+            instant, has_offset = _ident(ts_name), "true"
         elif ts_type.startswith(("TIMESTAMP", "DATE")):
             ts_text = f"CAST({_ident(ts_name)} AS VARCHAR)"
             timestamp = f"CAST({_ident(ts_name)} AS TIMESTAMP)"
+            instant, has_offset = f"timezone({tz}, {timestamp})", "false"
         else:
             ts_text = f"trim({column('timestamp')})"
-            timestamp = (f"CASE WHEN regexp_matches({ts_text}, {_literal(_OFFSET_RE)}) "
+            has_offset = f"coalesce(regexp_matches({ts_text}, {_literal(_OFFSET_RE)}), false)"
+            timestamp = (f"CASE WHEN {has_offset} "
                          f"THEN CAST(TRY_CAST({ts_text} AS TIMESTAMPTZ) AT TIME ZONE {tz} AS TIMESTAMP) "
                          f"ELSE TRY_CAST({ts_text} AS TIMESTAMP) END")
+            instant = (f"CASE WHEN {has_offset} THEN TRY_CAST({ts_text} AS TIMESTAMPTZ) "
+                       f"ELSE timezone({tz}, TRY_CAST({ts_text} AS TIMESTAMP)) END")
         # one pass over the file; with insertion order preserved, rowid is the file's row order
         con.execute(f"""
             CREATE TABLE typed AS SELECT
                 NULLIF(trim({column('customer_id')}), '') AS customer_id,
                 {ts_text} AS timestamp_text,
                 {timestamp} AS timestamp,
+                {instant} AS timestamp_instant,
+                {has_offset} AS has_offset,
                 NULLIF(trim({column('event')}), '') AS event,
                 NULLIF(trim({column('channel')}), '') AS channel
             FROM {scan}
@@ -150,8 +164,11 @@ def load_large_events(path: Path, kind: str, mapping: dict[str, str], timezone: 
                 f"rtrim({reasons}, '; ') AS _problems FROM typed WHERE {bad_any} ORDER BY rowid").df()
         keep = f"NOT ({bad_any})" if quarantine and bad_total else "true"
         parquet = folder / "events.parquet"
+        offsets = con.execute("SELECT coalesce(bool_or(has_offset), false) FROM typed").fetchone()
+        instants = bool(offsets and offsets[0])
+        stored = "timestamp_instant AS timestamp" if instants else "timestamp"
         con.execute(
-            f"COPY (SELECT customer_id, timestamp, event, channel, {row} AS _row FROM typed WHERE {keep}) "
+            f"COPY (SELECT customer_id, {stored}, event, channel, {row} AS _row FROM typed WHERE {keep}) "
             f"TO {_literal(str(parquet))} (FORMAT parquet)")
         rows = total - (bad_total if quarantine else 0)
     except duckdb.Error as exc:
@@ -161,7 +178,7 @@ def load_large_events(path: Path, kind: str, mapping: dict[str, str], timezone: 
         return None, pd.DataFrame(), problems
     con.close()
     (folder / "events.duckdb").unlink(missing_ok=True)
-    store = LargeEvents(parquet, int(rows), folder)
+    store = LargeEvents(parquet, int(rows), folder, timezone if instants else None)
     weakref.finalize(store, shutil.rmtree, str(folder), True)
     return store, rejected, problems
 

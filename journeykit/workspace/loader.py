@@ -8,8 +8,8 @@ expected.
 
 Types: ids and text are pandas ``string``; scores are nullable ``Int64``; amounts
 ``float64``; flags ``boolean``; dates and timestamps ``datetime64[us]``, **tz-naive,
-in the workspace's time zone** (journey.yaml ``timezone``; values written with an
-offset or ``Z`` are converted to it). ``;``-separated lists stay text; use
+in the workspace's time zone** (journey.yaml ``timezone``), or tz-aware in it when the
+column's values carry an offset or ``Z`` (instants; see :mod:`journeykit.workspace.dates`). ``;``-separated lists stay text; use
 :func:`journeykit.core.cells.split_list`.
 
 The steps live in their own modules: :mod:`~journeykit.workspace.readers` (raw cells),

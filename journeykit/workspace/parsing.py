@@ -5,10 +5,12 @@ records every value that does not fit in a :class:`Checker` (file, spreadsheet r
 column, value, what was expected):
 
 - ids and text: pandas ``string`` (ids treat ``N/A``, ``-`` and the like as blank);
-- ``int`` scores: nullable ``Int64``; ``float`` amounts: ``float64``; currency signs,
-  thousands separators and decimal commas (``1.234,50``) are understood;
+- ``int`` scores: nullable ``Int64``; ``float`` amounts: ``float64``; the decimal separator
+  and the currency are decided per column (:mod:`journeykit.workspace.numbers`);
 - ``bool`` flags: ``boolean`` (yes/no, true/false, 1/0, online/offline, x);
-- dates and timestamps: ``datetime64[us]``, tz-naive in the workspace time zone.
+- dates and timestamps: ``datetime64[us]``, one day/month order per column, in a plausible
+  range (:mod:`journeykit.workspace.dates`); tz-naive wall-clock time in the workspace time
+  zone, or tz-aware in it when the column's values carry offsets (instants).
 
 Example:
     >>> is_missing(pd.Series(["N/A", "3", None], dtype="string")).tolist()
@@ -17,7 +19,6 @@ Example:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -25,7 +26,9 @@ import pandas as pd
 from journeykit.core.errors import Problem, Severity
 from journeykit.core.safety import FORMULA_STARTS
 from journeykit.workspace.config import JourneyConfig
+from journeykit.workspace.dates import DateRules, read_dates
 from journeykit.workspace.ids import is_id_column, normalise_ids
+from journeykit.workspace.numbers import read_numbers
 from journeykit.workspace.readers import RawTable
 from journeykit.workspace.schema import Column, Table
 
@@ -33,9 +36,6 @@ MISSING_TOKENS = {"", "na", "n/a", "null", "none", "nan", "-", "--"}
 SPREADSHEET_ERRORS = {"#n/a", "#error!", "#value!", "#ref!", "#div/0!", "#name?", "#num!", "#null!", "#spill!"}
 TRUE_TOKENS = {"yes", "y", "true", "t", "1", "online", "x"}
 FALSE_TOKENS = {"no", "n", "false", "f", "0", "offline"}
-_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
-_NUMBER_EU = re.compile(r"^-?\d{1,3}(?:[.\s]\d{3})*,\d+$|^-?\d+,\d+$")
-_CURRENCY = re.compile(r"[€$£¥\s]|EUR|USD|GBP", re.IGNORECASE)
 
 
 @dataclass
@@ -71,6 +71,8 @@ def convert_column(column: Column, text: pd.Series, checker: Checker) -> pd.Seri
     """Type one column; record problems for values that do not fit."""
     name = column.name
     missing = is_missing(text)
+    if column.kind in ("int", "float"):  # "NaN" typed as a number is no blank: it is not a finite number
+        missing = missing & ~(text.str.lower() == "nan").fillna(False)
     errors = text.str.lower().isin(SPREADSHEET_ERRORS) & ~missing
     if column.not_null:
         for row in text.index[missing & ~errors]:
@@ -105,15 +107,8 @@ def convert_column(column: Column, text: pd.Series, checker: Checker) -> pd.Seri
         return out
 
     if column.kind in ("int", "float"):
-        cleaned = usable.str.replace(_CURRENCY, "", regex=True)
-        eu = cleaned.str.match(_NUMBER_EU).fillna(False)
-        cleaned = cleaned.mask(eu, cleaned.str.replace(r"[.\s]", "", regex=True).str.replace(",", "."))
-        if column.kind == "float":
-            cleaned = cleaned.str.replace(r"(?<=\d),(?=\d{3}\b)", "", regex=True)
-        numbers = pd.to_numeric(cleaned, errors="coerce")
-        unparsed = usable.notna() & numbers.isna()
-        for row in usable.index[unparsed]:
-            checker.add(row, name, usable[row], column.expectation())
+        numbers = read_numbers(usable, name, checker.config.currency, checker.raw.source, checker.add,
+                               typed_cells=checker.raw.kind in ("parquet", "xlsx"), expected=column.expectation())
         if column.kind == "int":
             fractional = numbers.notna() & (numbers % 1 != 0)
             for row in numbers.index[fractional]:
@@ -135,36 +130,15 @@ def convert_column(column: Column, text: pd.Series, checker: Checker) -> pd.Seri
 
 
 def parse_datetimes(text: pd.Series, column: Column, checker: Checker) -> pd.Series:
-    """Parse dates: ISO first (fast), then day-first or month-first per the workspace
-    default ``dayfirst`` (True unless journey.yaml says otherwise). Values with an offset
-    are converted to the workspace time zone; the result is naive local time."""
-    tz = checker.config.timezone
-    dayfirst = checker.config.defaults.dayfirst
-    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
-    present = text.notna()
-    if not present.any():
-        return out
-    has_offset = text.str.contains(_OFFSET, regex=True).fillna(False) & present
-    naive = present & ~has_offset
-    if naive.any():
-        parsed = pd.to_datetime(text[naive], format="ISO8601", errors="coerce")
-        out[naive] = parsed.astype("datetime64[us]")
-    if has_offset.any():
-        parsed = pd.to_datetime(text[has_offset], format="ISO8601", errors="coerce", utc=True)
-        out[has_offset] = parsed.dt.tz_convert(tz).dt.tz_localize(None).astype("datetime64[us]")
-    retry = present & out.isna()
-    for row in text.index[retry]:
-        value = text[row]
-        try:
-            stamp = pd.to_datetime(value, dayfirst=dayfirst, format="mixed")
-        except (ValueError, TypeError, OverflowError):
-            checker.add(row, column.name, value, column.expectation())
-            continue
-        if stamp.tzinfo is not None:
-            stamp = stamp.tz_convert(tz).tz_localize(None)
-        out[row] = stamp
-    return out
-
+    """Parse a date column with one reading for the whole column (see
+    :mod:`journeykit.workspace.dates`): day/month order decided from all values and
+    journey.yaml ``defaults.dayfirst``, dates checked against ``defaults.dates_from`` ..
+    ``dates_to``; offsets kept as instants (the column is then tz-aware in the workspace
+    time zone)."""
+    defaults = checker.config.defaults
+    rules = DateRules(dayfirst=defaults.dayfirst, dates_from=defaults.dates_from, dates_to=defaults.dates_to,
+                      timezone=checker.config.timezone, source=checker.raw.source)
+    return read_dates(text, column.name, rules, checker.add)
 
 
 def attribute_column(text: pd.Series) -> pd.Series:

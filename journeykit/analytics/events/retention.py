@@ -26,7 +26,13 @@ from journeykit.analytics.events.source import (
 from journeykit.core._sql import ident, literals
 from journeykit.core.errors import JourneykitError
 
-__all__ = ["RETENTION_SEMANTICS", "retention"]
+__all__ = ["MAX_GRID_CELLS", "RETENTION_SEMANTICS", "retention"]
+
+#: The most cohort x period cells one retention table may have (its memory is this many
+#: rows). Data spanning centuries (e.g. a date in year 1 and one in 9999) would otherwise
+#: build a grid of millions of rows per cohort; beyond this, retention refuses with an
+#: error that says how to narrow it (``max_periods``, a longer ``period``, or fix the dates).
+MAX_GRID_CELLS = 1_000_000
 
 RETENTION_SEMANTICS = """\
 Retention: a customer's cohort is the period of their first cohort event (any event by \
@@ -70,6 +76,10 @@ def retention(
     - ``share`` = customers / cohort_size.
 
     For a heatmap: ``r.pivot(index="cohort", columns="period", values="share")``.
+
+    Raises:
+        JourneykitError: a bad ``period``/``max_periods``, a missing column, or a grid of
+            more than :data:`MAX_GRID_CELLS` cohort x period cells (data spanning centuries).
 
     Example:
         >>> import pandas as pd
@@ -126,6 +136,14 @@ def retention(
             "FROM sizes s LEFT JOIN ret r ON s.cohort = r.cohort GROUP BY s.cohort, s.cohort_size ORDER BY s.cohort"
         )
         raw = src.fetch(query)
+    cells = sum((int(last) if max_periods is None else min(int(last), max_periods)) + 1 for _, _, last, _ in raw)
+    if cells > MAX_GRID_CELLS:
+        first, last_cohort = (pd.Timestamp(raw[0][0]), pd.Timestamp(raw[-1][0])) if raw else (None, None)
+        raise JourneykitError(
+            f"retention by {part} would need {cells:,} cohort x period cells (the limit is "
+            f"{MAX_GRID_CELLS:,}); the cohorts run from {first} to {last_cohort} - check the dates "
+            "for values far outside the business's years, or pass max_periods=... or a longer period"
+        )
     offsets = {"day": "days", "week": "weeks", "month": "months", "quarter": "months", "year": "years"}
     records = []
     for cohort, size, last_period, returned in raw:

@@ -161,7 +161,7 @@ def _step_conversions(
     out: dict[str, list[tuple[str, dict[str, tuple[int, int]]]]] = {s: [] for s in stage_events}
     micros = int(window // pd.Timedelta(microseconds=1))
     for stage, a, b in pairs:
-        rows = with_channel.query("jk_stage_events", f"""
+        counted = with_channel.query("jk_stage_events", f"""
             WITH pair AS (
                 SELECT customer_id, channel, timestamp, event = {literal(b)} AS is_b
                 FROM jk_stage_events WHERE event IN ({literals([a, b])})
@@ -179,7 +179,8 @@ def _step_conversions(
             SELECT channel, count(*) FILTER (WHERE has_a) AS n,
                    count(*) FILTER (WHERE has_a AND converted) AS k
             FROM units GROUP BY channel HAVING count(*) FILTER (WHERE has_a) > 0 ORDER BY channel
-        """).fetchall()
+        """)
+        rows = counted.fetchall() if counted is not None else []
         out[stage].append((f"{a} → {b}", {str(c): (int(n), int(k)) for c, n, k in rows}))
     return out
 
