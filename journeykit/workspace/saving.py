@@ -28,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -128,6 +129,7 @@ def _write_locked(ws: Workspace, table: str, frame: pd.DataFrame) -> Path:
         _write_sheet(path, sheet or table, file_frame)
     ws.tables[table] = frame.copy()
     ws.derived.clear()
+    ws.derived[(_WRITTEN, table)] = _digest(path)  # the file is ws.tables[table] while this holds
     ws.run_cache = None  # edited: results shared by a run no longer apply
     ws.sources.setdefault(table, path.name if kind != "xlsx" else f"{path.name}[{sheet}]")
     ws.source_paths.setdefault(table, (kind, path, sheet, delimiter))
@@ -157,6 +159,13 @@ def save_table(ws: Workspace, table: str, frame: pd.DataFrame) -> Path:
         return _write_locked(ws, table, frame)
 
 
+_WRITTEN = "journeykit.workspace.saving: sha256 of the file as this workspace last wrote it"
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def read_table_now(ws: Workspace, table: str) -> pd.DataFrame | None:
     """``table`` as its file holds it now (canonical columns and dtypes, index reset), or
     None when it has no file yet. Raises :class:`JourneykitError` when the file now has
@@ -164,6 +173,8 @@ def read_table_now(ws: Workspace, table: str) -> pd.DataFrame | None:
     kind, path, sheet, _delimiter = _source(ws, table)
     if not path.exists():
         return None
+    if table in ws.tables and ws.derived.get((_WRITTEN, table)) == _digest(path):
+        return ws.tables[table].reset_index(drop=True).copy()  # nobody saved since our last write
     raw = read_source(table, kind, path, sheet)
     frame, used, checker = _type_table(raw, TABLES[table], ws.config)
     errors = [p for p in checker.problems if p.severity == "error"]
