@@ -217,3 +217,13 @@ def test_update_table_refuses_when_the_file_now_has_errors(tmp_path):
     with pytest.raises(JourneykitError, match="severity"):
         update_table(ws, "painpoints", lambda now: now)
     assert (folder / "painpoints.csv").read_bytes() == before  # the typed "high" is not blanked
+
+
+def test_update_table_takes_a_folder_and_keeps_the_previous_version(tmp_path):
+    folder = write_workspace(tmp_path / "ws", painpoints="id,touchpoint,kind,description\np0,tp_counter,pain,Queue\n")
+    before = (folder / "painpoints.csv").read_text("utf-8")
+    row = pd.DataFrame([{"id": "p1", "touchpoint": "tp_counter", "kind": "pain", "description": " Slow "}])
+    update_table(folder, "painpoints", lambda now: pd.concat([now, row], ignore_index=True))
+    history = list((folder / ".journeykit" / "history").glob("painpoints.*.csv"))
+    assert len(history) == 1 and history[0].read_text("utf-8") == before
+    assert jk.load_workspace(folder).painpoints["description"].tolist() == ["Queue", " Slow "]
