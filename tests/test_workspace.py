@@ -315,7 +315,9 @@ def test_save_table_round_trip_keeps_previous_version(make_workspace):
     jk.save_table(ws, "painpoints", edited)
     history = list((folder / ".journeykit" / "history").glob("painpoints.*.csv"))
     assert len(history) == 1 and history[0].read_text() == before
-    assert "'=HYPERLINK" in (folder / "painpoints.csv").read_text()  # neutralised on disk
+    # the workspace keeps exactly what was typed; exports into run folders neutralise formulas
+    assert "'=HYPERLINK" not in (folder / "painpoints.csv").read_text()
+    assert '"=HYPERLINK(""http://evil"")"' in (folder / "painpoints.csv").read_text()
     again = jk.load_workspace(folder)
     assert again.painpoints["effort"].tolist() == [2]
     assert again.painpoints["description"].tolist() == ["=HYPERLINK(\"http://evil\")"]  # lossless round trip

@@ -24,6 +24,7 @@ from typing import Any
 from journeykit import __version__
 from journeykit.analytics.scorecard import what_changed
 from journeykit.core.errors import JourneykitError, WorkspaceError, format_problems
+from journeykit.run.execute import quiet_kernel_machinery
 from journeykit.run.exit_codes import ExitCode
 from journeykit.run.runner import RunInterrupted, RunLockedError, RunWriteError, run_notebooks
 from journeykit.run.runs import find_runs, resolve_run
@@ -312,6 +313,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     subcommand, return its exit code; a workspace's problems are printed as a table."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.func is run_command:
+        # the process ends after a run: what the kernel machinery leaves behind (tasks and
+        # sockets of killed kernels, collected at exit) must stay off the terminal too
+        quiet_kernel_machinery(restore=False).__enter__()
     try:
         return int(args.func(args) or 0)
     except WorkspaceError as exc:

@@ -14,6 +14,12 @@ run can kill them (:func:`kill_kernels`: threads cannot be stopped, kernels can)
 :class:`Gate` holds every notebook at its first cell until :func:`validate_workspace_for_run`
 has loaded the workspace, so the kernels start while the runner validates.
 
+:func:`quiet_kernel_machinery` keeps what jupyter_client, nbclient, papermill, asyncio,
+tornado and zmq say while kernels start, die or are killed ("Kernel died…", "Task was
+destroyed but it is pending", "Exception ignored in…", coroutine warnings) off the
+user's terminal: the lines are collected in :class:`KernelChatter` (the runner writes
+them into a failed run's ``run.log``); the kit prints its own message instead.
+
 Example:
     >>> gate = Gate()
     >>> gate.is_open
@@ -24,12 +30,17 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
+import logging
 import os
 import signal
+import sys
 import threading
 import time
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -42,8 +53,9 @@ from journeykit.workspace import Workspace, load_workspace
 from journeykit.workspace.cache import fingerprint
 
 __all__ = [
-    "ENGINE_NAME", "KERNEL_NAME", "OPTIONAL_PARAMETERS", "SAVE_EVERY_S", "Gate", "KernelRegistry",
-    "Validated", "execute_notebook", "kill_kernels", "register_engine", "validate_workspace_for_run",
+    "ENGINE_NAME", "KERNEL_LOGGERS", "KERNEL_NAME", "OPTIONAL_PARAMETERS", "SAVE_EVERY_S", "Gate",
+    "KernelChatter", "KernelRegistry", "Validated", "execute_notebook", "kill_kernels",
+    "quiet_kernel_machinery", "register_engine", "validate_workspace_for_run",
 ]
 
 KERNEL_NAME = "python3"
@@ -53,6 +65,75 @@ OPTIONAL_PARAMETERS = ("reports_dir",)
 #: start and end; the runner needs the file only when the notebook has finished or failed)
 SAVE_EVERY_S = 10.0
 ENGINE_NAME = "journeykit"
+
+
+#: the loggers of the kernel machinery whose messages stay off the terminal during a run
+KERNEL_LOGGERS = ("traitlets", "nbclient", "papermill", "jupyter_client", "asyncio", "tornado",
+                  "zmq", "ipykernel", "concurrent.futures")
+
+
+# -- kernel chatter -----------------------------------------------------------------------
+
+
+class KernelChatter(logging.Handler):
+    """Collects what the kernel machinery logs or leaves unraisable during a run, as text
+    ``lines`` (at most :attr:`KEEP` of them), instead of printing it on stderr."""
+
+    KEEP = 500
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s: %(message)s"))
+
+    def add(self, text: str) -> None:
+        if len(self.lines) < self.KEEP:
+            self.lines.append(text)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno < logging.WARNING:
+            return  # papermill's "Executing Cell" and the like
+        try:
+            self.add(self.format(record))
+        except Exception:  # noqa: BLE001 - logging must never raise (a bad format string)
+            self.add(f"{record.name} {record.levelname}: {record.msg!r}")
+
+    def unraisable(self, unraisable: Any) -> None:
+        """A ``sys.unraisablehook``: an exception in a finaliser (a socket or task of a
+        killed kernel garbage-collected), kept instead of "Exception ignored in …"."""
+        what = getattr(unraisable, "exc_value", None)
+        self.add(f"unraisable: {type(what).__name__}: {what} ({getattr(unraisable, 'object', None)!r})")
+
+
+@contextlib.contextmanager
+def quiet_kernel_machinery(*, restore: bool = True) -> Iterator[KernelChatter]:
+    """Within the block, :data:`KERNEL_LOGGERS`, unraisable exceptions and the runtime
+    warnings of the kernel machinery go to the yielded :class:`KernelChatter`, not to
+    stderr. ``restore=False`` leaves it so after the block (the ``journeykit`` command:
+    the interpreter's exit collects the tasks and sockets of killed kernels, too)."""
+    chatter = KernelChatter()
+    saved = [(logging.getLogger(n), logging.getLogger(n).handlers[:], logging.getLogger(n).propagate)
+             for n in KERNEL_LOGGERS]
+    for logger, _handlers, _propagate in saved:
+        logger.handlers = [chatter]
+        logger.propagate = False
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = chatter.unraisable
+    catcher = warnings.catch_warnings()
+    catcher.__enter__()
+    warnings.filterwarnings("ignore", category=RuntimeWarning, message=r"coroutine .* was never awaited")
+    warnings.filterwarnings("ignore", category=ResourceWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"(jupyter_client|zmq|nbclient|tornado)")
+    try:
+        yield chatter
+    finally:
+        if restore:
+            gc.collect()  # the killed kernels' tasks and sockets, while still quiet
+            catcher.__exit__(None, None, None)
+            sys.unraisablehook = previous_hook
+            for logger, handlers, propagate in saved:
+                logger.handlers = handlers
+                logger.propagate = propagate
 
 
 # -- the validation gate ----------------------------------------------------------------

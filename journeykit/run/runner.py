@@ -42,6 +42,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
@@ -62,6 +63,7 @@ from journeykit.run.execute import (
     KernelRegistry,
     execute_notebook,
     kill_kernels,
+    quiet_kernel_machinery,
     validate_workspace_for_run,
 )
 from journeykit.run.exit_codes import ExitCode
@@ -290,11 +292,19 @@ def run_notebooks(
             f"for more than {lock_timeout:g} s); try again when it has finished, or raise --lock-timeout"
         ) from None
     try:
-        return _run_locked(
-            ws_path, out_path, nb_dir, selected, user_parameters,
-            jobs=int(jobs or os.cpu_count() or 1), on_bad_rows=on_bad_rows, timeout=timeout,
-            quiet=quiet, progress=progress, build_index=build_index, formats=formats,
-        )
+        # what the kernel machinery says while kernels start, die or are killed stays off the
+        # terminal (the kit reports the outcome itself); a failed run keeps it in run.log
+        with quiet_kernel_machinery() as chatter:
+            result = _run_locked(
+                ws_path, out_path, nb_dir, selected, user_parameters,
+                jobs=int(jobs or os.cpu_count() or 1), on_bad_rows=on_bad_rows, timeout=timeout,
+                quiet=quiet, progress=progress, build_index=build_index, formats=formats,
+            )
+        if result.failure and chatter.lines:
+            with contextlib.suppress(OSError):  # the log is a help, never a second failure
+                with (result.path / "run.log").open("a", encoding="utf-8") as log:
+                    log.write("\nkernel machinery:\n" + "\n".join(chatter.lines) + "\n")
+        return result
     finally:
         lock.release()
 

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from journeykit.core.errors import Problem, Severity
-from journeykit.core.safety import FORMULA_STARTS
 from journeykit.workspace.config import JourneyConfig
 from journeykit.workspace.dates import DateRules, read_dates
 from journeykit.workspace.ids import is_id_column, normalise_ids
@@ -56,11 +55,24 @@ class Checker:
             self.bad_rows.setdefault(row, []).append(f"{column}: {expected} (got {value!r})")
 
 
+#: text columns that name a category matched against a list (stripped like ids); every
+#: other text column is free text, kept exactly as typed
+CATEGORY_TEXT = frozenset({"channel", "event", "category", "source", "owner", "status", "kind"})
+
+
 def clean_text(series: pd.Series) -> pd.Series:
-    """Text cells: strip, undo journeykit's own formula neutralisation ("'=x" -> "=x")."""
-    text = series.astype("string").str.strip()
-    quoted = text.str.startswith("'") & text.str[1:2].isin(list(FORMULA_STARTS))
-    return text.mask(quoted.fillna(False), text.str[1:])
+    """Text cells as ``string``, exactly as written: no stripping, and an apostrophe the user
+    typed stays (formulas are neutralised in exports only, never in the workspace);
+    :func:`convert_column` strips ids, numbers, dates and categories."""
+    return series.astype("string")
+
+
+def is_free_text(column: Column) -> bool:
+    """True for a free-text column (a description, a comment, a persona's goals): its
+    cells are kept exactly as typed, surrounding spaces and line breaks included; a cell
+    of only spaces is blank."""
+    return (column.kind == "text" and not column.choices and not column.references
+            and column.name not in CATEGORY_TEXT)
 
 
 def is_missing(text: pd.Series) -> pd.Series:
@@ -70,7 +82,10 @@ def is_missing(text: pd.Series) -> pd.Series:
 def convert_column(column: Column, text: pd.Series, checker: Checker) -> pd.Series:
     """Type one column; record problems for values that do not fit."""
     name = column.name
-    missing = is_missing(text)
+    free = is_free_text(column)
+    if not free:
+        text = text.str.strip()
+    missing = is_missing(text.str.strip() if free else text)
     if column.kind in ("int", "float"):  # "NaN" typed as a number is no blank: it is not a finite number
         missing = missing & ~(text.str.lower() == "nan").fillna(False)
     errors = text.str.lower().isin(SPREADSHEET_ERRORS) & ~missing
@@ -81,7 +96,7 @@ def convert_column(column: Column, text: pd.Series, checker: Checker) -> pd.Seri
 
     if column.kind in ("id", "text", "list"):
         # ids and lists treat "N/A" and the like as blank; free text keeps them as written
-        blank = missing if column.kind != "text" else (text.isna() | (text == ""))
+        blank = missing if column.kind != "text" else (text.isna() | (text.str.strip() == ""))
         out = text.mask(blank, pd.NA)
         if is_id_column(column):  # one spelling per id: journeykit.workspace.ids
             out = normalise_ids(column, out.astype("string"), checker.add)
@@ -142,9 +157,10 @@ def parse_datetimes(text: pd.Series, column: Column, checker: Checker) -> pd.Ser
 
 
 def attribute_column(text: pd.Series) -> pd.Series:
-    """An extra attribute column: numbers when every filled cell is a number, else text."""
-    present = ~is_missing(text)
-    numbers = pd.to_numeric(text.where(present), errors="coerce")
+    """An extra attribute column: numbers when every filled cell is a number, else text
+    (kept as typed)."""
+    present = ~is_missing(text.str.strip())
+    numbers = pd.to_numeric(text.str.strip().where(present), errors="coerce")
     if present.any() and numbers[present].notna().all():
         return numbers
     return text.mask(~present, pd.NA)

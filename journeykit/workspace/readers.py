@@ -65,6 +65,9 @@ def sniff_delimiter(text: str) -> str:
     lines = [line for line in text.splitlines()[:20] if line.strip()]
     if not lines:
         return ","
+    in_header = [d for d in DELIMITERS if d in lines[0]]
+    if len(in_header) == 1:  # the header names the delimiter; the rows' free text cannot outvote it
+        return in_header[0]
     try:
         return csv.Sniffer().sniff("\n".join(lines[:10]), delimiters="".join(DELIMITERS)).delimiter
     except csv.Error:

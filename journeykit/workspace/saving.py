@@ -6,6 +6,21 @@ and copies the previous file to ``.journeykit/history/`` first (the last
 :data:`HISTORY_KEEP` versions of each file are kept). CSV, Parquet and workspace.xlsx
 sheets are written in the format they were read from, with the user's column names.
 
+:func:`update_table` is the read-modify-write: under the same lock it re-reads the
+table from its file, applies a change and writes the result, so two people (or two
+processes) saving the same table never lose each other's rows. :func:`merge_edits` is
+the change a widget makes: only the rows and fields it edited, applied to the file's
+current content.
+
+The workspace keeps exactly what was typed: text is written as it is (surrounding
+spaces, quotes, CR/LF/CRLF line breaks, a leading apostrophe and text that looks like a
+formula, such as ``=1+1``), and reads back identical through ``load_workspace``.
+Formula neutralisation is for exports (:mod:`journeykit.core.safety`, in run folders).
+CSV is written with CRLF line ends (RFC 4180), so every cell holding a CR or LF is quoted;
+in workspace.xlsx, text starting with ``=`` is stored as text, never as a formula, and
+text a workbook cannot hold exactly (a carriage return, control characters, U+FFFE/FFFF)
+is refused with the cell named, never changed silently.
+
 Example:
     >>> HISTORY_DIR
     '.journeykit/history'
@@ -13,21 +28,34 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
+import re
 import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 from filelock import FileLock
 
-from journeykit.core.errors import JourneykitError
-from journeykit.core.safety import atomic_write_bytes, neutralise_frame
-from journeykit.workspace.model import Workspace
+from journeykit.core.errors import JourneykitError, format_problems
+from journeykit.core.safety import atomic_write_bytes
+from journeykit.workspace.loader import _type_table, load_workspace
+from journeykit.workspace.model import SourcePath, Workspace
+from journeykit.workspace.readers import read_source
 from journeykit.workspace.schema import TABLES
 
 HISTORY_DIR = ".journeykit/history"
 HISTORY_KEEP = 20
+LOCK_FILE = ".journeykit/save.lock"
+#: seconds a save waits for another save of the same workspace before giving up
+LOCK_TIMEOUT_S = 30
+#: what a workbook cell cannot hold exactly: XML 1.0 forbids most control characters and
+#: U+FFFE/FFFF, and a carriage return comes back as a line feed
+_NOT_IN_WORKBOOK = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _history_copy(ws: Workspace, path: Path) -> Path | None:
@@ -59,14 +87,65 @@ def _to_file_frame(ws: Workspace, table: str, frame: pd.DataFrame) -> pd.DataFra
     return out.rename(columns=reverse)
 
 
+def _check_frame(table: str, frame: pd.DataFrame) -> None:
+    if table not in TABLES:
+        raise JourneykitError(f"unknown table {table!r}; expected one of {', '.join(TABLES)}")
+    missing = [c.name for c in TABLES[table].columns if c.required and c.name not in frame.columns]
+    if missing:
+        raise JourneykitError(f"cannot save {table}: column(s) {', '.join(missing)} missing")
+
+
+def _source(ws: Workspace, table: str) -> SourcePath:
+    return ws.source_paths.get(table, ("csv", ws.path / f"{table}.csv", None, ","))
+
+
+@contextmanager
+def _save_lock(ws: Workspace) -> Iterator[None]:
+    lock_dir = ws.path / ".journeykit"
+    lock_dir.mkdir(exist_ok=True)
+    with FileLock(str(ws.path / LOCK_FILE), timeout=LOCK_TIMEOUT_S):
+        yield
+
+
+def _write_locked(ws: Workspace, table: str, frame: pd.DataFrame) -> Path:
+    """Write ``frame`` as ``table`` (the caller holds the save lock) and update ``ws``."""
+    kind, path, sheet, delimiter = _source(ws, table)
+    file_frame = _to_file_frame(ws, table, frame)
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by a save that was killed
+        stale.unlink(missing_ok=True)
+    if kind == "xlsx":
+        _check_workbook_text(path.name, sheet or table, file_frame)
+    _history_copy(ws, path)
+    if kind == "csv":
+        # CRLF record ends (RFC 4180): the writer quotes every cell holding a CR or LF, so
+        # a bare CR inside a text reads back as a CR
+        data = file_frame.to_csv(index=False, sep=delimiter, lineterminator="\r\n")
+        atomic_write_bytes(path, data.encode("utf-8"))
+    elif kind == "parquet":
+        buffer = io.BytesIO()
+        file_frame.to_parquet(buffer, index=False)
+        atomic_write_bytes(path, buffer.getvalue())
+    else:
+        _write_sheet(path, sheet or table, file_frame)
+    ws.tables[table] = frame.copy()
+    ws.derived.clear()
+    ws.derived[(_WRITTEN, table)] = _digest(path)  # the file is ws.tables[table] while this holds
+    ws.run_cache = None  # edited: results shared by a run no longer apply
+    ws.sources.setdefault(table, path.name if kind != "xlsx" else f"{path.name}[{sheet}]")
+    ws.source_paths.setdefault(table, (kind, path, sheet, delimiter))
+    return path
+
+
 def save_table(ws: Workspace, table: str, frame: pd.DataFrame) -> Path:
     """Save an edited table back to the workspace file it came from, at once.
 
     The write is atomic (a reader sees the old file or the new one), the previous
     version is copied to ``.journeykit/history/`` (the last 20 are kept), column names
-    are written as the user's file had them, and text that could start a spreadsheet
-    formula is neutralised. A table the workspace did not have is written as
-    ``<table>.csv``. The in-memory ``ws`` is updated too.
+    are written as the user's file had them, and text is written exactly as it is (it
+    reads back identical; exports neutralise formulas, the workspace does not). A table
+    the workspace did not have is written as ``<table>.csv``. The in-memory ``ws`` is
+    updated too. ``frame`` replaces the whole file: to change a table that someone else
+    may be saving at the same time, use :func:`update_table`.
 
     Returns the path written.
 
@@ -75,60 +154,176 @@ def save_table(ws: Workspace, table: str, frame: pd.DataFrame) -> Path:
         >>> edited = ws.painpoints.assign(status="planned")      # doctest: +SKIP
         >>> save_table(ws, "painpoints", edited)                 # doctest: +SKIP
     """
+    _check_frame(table, frame)
+    with _save_lock(ws):
+        return _write_locked(ws, table, frame)
+
+
+_WRITTEN = "journeykit.workspace.saving: sha256 of the file as this workspace last wrote it"
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_table_now(ws: Workspace, table: str) -> pd.DataFrame | None:
+    """``table`` as its file holds it now (canonical columns and dtypes, index reset), or
+    None when it has no file yet. Raises :class:`JourneykitError` when the file now has
+    errors (a change saved on top would silently drop or blank what is wrong)."""
+    kind, path, sheet, _delimiter = _source(ws, table)
+    if not path.exists():
+        return None
+    if table in ws.tables and ws.derived.get((_WRITTEN, table)) == _digest(path):
+        return ws.tables[table].reset_index(drop=True).copy()  # nobody saved since our last write
+    raw = read_source(table, kind, path, sheet)
+    frame, used, checker = _type_table(raw, TABLES[table], ws.config)
+    errors = [p for p in checker.problems if p.severity == "error"]
+    if frame is None or errors:
+        raise JourneykitError(f"cannot save {table}: {raw.source} has problems now; fix them first:\n"
+                              + format_problems(errors[:10]))
+    ws.column_maps[table] = used
+    return frame.reset_index(drop=True)
+
+
+def update_table(ws: Workspace | str | os.PathLike, table: str,
+                 change: Callable[[pd.DataFrame], pd.DataFrame]) -> Path:
+    """Read-modify-write ``table`` without losing anyone's rows.
+
+    Holds the workspace's save lock while it re-reads the table from its file (what
+    other processes saved meanwhile included), calls ``change(current)`` and writes the
+    frame it returns atomically, with the previous version kept, as :func:`save_table`.
+    ``ws`` is a loaded :class:`Workspace` (updated in memory) or a workspace folder.
+    A table without a file starts from the workspace's in-memory table or an empty one.
+
+    Example:
+        >>> update_table(ws, "painpoints",                                  # doctest: +SKIP
+        ...              lambda now: pd.concat([now, new_rows], ignore_index=True))
+    """
+    if not isinstance(ws, Workspace):
+        ws = load_workspace(ws)
     if table not in TABLES:
         raise JourneykitError(f"unknown table {table!r}; expected one of {', '.join(TABLES)}")
-    missing = [c.name for c in TABLES[table].columns if c.required and c.name not in frame.columns]
-    if missing:
-        raise JourneykitError(f"cannot save {table}: column(s) {', '.join(missing)} missing")
-    kind, path, sheet, delimiter = ws.source_paths.get(table, ("csv", ws.path / f"{table}.csv", None, ","))
-    file_frame = _to_file_frame(ws, table, frame)
-    lock_dir = ws.path / ".journeykit"
-    lock_dir.mkdir(exist_ok=True)
-    with FileLock(str(lock_dir / "save.lock"), timeout=30):
-        for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by a save that was killed
-            stale.unlink(missing_ok=True)
-        _history_copy(ws, path)
-        if kind == "csv":
-            data = _one_newline_style(neutralise_frame(file_frame)).to_csv(
-                index=False, sep=delimiter, lineterminator="\n")
-            atomic_write_bytes(path, data.encode("utf-8"))
-        elif kind == "parquet":
-            buffer = io.BytesIO()
-            file_frame.to_parquet(buffer, index=False)
-            atomic_write_bytes(path, buffer.getvalue())
-        else:
-            _write_sheet(path, sheet or table, neutralise_frame(file_frame))
-    ws.tables[table] = frame.copy()
-    ws.derived.clear()
-    ws.run_cache = None  # edited: results shared by a run no longer apply
-    ws.sources.setdefault(table, path.name if kind != "xlsx" else f"{path.name}[{sheet}]")
-    ws.source_paths.setdefault(table, (kind, path, sheet, delimiter))
-    return path
+    with _save_lock(ws):
+        current = read_table_now(ws, table)
+        if current is None:
+            known = ws.tables.get(table)
+            current = (known.reset_index(drop=True).copy() if known is not None
+                       else pd.DataFrame({c.name: pd.Series(dtype="object") for c in TABLES[table].columns}))
+        frame = change(current)
+        _check_frame(table, frame)
+        return _write_locked(ws, table, frame)
 
 
-def _one_newline_style(frame: pd.DataFrame) -> pd.DataFrame:
-    """Line breaks inside text cells as LF only, so the CSV writer quotes them."""
-    out = frame.copy()
-    for column in out.columns:
-        if pd.api.types.is_string_dtype(out[column]) or pd.api.types.is_object_dtype(out[column]):
-            out[column] = out[column].map(
-                lambda v: v.replace("\r\n", "\n").replace("\r", "\n") if isinstance(v, str) else v)
+def _same(a: object, b: object) -> bool:
+    """Two cells hold the same value: both blank, or equal as Python values (so an edit
+    of a text is never taken for "unchanged"; 3 and 3.0 are the same score)."""
+    a_blank, b_blank = _is_blank(a), _is_blank(b)
+    if a_blank or b_blank:
+        return a_blank and b_blank
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return str(a) == str(b)
+
+
+def _is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _set_cell(frame: pd.DataFrame, row: int, column: str, value: object) -> pd.DataFrame:
+    try:
+        frame.at[row, column] = value
+    except (TypeError, ValueError):
+        frame[column] = frame[column].astype("object")
+        frame.at[row, column] = value
+    return frame
+
+
+def merge_edits(current: pd.DataFrame, base: pd.DataFrame | None, edited: pd.DataFrame, *,
+                key: str = "id") -> pd.DataFrame:
+    """``current`` (the file's content now) with the edits that turned ``base`` into
+    ``edited`` applied, row by row through ``key``: a field changed in ``edited`` is set
+    in ``current``; a row only in ``edited`` is added (or, when ``current`` has it
+    already, its changed fields are set); a row only in ``base`` is removed. Rows and
+    fields nobody edited are ``current``'s, so what others saved meanwhile stays.
+    ``base`` None: every row of ``edited`` is an edit."""
+    out = current.reset_index(drop=True).copy()
+    for column in edited.columns:
+        if column not in out.columns:
+            out[column] = pd.Series(pd.NA, index=out.index, dtype="object")
+    if key not in edited.columns:
+        raise JourneykitError(f"cannot merge edits without the key column {key!r}")
+    base_rows = {} if base is None or key not in base.columns else {
+        str(record[key]): record for record in base.to_dict("records") if not _is_blank(record[key])}
+    edited_keys = set()
+    positions = {str(value): i for i, value in enumerate(out[key]) if not _is_blank(value)}
+    for record in edited.to_dict("records"):
+        if _is_blank(record[key]):
+            continue
+        pid = str(record[key])
+        edited_keys.add(pid)
+        before = base_rows.get(pid)
+        changed = {c: v for c, v in record.items()
+                   if before is None or c not in before or not _same(before[c], v)}
+        if pid in positions:
+            for column, value in changed.items():
+                out = _set_cell(out, positions[pid], column, value)
+        elif before is None:  # a new row
+            row = len(out)
+            out = pd.concat([out, pd.DataFrame([record]).astype("object")], ignore_index=True)
+            positions[pid] = row
+        # else: edited a row someone else removed meanwhile: their removal stands
+    removed = [positions[pid] for pid in base_rows if pid not in edited_keys and pid in positions]
+    if removed:
+        out = out.drop(index=removed).reset_index(drop=True)
     return out
+
+
+def _check_workbook_text(name: str, sheet: str, frame: pd.DataFrame) -> None:
+    """Refuse text a workbook cannot hold exactly, naming the cell (spreadsheet row)."""
+    for position, column in enumerate(frame.columns):
+        for row, value in enumerate(frame.iloc[:, position], start=2):
+            if isinstance(value, str):
+                found = _NOT_IN_WORKBOOK.search(value)
+                if found:
+                    raise JourneykitError(
+                        f"cannot save {name}[{sheet}] row {row}, column {column}: the text holds "
+                        f"U+{ord(found.group()):04X}, which a workbook cell cannot keep exactly "
+                        "(a carriage return comes back as a line break, control characters "
+                        "cannot be stored); remove it, or keep this table as a CSV file")
 
 
 def _write_sheet(path: Path, sheet: str, frame: pd.DataFrame) -> None:
     """Replace one sheet's cells in workspace.xlsx, keeping the other sheets, the
-    drop-down lists and formatting; atomic."""
+    drop-down lists and formatting; atomic. Text is stored as text (``=1+1`` too)."""
     from openpyxl import load_workbook  # heavy; only workbooks need it
 
     workbook = load_workbook(path)
     worksheet = workbook[sheet]
     if worksheet.max_row > 0:
         worksheet.delete_rows(1, worksheet.max_row)
-    worksheet.append([str(c) for c in frame.columns])
-    for record in frame.itertuples(index=False):
-        worksheet.append([None if (v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)))
-                          else (v.item() if hasattr(v, "item") else v) for v in record])
+    for column, name in enumerate(frame.columns, start=1):
+        _text_cell(worksheet.cell(row=1, column=column), str(name))
+    for row, record in enumerate(frame.itertuples(index=False), start=2):
+        for column, v in enumerate(record, start=1):
+            if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)):
+                continue
+            value = v.item() if hasattr(v, "item") else v
+            if isinstance(value, str):
+                _text_cell(worksheet.cell(row=row, column=column), value)
+            else:
+                worksheet.cell(row=row, column=column, value=value)
     buffer = io.BytesIO()
     workbook.save(buffer)
     atomic_write_bytes(path, buffer.getvalue())
+
+
+def _text_cell(cell: object, text: str) -> None:
+    """Store ``text`` in an openpyxl cell as a string, never as a formula."""
+    cell.value = text  # type: ignore[attr-defined]
+    cell.data_type = "s"  # type: ignore[attr-defined]

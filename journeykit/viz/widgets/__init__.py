@@ -1,9 +1,10 @@
 """Editing widgets for the notebooks (ipywidgets 8): personas, touchpoints, pain-point scoring, filters.
 
 Every edit is written to the workspace at once through
-:func:`journeykit.workspace.save_table` (an atomic write that keeps the previous
-version), so a kernel restart loses nothing and a headless run uses the saved
-values. A failed save never raises inside the browser callback: the editor's
+:func:`journeykit.workspace.saving.update_table` (a locked read-modify-write, atomic,
+keeping the previous version) that applies only the edited rows and fields to the
+file's current content, so a kernel restart loses nothing, two people editing the same
+table keep each other's changes, and a headless run uses the saved values. A failed save never raises inside the browser callback: the editor's
 status line turns red and says why, and the file on disk is left as it was.
 
 Each function returns the widget; the notebook displays it. The widgets also work

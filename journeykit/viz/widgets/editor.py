@@ -3,9 +3,12 @@
 * :class:`Column` — how one column is edited (label, text, choice, bool, tags);
 * :class:`TableEditor` — one line of widgets per row of a workspace table; every
   change is saved at once;
-* :func:`save_and_report` — the save of every widget: an atomic
-  :func:`journeykit.workspace.save_table` whose success or failure is written in the
-  widget's status line (red, with the reason), never raised inside a browser callback.
+* :func:`save_and_report` — the save of every widget: a locked read-modify-write
+  (:func:`journeykit.workspace.saving.update_table` with
+  :func:`~journeykit.workspace.saving.merge_edits`) that applies only the rows and fields
+  the widget edited to the file's current content, so what someone else saved meanwhile
+  stays; its success or failure is written in the widget's status line (red, with the
+  reason), never raised inside a browser callback.
 
 Example:
     >>> grid = TableEditor(ws, "touchpoints", ws.touchpoints,       # doctest: +SKIP
@@ -27,7 +30,8 @@ import pandas as pd
 from journeykit.core.cells import join_list
 from journeykit.core.cells import split_list as _split_list
 from journeykit.core.errors import JourneykitError
-from journeykit.workspace import Workspace, save_table
+from journeykit.workspace import Workspace
+from journeykit.workspace.saving import merge_edits, update_table
 
 BLANK = "(blank)"
 
@@ -35,9 +39,10 @@ BLANK = "(blank)"
 # --------------------------------------------------------------------------- saving
 
 
-def _save(ws: Workspace, table: str, frame: pd.DataFrame) -> None:
-    """Write ``frame`` as the workspace's ``table`` (atomic, previous version kept)."""
-    save_table(ws, table, frame)
+def _save(ws: Workspace, table: str, frame: pd.DataFrame, base: pd.DataFrame | None, key: str) -> None:
+    """Apply the edits that turned ``base`` into ``frame`` to the workspace's ``table`` as
+    its file holds it now (locked read-modify-write, atomic, previous version kept)."""
+    update_table(ws, table, lambda current: merge_edits(current, base, frame, key=key))
 
 
 def clock() -> str:
@@ -89,15 +94,21 @@ def next_id(existing: Sequence[object], prefix: str) -> str:
 
 
 def save_and_report(ws: Workspace, table: str, frame: pd.DataFrame, status: widgets.HTML,
-                    what: str) -> bool:
-    """Save ``frame`` as the workspace's ``table`` and say so in ``status``; True if saved.
+                    what: str, *, base: pd.DataFrame | None = None, key: str = "id") -> bool:
+    """Save the edits in ``frame`` to the workspace's ``table`` and say so in ``status``;
+    True if saved.
+
+    ``base`` is the table as the widget last saved (or loaded) it: only the rows and
+    fields that differ from it are written, into the file's current content (rows are
+    matched by ``key``; a row missing from ``frame`` is removed). ``base`` None: every
+    row of ``frame`` is written, nothing is removed.
 
     A refused or failed write (JourneykitError, OSError) turns ``status`` red with the
     reason and returns False: the file on disk is left as it was and nothing is
     raised inside the widget's callback. ``what`` names the change ("tp_1.owner = Sales").
     """
     try:
-        _save(ws, table, frame)
+        _save(ws, table, frame, base, key)
     except (JourneykitError, OSError) as error:  # refused or not writable: shown, not raised in a callback
         status.value = status_html(f"Not saved ({what}): {error}", ok=False)
         return False
@@ -185,6 +196,8 @@ class TableEditor(widgets.VBox):
         for column in columns:
             if column.kind != "label" and column.name not in self.frame.columns:
                 self.frame[column.name] = pd.Series(pd.NA, index=self.frame.index, dtype="object")
+        #: the table as last saved (or loaded): a save writes only what differs from it
+        self.saved = (on_save(self.frame) if on_save else self.frame).copy()
         self.rows: list[dict[str, widgets.Widget]] = []
         self.status = widgets.HTML("")
         self.saves = 0
@@ -257,7 +270,9 @@ class TableEditor(widgets.VBox):
     def save(self, what: str) -> bool:
         """Save the whole table now; report in ``status``; return whether it worked."""
         frame = self._on_save(self.frame) if self._on_save else self.frame
-        if not save_and_report(self.ws, self.table, frame, self.status, what):
+        if not save_and_report(self.ws, self.table, frame, self.status, what, base=self.saved,
+                               key=self.key):
             return False
+        self.saved = frame.copy()
         self.saves += 1
         return True

@@ -36,6 +36,8 @@ class PersonaEditor(widgets.VBox):
         self.frame = (personas.reset_index(drop=True).copy() if personas is not None
                       else pd.DataFrame(columns=["id", "name", *PERSONA_TEXT_FIELDS,
                                                  "preferred_channels", "rule"]))
+        #: the table as last saved (or loaded): a save writes only what differs from it
+        self.saved = self.frame.copy()
         self.status = widgets.HTML("")
         self.saves = 0
         self._loading = False
@@ -151,8 +153,9 @@ class PersonaEditor(widgets.VBox):
         self._load()
 
     def _save(self, what: str) -> bool:
-        if not save_and_report(self.ws, "personas", self.frame, self.status, what):
+        if not save_and_report(self.ws, "personas", self.frame, self.status, what, base=self.saved):
             return False
+        self.saved = self.frame.copy()
         self.saves += 1
         return True
 
