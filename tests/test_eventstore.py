@@ -87,3 +87,18 @@ def test_missing_column_in_large_file_names_the_mapping(make_workspace, large):
     folder = make_workspace(events="who,timestamp,event\nc1,2026-01-01,ad_click\n")
     [problem] = [p for p in jk.validate_workspace(folder) if p.severity == "error"]
     assert problem.column == "customer_id" and "columns: {events: {customer_id:" in problem.expected
+
+
+def test_a_parquet_log_with_many_rows_is_large_however_small_the_file(make_workspace, monkeypatch):
+    """Compressed Parquet is small on disk (10M demo events are 11 MB): the row count in its
+    footer decides, so a long log is never read into pandas because it compresses well."""
+    folder = make_workspace()
+    rows = 3_000
+    pd.DataFrame({"customer_id": [f"c{i % 50}" for i in range(rows)],
+                  "timestamp": pd.date_range("2026-01-01", periods=rows, freq="min"),
+                  "event": ["ad_click"] * rows}).to_parquet(folder / "events.parquet")
+    assert (folder / "events.parquet").stat().st_size < 64 * 2**20
+    monkeypatch.setenv("JOURNEYKIT_LARGE_EVENTS_ROWS", str(rows - 1))
+    assert "events" in jk.load_workspace(folder).large
+    monkeypatch.setenv("JOURNEYKIT_LARGE_EVENTS_ROWS", str(rows))
+    assert "events" not in jk.load_workspace(folder).large

@@ -1,7 +1,7 @@
 """Large event logs, checked and typed in DuckDB so they never need to fit in memory.
 
-An events file larger than :data:`LARGE_EVENTS_BYTES` (64 MiB; environment variable
-``JOURNEYKIT_LARGE_EVENTS_BYTES`` overrides it) is not read into pandas. DuckDB
+An events file larger than :data:`LARGE_EVENTS_BYTES` (64 MiB), or a Parquet file of more
+than :data:`LARGE_EVENTS_ROWS` rows (1M; see :func:`is_large`), is not read into pandas. DuckDB
 reads it (CSV or Parquet), renames the user's columns, parses timestamps (ISO 8601; a
 file with offsets keeps them as instants, TIMESTAMPTZ, so the hour repeated at a DST change
 keeps its order; a file without stays naive local time), checks every row, and writes
@@ -36,13 +36,29 @@ if TYPE_CHECKING:
     import duckdb
 
 LARGE_EVENTS_BYTES = int(os.environ.get("JOURNEYKIT_LARGE_EVENTS_BYTES", str(64 * 2**20)))
+#: a Parquet events file with more rows than this takes the large-event path whatever its size
+LARGE_EVENTS_ROWS = 1_000_000
 EXAMPLES = 20
 _OFFSET_RE = r"(Z|z|[+-][0-9]{2}:?[0-9]{2})$"
 
 
 def is_large(path: Path) -> bool:
+    """Whether an events file takes the large-event path: a file over
+    :data:`LARGE_EVENTS_BYTES`, or a Parquet file of more than :data:`LARGE_EVENTS_ROWS`
+    rows (compressed Parquet is small on disk: 10M events can be 11 MB, and several GB in
+    pandas). ``JOURNEYKIT_LARGE_EVENTS_BYTES`` / ``JOURNEYKIT_LARGE_EVENTS_ROWS`` override them."""
     limit = int(os.environ.get("JOURNEYKIT_LARGE_EVENTS_BYTES", str(LARGE_EVENTS_BYTES)))
-    return path.stat().st_size > limit
+    if path.stat().st_size > limit:
+        return True
+    if path.suffix.lower() != ".parquet":
+        return False
+    import pyarrow.parquet as pq  # the file's footer only; pyarrow loads in a fraction of a second
+
+    rows_limit = int(os.environ.get("JOURNEYKIT_LARGE_EVENTS_ROWS", str(LARGE_EVENTS_ROWS)))
+    try:
+        return int(pq.ParquetFile(path).metadata.num_rows) > rows_limit
+    except (OSError, ValueError):  # not readable as Parquet: the reader reports it
+        return False
 
 
 @dataclass
