@@ -71,20 +71,23 @@ def max_problems() -> int:
     return value if value > 0 else MAX_PROBLEMS
 
 
-def _capped(problems: list[Problem], source: str, table: str) -> list[Problem]:
+def _capped(problems: list[Problem], source: str, table: str, quarantine: bool = False) -> list[Problem]:
     """At most :func:`max_problems` of one source's problems, errors first (in file
-    order), then one problem counting those not listed."""
+    order), then one problem counting those not listed: an error when any of them is,
+    unless all those errors are rows that quarantine sets aside."""
     limit = max_problems()
     if len(problems) <= limit:
         return problems
     ordered = sorted(problems, key=lambda p: p.severity != "error")
     shown, rest = ordered[:limit], ordered[limit:]
-    errors = sum(p.severity == "error" for p in rest)
-    severity: Severity = "error" if errors else "warning"
+    errors = [p for p in rest if p.severity == "error"]
+    set_aside = quarantine and all(p.row is not None and p.row > 1 for p in errors)
+    severity: Severity = "error" if errors and not set_aside else "warning"
+    note = " (rows set aside)" if errors and set_aside else ""
     return shown + [Problem(
-        source, f"fewer problems: {len(rest):,} more ({errors:,} errors) are not listed, {len(problems):,} in "
-        f"all; fix the ones listed and validate again (the environment variable JOURNEYKIT_MAX_PROBLEMS "
-        f"lists more)", value=f"{len(problems):,} problems", severity=severity, table=table)]
+        source, f"fewer problems: {len(rest):,} more ({len(errors):,} errors{note}) are not listed, "
+        f"{len(problems):,} in all; fix the ones listed and validate again (the environment variable "
+        "JOURNEYKIT_MAX_PROBLEMS lists more)", value=f"{len(problems):,} problems", severity=severity, table=table)]
 
 
 def _attributes(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
@@ -176,7 +179,7 @@ class _Loader:
                 self._load_large(ws, name, table, raw)
                 continue
             frame, used, checker = _type_table(raw, table, config)
-            self.problems.extend(_capped(checker.problems, raw.source, name))
+            self.problems.extend(_capped(checker.problems, raw.source, name, self.on_bad_rows == "quarantine"))
             if frame is None:
                 continue
             ws.tables[name] = frame
@@ -287,7 +290,8 @@ class _Loader:
             closed_early = frame["closed"].notna() & frame["opened"].notna() & (frame["closed"] < frame["opened"])
             for row in frame.index[closed_early]:
                 checker.add(row, "closed", frame.at[row, "closed"], "a date on or after opened")
-        self.problems.extend(_capped(checker.problems[before:], raw.source, name))
+        self.problems.extend(_capped(checker.problems[before:], raw.source, name,
+                                    self.on_bad_rows == "quarantine"))
         self.row_problems[name] = checker.bad_rows
 
     def _assign_personas(self, ws: Workspace) -> None:
