@@ -298,20 +298,25 @@ def read_parquet(table: str, path: Path) -> RawTable:
     source = path.name
     try:
         schema = pq.read_schema(path)
-        wide = _too_wide(table, source, len(schema.names))
-        if wide is not None:
-            return _failed(table, source, path, "parquet", wide)
-        nested = _nested_columns(schema)
-        if nested:
-            raw = _failed(table, source, path, "parquet", Problem(
-                source, "columns of plain values (text, numbers, dates, true/false); this column holds "
-                f"{nested[0][1]} values, which would be read as their Python text - flatten it (a list "
-                "as text joined with ';') or leave it out", row=1, column=nested[0][0], value=nested[0][1],
-                table=table))
-            raw.problems += [Problem(source, "columns of plain values (text, numbers, dates, true/false); "
-                                     f"this column holds {kind} values", row=1, column=name, value=kind,
-                                     table=table) for name, kind in nested[1:]]
-            return raw
+    except Exception as exc:  # pyarrow raises many types for damaged files
+        return RawTable(table, source, path, pd.DataFrame(), "parquet",
+                        problems=[Problem(source, f"a readable Parquet file ({type(exc).__name__}: {exc})",
+                                          table=table)])
+    wide = _too_wide(table, source, len(schema.names))
+    if wide is not None:
+        return _failed(table, source, path, "parquet", wide)
+    nested = _nested_columns(schema)
+    if nested:
+        raw = _failed(table, source, path, "parquet", Problem(
+            source, "columns of plain values (text, numbers, dates, true/false); this column holds "
+            f"{nested[0][1]} values, which would be read as their Python text - flatten it (a list "
+            "as text joined with ';') or leave it out", row=1, column=nested[0][0], value=nested[0][1],
+            table=table))
+        raw.problems += [Problem(source, "columns of plain values (text, numbers, dates, true/false); "
+                                 f"this column holds {kind} values", row=1, column=name, value=kind,
+                                 table=table) for name, kind in nested[1:]]
+        return raw
+    try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises many types for damaged files
         return RawTable(table, source, path, pd.DataFrame(), "parquet",
@@ -330,17 +335,6 @@ def read_parquet(table: str, path: Path) -> RawTable:
                     "the limit is the environment variable JOURNEYKIT_MAX_CELL_CHARS)",
                     row=int(row), column=str(name), value=str(column[row])[:60], table=table))
     return RawTable(table, source, path, frame, "parquet", problems=problems)
-
-
-def xlsx_sheets(path: Path) -> list[str]:
-    """Sheet names of workspace.xlsx, as the workbook spells them."""
-    from openpyxl import load_workbook  # heavy; only workbooks need it
-
-    workbook = load_workbook(path, read_only=True)
-    try:
-        return list(workbook.sheetnames)
-    finally:
-        workbook.close()
 
 
 def read_xlsx_sheet(table: str, path: Path, sheet: str) -> RawTable:
@@ -473,8 +467,12 @@ def scan_sources(folder: Path, tables: list[str]) -> Sources:
         return sources
     if not workbook.is_file():
         return sources
+    from openpyxl import load_workbook  # heavy; only workbooks need it
+
     try:
-        sheets = xlsx_sheets(workbook)
+        book = load_workbook(workbook, read_only=True)
+        sheets = list(book.sheetnames)
+        book.close()
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
         sources.problems.append(Problem(WORKBOOK, f"a readable Excel workbook ({type(exc).__name__}: {exc})"))
         return sources
