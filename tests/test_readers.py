@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -257,3 +258,25 @@ def test_parquet_nested_columns_are_an_error_not_their_repr(make_workspace, valu
     errors = _errors(folder)
     assert [(p.file, p.column) for p in errors] == [("feedback.parquet", "comment")]
     assert "plain values" in errors[0].expected
+
+
+def test_a_sheet_claiming_16384_columns_reads_only_the_cells_it_holds(make_workspace):
+    """A sheet's stated dimension (``A1:XFD...``, e.g. formatting a whole row) once made every
+    row 16,384 cells wide (3,000 rows: 18 s; 100,000 rows: a hang)."""
+    folder = make_workspace()
+    rows = [["customer_id", "date", "nps"]] + [[f"c{i}", "2025-01-02", 9] for i in range(3000)]
+    _book(folder / "workspace.xlsx", {"feedback": rows})
+    path = folder / "workspace.xlsx"
+    tmp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w") as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = data.replace(b'<dimension ref="A1:C3001" />', b'<dimension ref="A1:XFD3001" />')
+                assert b"XFD3001" in data
+            out.writestr(item, data)
+    os.replace(tmp, path)
+    start = time.perf_counter()
+    ws = load_workspace(folder)
+    assert time.perf_counter() - start < 6  # 0.3 s now; 18 s before
+    assert len(ws.feedback) == 3000 and ws.feedback.index[-1] == 3001

@@ -345,8 +345,11 @@ def read_xlsx_sheet(table: str, path: Path, sheet: str) -> RawTable:
     try:
         records = []
         limit = max_columns()
-        # read-only sheets start at row 1, column A (blank rows and columns included)
-        for values in workbook[sheet].iter_rows(values_only=True):
+        worksheet = workbook[sheet]
+        # the cells the file holds, not its stated dimension (which may claim 16,384 columns);
+        # rows still start at row 1 and cells at column A, blank ones included
+        worksheet.reset_dimensions()
+        for values in worksheet.iter_rows(values_only=True):
             cells = [_xlsx_text(v) for v in values]
             while cells and not cells[-1]:
                 cells.pop()  # trailing blank cells (formatting reaching far to the right)
