@@ -114,24 +114,31 @@ def sheet_facts(path: Path, sheet: str, values: list[list[str]]) -> SheetFacts:
         if part is None or part not in archive.namelist():
             return facts
         with archive.open(part) as handle:
-            for _, element in iterparse(handle):
+            row = column = 0  # where a cell without its own r="B4" reference sits
+            for event, element in iterparse(handle, events=("start", "end")):
                 tag = element.tag
+                if event == "start":
+                    if tag == f"{_MAIN}row":
+                        row = int(element.get("r") or row + 1)
+                        column = 0
+                    continue
                 if tag == f"{_MAIN}c":
+                    ref = element.get("r")
+                    row, column = _split_ref(ref) if ref else (row, column + 1)
                     formula = element.find(f"{_MAIN}f")
                     if formula is not None:
                         saved = element.find(f"{_MAIN}v")
                         has_value = saved is not None and (saved.text or "") != ""
                         if not has_value and element.get("t") != "str":
-                            row, column = _split_ref(element.get("r") or "")
                             facts.formulas.append(Formula(row, column, "=" + (formula.text or "")))
                     element.clear()
                 elif tag == f"{_MAIN}row":
                     element.clear()
                 elif tag == f"{_MAIN}mergeCell":
                     ref = element.get("ref") or ""
-                    row, column = _split_ref(ref.split(":")[0])
-                    filled = (0 < row <= len(values) and 0 < column <= len(values[row - 1])
-                              and values[row - 1][column - 1].strip() != "")
+                    first_row, first_column = _split_ref(ref.split(":")[0])
+                    filled = (0 < first_row <= len(values) and 0 < first_column <= len(values[first_row - 1])
+                              and values[first_row - 1][first_column - 1].strip() != "")
                     if filled:
-                        facts.merged.append(Merged(ref, row, column))
+                        facts.merged.append(Merged(ref, first_row, first_column))
     return facts
