@@ -43,20 +43,78 @@ from journeykit.core.errors import JourneykitError, Problem, Severity, Workspace
 from journeykit.workspace import cache as runcache
 from journeykit.workspace.config import CONFIG_FILE, JourneyConfig, read_config
 from journeykit.workspace.eventstore import event_counts, is_large, load_large_events
-from journeykit.workspace.locations import resolve_workspace
+from journeykit.workspace.locations import outside_reason, resolve_workspace
 from journeykit.workspace.mapping import map_columns
 from journeykit.workspace.model import Workspace
 from journeykit.workspace.parsing import (
     Checker,
-    attribute_column,
     clean_text,
     convert_column,
     empty_column,
+    is_missing,
 )
-from journeykit.workspace.readers import RawTable, find_sources, read_source
+from journeykit.workspace.readers import RawTable, Sources, read_source, scan_sources
 from journeykit.workspace.schema import TABLES, Table
 
 OnBadRows = Literal["strict", "quarantine"]
+#: default of :func:`max_problems`
+MAX_PROBLEMS = 1000
+
+
+def max_problems() -> int:
+    """Problems listed per table source (default 1,000; env ``JOURNEYKIT_MAX_PROBLEMS``).
+    The rest are counted in one closing problem; rows set aside keep all their reasons."""
+    try:
+        value = int(os.environ.get("JOURNEYKIT_MAX_PROBLEMS", str(MAX_PROBLEMS)))
+    except ValueError:
+        return MAX_PROBLEMS
+    return value if value > 0 else MAX_PROBLEMS
+
+
+def _capped(problems: list[Problem], source: str, table: str, quarantine: bool = False) -> list[Problem]:
+    """At most :func:`max_problems` of one source's problems, errors first (in file
+    order), then one problem counting those not listed: an error when any of them is,
+    unless all those errors are rows that quarantine sets aside."""
+    limit = max_problems()
+    if len(problems) <= limit:
+        return problems
+    ordered = sorted(problems, key=lambda p: p.severity != "error")
+    shown, rest = ordered[:limit], ordered[limit:]
+    errors = [p for p in rest if p.severity == "error"]
+    set_aside = quarantine and all(p.row is not None and p.row > 1 for p in errors)
+    severity: Severity = "error" if errors and not set_aside else "warning"
+    note = " (rows set aside)" if errors and set_aside else ""
+    return shown + [Problem(
+        source, f"fewer problems: {len(rest):,} more ({len(errors):,} errors{note}) are not listed, "
+        f"{len(problems):,} in all; fix the ones listed and validate again (the environment variable "
+        "JOURNEYKIT_MAX_PROBLEMS lists more)", value=f"{len(problems):,} problems", severity=severity, table=table)]
+
+
+def _attributes(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Extra attribute columns typed as :func:`~journeykit.workspace.parsing.attribute_column`
+    types one, all at once: their cells are stacked into one column, cleaned and tested
+    together, so the time grows with the number of cells, not with columns times an
+    overhead per column (5,000 columns took minutes one by one)."""
+    if not names:
+        return pd.DataFrame(index=frame.index)
+    rows = len(frame.index)
+    stacked = pd.Series(frame[names].to_numpy(dtype=object).ravel(order="F"), dtype=object)
+    text = clean_text(stacked)
+    present = (~is_missing(text)).to_numpy(dtype=bool)
+    numbers = pd.to_numeric(text.where(pd.Series(present)), errors="coerce")
+    number_ok = numbers.notna().to_numpy(dtype=bool) | ~present
+    by_column_present = present.reshape(len(names), rows).any(axis=1) if rows else [False] * len(names)
+    by_column_numeric = number_ok.reshape(len(names), rows).all(axis=1) if rows else [True] * len(names)
+    masked = text.mask(~pd.Series(present), pd.NA)
+    columns: dict[str, pd.Series] = {}
+    for position, name in enumerate(names):
+        cells = masked.iloc[position * rows:(position + 1) * rows]
+        cells.index = frame.index
+        if by_column_present[position] and by_column_numeric[position]:
+            columns[name] = pd.to_numeric(cells, errors="coerce")
+        else:
+            columns[name] = cells
+    return pd.DataFrame(columns, index=frame.index)
 
 
 def _type_table(raw: RawTable, table: Table, config: JourneyConfig) -> tuple[pd.DataFrame | None, dict[str, str], Checker]:
@@ -65,21 +123,20 @@ def _type_table(raw: RawTable, table: Table, config: JourneyConfig) -> tuple[pd.
     for problem in raw.problems:
         if problem.severity == "error" and problem.row is not None and problem.row > 1:
             checker.bad_rows.setdefault(problem.row, []).append(problem.expected)
-    if any(p.severity == "error" and p.row is None for p in raw.problems):
+    if raw.broken or any(p.severity == "error" and p.row is None for p in raw.problems):
         return None, {}, checker
     frame, used, problems = map_columns(raw, table, config)
     checker.problems.extend(problems)
     if any(p.severity == "error" for p in problems):
         return None, used, checker
-    out = pd.DataFrame(index=frame.index)
+    typed: dict[str, pd.Series] = {}
     for column in table.columns:
         if column.name in frame.columns:
-            out[column.name] = convert_column(column, clean_text(frame[column.name]), checker)
+            typed[column.name] = convert_column(column, clean_text(frame[column.name]), checker)
         else:
-            out[column.name] = empty_column(column, frame.index)
-    for extra in frame.columns:
-        if extra not in out.columns:
-            out[extra] = attribute_column(clean_text(frame[extra]))
+            typed[column.name] = empty_column(column, frame.index)
+    extras = [c for c in frame.columns if c not in typed]
+    out = pd.concat([pd.DataFrame(typed, index=frame.index), _attributes(frame, extras)], axis=1)
     if table.key:
         ids = out[table.key]
         first_rows: dict[str, int] = {}
@@ -103,20 +160,26 @@ class _Loader:
         self.row_problems: dict[str, dict[int, list[str]]] = {}
 
     def load(self) -> Workspace | None:
+        refused = outside_reason(self.folder, self.folder / CONFIG_FILE)
+        if refused is not None:
+            self.problems.append(Problem(CONFIG_FILE, refused))
+            return None
         config, problems = read_config(self.folder / CONFIG_FILE)
         self.problems.extend(problems)
         if config is None:
             return None
         ws = Workspace(self.folder, config)
+        sources = scan_sources(self.folder, list(TABLES))
+        self.problems.extend(sources.problems)
         for name, table in TABLES.items():
-            raw = self._pick_source(name, table)
+            raw = self._pick_source(name, table, sources)
             if raw is None:
                 continue
             if raw.large:
                 self._load_large(ws, name, table, raw)
                 continue
             frame, used, checker = _type_table(raw, table, config)
-            self.problems.extend(checker.problems)
+            self.problems.extend(_capped(checker.problems, raw.source, name, self.on_bad_rows == "quarantine"))
             if frame is None:
                 continue
             ws.tables[name] = frame
@@ -133,14 +196,11 @@ class _Loader:
         ws.problems = list(self.problems)
         return ws
 
-    def _pick_source(self, name: str, table: Table) -> RawTable | None:
-        try:
-            sources = find_sources(self.folder, name)
-        except Exception as exc:  # a damaged workspace.xlsx
-            self.problems.append(Problem("workspace.xlsx", f"a readable Excel workbook ({exc})", table=name))
+    def _pick_source(self, name: str, table: Table, sources: Sources) -> RawTable | None:
+        if name in sources.blocked:  # refused or ambiguous sources: their problems say why
             return None
         raws: list[RawTable] = []
-        for kind, path, sheet in sources:
+        for kind, path, sheet in sources.found[name]:
             try:
                 large = table.large and kind != "xlsx" and is_large(path)
                 raws.append(read_source(name, kind, path, sheet, large=large))
@@ -230,7 +290,8 @@ class _Loader:
             closed_early = frame["closed"].notna() & frame["opened"].notna() & (frame["closed"] < frame["opened"])
             for row in frame.index[closed_early]:
                 checker.add(row, "closed", frame.at[row, "closed"], "a date on or after opened")
-        self.problems.extend(checker.problems[before:])
+        self.problems.extend(_capped(checker.problems[before:], raw.source, name,
+                                    self.on_bad_rows == "quarantine"))
         self.row_problems[name] = checker.bad_rows
 
     def _assign_personas(self, ws: Workspace) -> None:

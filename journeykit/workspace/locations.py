@@ -19,6 +19,7 @@ wheel alike:
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -73,10 +74,53 @@ def resolve_workspace(path: str | os.PathLike | None = None, *, must_exist: bool
     return folder
 
 
+#: Set to 1 to let a workspace's files be symbolic links or resolve outside its folder.
+ALLOW_LINKS_ENV = "JOURNEYKIT_ALLOW_LINKS"
+
+
+def links_allowed() -> bool:
+    """True when the environment variable ``JOURNEYKIT_ALLOW_LINKS`` is ``1``/``true``/``yes``."""
+    return os.environ.get(ALLOW_LINKS_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def outside_reason(folder: str | os.PathLike[str], path: str | os.PathLike[str]) -> str | None:
+    """Why ``path`` may not be read as part of the workspace ``folder`` (None: it may).
+
+    A workspace is shared as a folder, a zip or a git repository, so a received one must
+    never make the kit read the recipient's own files into a report: a file that is a
+    symbolic link (wherever it points), whose real path lies outside the workspace's
+    real folder, or that is not a regular file (a device, a pipe) is refused. The
+    message never names the link's target. ``JOURNEYKIT_ALLOW_LINKS=1`` allows links
+    and outside paths (regular files only), for a workspace you trust.
+
+    Example:
+        >>> outside_reason(DEMO_WORKSPACE, DEMO_WORKSPACE / "journey.yaml") is None
+        True
+    """
+    root = Path(os.path.realpath(folder))
+    target = Path(path)
+    allowed = links_allowed()
+    how = ("copy the file itself into the workspace folder, or set the environment variable "
+           f"{ALLOW_LINKS_ENV}=1 to allow links for a workspace you trust")
+    if target.is_symlink() and not allowed:
+        return f"a file inside the workspace folder, not a symbolic link (links are not followed: {how})"
+    real = Path(os.path.realpath(target))
+    if not allowed and real != root and root not in real.parents:
+        return f"a file inside the workspace folder (this path leads outside it: {how})"
+    try:
+        mode = os.stat(real).st_mode
+    except OSError:
+        return None  # missing: the caller's own check names it
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        return "a regular file (this is a device, a pipe or a socket, which is never read)"
+    return None
+
+
 def workspace_files(folder: str | os.PathLike[str]) -> Iterator[Path]:
     """Every file of a workspace folder, sorted by folder then name; hidden folders
-    (``.journeykit`` with its history and locks) are skipped. The files a run hashes into
-    its manifest and fingerprints for its shared cache.
+    (``.journeykit`` with its history and locks) are skipped, and so is every file
+    :func:`outside_reason` refuses (links, devices: never read, not even to hash them).
+    The files a run hashes into its manifest and fingerprints for its shared cache.
 
     Example:
         >>> "journey.yaml" in [p.name for p in workspace_files(DEMO_WORKSPACE)]
@@ -86,5 +130,5 @@ def workspace_files(folder: str | os.PathLike[str]) -> Iterator[Path]:
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             path = Path(dirpath) / name
-            if path.is_file():
+            if path.is_file() and outside_reason(folder, path) is None:
                 yield path
