@@ -55,7 +55,7 @@ _PROTECT = [
     ),
     re.compile(rf"{_CURRENCY}\s?\d[\d.,' ]*\d|{_CURRENCY}\s?\d"),  # €1,299.00  EUR 45
     re.compile(  # 1.299,00 €   45 euros
-        rf"(?i)\d[\d.,']*\s?(?:{_CURRENCY}|euros?|dollars?|pounds?)(?![A-Za-z])"
+        rf"(?i)(?<![\d.,'])\d[\d.,']*\s?(?:{_CURRENCY}|euros?|dollars?|pounds?)(?![A-Za-z])"
     ),
     re.compile(r"(?<![\d.])\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?![\d])(?![-/.]\d)"),  # 2024-03-15
     re.compile(r"(?<![\d.-])\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})(?!\d)(?![-/.]\d)"),  # 15/03/2024
@@ -101,6 +101,10 @@ _IBAN_LENGTHS = {
 _CARD = re.compile(r"(?<![\w.,/+])\d+(?:[ -]\d+)+(?![\w]|[.,/]\d)|(?<![\w.,/+])\d{13,19}(?![\w]|[.,/]\d)")
 _CARD_DIGITS = (13, 19)
 _PLACEHOLDER = re.compile("[\ue000-\uf8ff]")
+#: texts longer than this are masked piece by piece (keeps the time linear in the length)
+_PIECE_CHARS = 2000
+_WORD_GAP = re.compile(r"[^\W\d_]\s+(?=[^\W\d_])")
+_LINE_GAP = re.compile(r"\n")
 _SECRET = re.compile(rf"[A-Za-z0-9+/_\-]{{{_SECRET_MIN},}}=*")
 
 
@@ -170,13 +174,16 @@ def _card(match: re.Match[str]) -> str:
     out: list[str] = []
     i = 0
     while i < len(groups):
-        for j in range(len(groups), i, -1):
-            digits = "".join(groups[i:j])
-            if (_CARD_DIGITS[0] <= len(digits) <= _CARD_DIGITS[1] and digits[0] in "23456"
-                    and _luhn_ok(digits)):
-                out.append("[card]")
-                i = j
+        best, digits = 0, ""
+        for j in range(i, len(groups)):  # windows of whole groups, at most 19 digits
+            digits += groups[j]
+            if len(digits) > _CARD_DIGITS[1]:
                 break
+            if len(digits) >= _CARD_DIGITS[0] and digits[0] in "23456" and _luhn_ok(digits):
+                best = j + 1
+        if best:
+            out.append("[card]")
+            i = best
         else:
             out.append(groups[i])
             i += 1
@@ -251,9 +258,27 @@ def mask_pii(text: object) -> object:
     return _mask_text(text)
 
 
-@lru_cache(maxsize=65536)
 def _mask_text(text: str) -> str:
-    """:func:`mask_pii` of one string (cached: texts repeat, masking is pure)."""
+    """:func:`mask_pii` of one string: short texts at once (cached), long ones piece by
+    piece, cut between two words (a letter, spaces, a letter: no e-mail, number or IBAN
+    spans such a gap), so the time is linear in the length of the text."""
+    if len(text) <= _PIECE_CHARS:
+        return _mask_piece(text)
+    pieces, start = [], 0
+    while len(text) - start > _PIECE_CHARS:
+        window = text[start + _PIECE_CHARS // 2:start + _PIECE_CHARS]
+        gaps = list(_WORD_GAP.finditer(window)) or list(_LINE_GAP.finditer(window))
+        end = start + _PIECE_CHARS // 2 + (gaps[-1].start() + 1 if gaps else len(window))
+        pieces.append(_mask_piece(text[start:end]))
+        start = end
+    pieces.append(_mask_piece(text[start:]))
+    return "".join(pieces)
+
+
+@lru_cache(maxsize=65536)
+def _mask_piece(text: str) -> str:
+    """:func:`mask_pii` of one string of at most :data:`_PIECE_CHARS` characters
+    (cached: texts repeat, masking is pure)."""
     if not any(ch.isdigit() or ch == "@" for ch in text):
         return text  # nothing to mask without a digit or an @
     out = _EMAIL.sub("[email]", text)
@@ -265,7 +290,9 @@ def _mask_text(text: str) -> str:
         protected.append(match.group(0))
         return chr(0xE000 + len(protected) - 1)  # a private-use character, not \w, not a digit
 
-    for pattern in _PROTECT:
+    # private-use characters already in the text are kept as they are (protected first),
+    # so every placeholder in ``out`` is one of ours
+    for pattern in (_PLACEHOLDER, *_PROTECT):
         out = pattern.sub(protect, out)
 
     def phone(match: re.Match[str]) -> str:
@@ -335,9 +362,11 @@ def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
         text += " ..."
     text = str(mask_pii(text))
     text = _SECRET.sub(_shorten_secret, text)
-    if len(text) > limit:
-        text = text[:limit - 3] + "..."
-    return repr(text)
+    quoted = repr(text)  # control and invisible characters escaped, as repr does
+    quote, shown = quoted[0], quoted[1:-1]
+    if len(shown) > limit:
+        shown = shown[:limit - 3] + "..."
+    return quote + shown + quote
 
 
 def _shorten_secret(match: re.Match[str]) -> str:
