@@ -111,6 +111,8 @@ def test_the_planted_values_are_what_they_claim(k):
     ("bel +45 12 34 56 78", "bel [phone]"),
     ("bel 0045 33 12 34 56", "bel [phone]"),
     ("ring +1-202-555-0143", "ring [phone]"),
+    ("schreib jürgen.müller@exämple.de oder", "schreib [email] oder"),
+    ("mailto:o'brien+shop@example.co.uk.", "mailto:[email]."),
 ])
 def test_ibans_cards_and_phone_numbers_are_masked(text, masked):
     assert mask_pii(text) == masked
@@ -401,7 +403,7 @@ def planted_run(tmp_path_factory):
     base = tmp_path_factory.mktemp("planted")
     ws = write_workspace(base / "ws", **_tables())
     out = base / "reports"
-    result = subprocess.run([str(JOURNEYKIT), "run", "--workspace", str(ws), "--out", str(out), "--quiet"],
+    result = subprocess.run([str(JOURNEYKIT), "run", "--workspace", str(ws), "--out", str(out), "--quiet", "--svg"],
                             capture_output=True, text=True, timeout=600, env=os.environ.copy())
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     runs = [p for p in out.iterdir() if p.is_dir() and not p.is_symlink() and p.name != "latest"]

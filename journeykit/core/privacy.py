@@ -44,7 +44,8 @@ EXCERPT_CHARS = 40
 #: secret (key, token, hash); an excerpt shows only its first :data:`_SECRET_KEEP` characters
 _SECRET_MIN, _SECRET_KEEP = 20, 4
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# any script: jürgen@exämple.de, 山田@例え.jp
+_EMAIL = re.compile(r"[\w.%+'-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
 _CURRENCY = r"(?:[€$£¥]|EUR|USD|GBP|CHF|SEK|DKK|NOK|PLN)"
 # spans that look like numbers but are not phone numbers; protected before phones are sought
 _PROTECT = [
