@@ -190,6 +190,19 @@ def test_outputs_mask_tables_notes_and_figure_text(tmp_path):
     _assert_clean(tmp_path, [1])
 
 
+def test_an_interactive_notebook_shows_figures_masked():
+    fig = Figure()
+    ax = fig.add_subplot()
+    ax.set_xticks([0], ["mail jan@example.com"])
+    ax.set_title("IBAN NL91 ABNA 0417 1643 00")
+    shown = Outputs(None, notebook="x").show(fig, "chart", title="t", alt="a")
+    assert shown is fig
+    fig.canvas.draw()
+    texts = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
+    assert "IBAN [iban]" in texts and "mail [email]" in [t.get_text() for t in ax.get_xticklabels()]
+    assert not any("jan@example.com" in t or "0417" in t for t in texts)
+
+
 def test_text_fitter_masks_before_wrapping():
     from journeykit.viz.textfit import TextFitter
 

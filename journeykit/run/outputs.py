@@ -199,14 +199,15 @@ class Outputs:
     def show(self, fig: Any, name: str, *, title: str, alt: str, section: str | None = None) -> Any:
         """Save ``fig`` like :meth:`figure` and return what the notebook should display:
         the saved PNG (so the chart is not drawn a second time), or the figure itself
-        when no run folder is set.
+        (its text masked, :func:`~journeykit.viz._figure.mask_figure_text`) when no run
+        folder is set.
 
         Example:
             >>> display(out.show(fig, "stage_funnel", title="Funnel", alt="Bars per stage"))  # doctest: +SKIP
         """
         path = self.figure(fig, name, title=title, alt=alt, section=section)
-        if path is None:
-            return fig
+        if path is None:  # interactive: the figure itself, its text masked as a saved one
+            return mask_figure_text(getattr(fig, "figure", fig) if not hasattr(fig, "savefig") else fig)
         from IPython.display import Image  # only in a kernel, when a figure is shown
 
         figure = getattr(fig, "figure", fig) if not hasattr(fig, "savefig") else fig
