@@ -7,8 +7,9 @@ was expected. A value is shown only as a short excerpt: at most
 (:func:`~journeykit.core.privacy.mask_pii`), control and invisible characters escaped
 (:func:`~journeykit.core.privacy.excerpt`); the ``expected`` text is masked too. That holds
 wherever a problem is shown: ``str(problem)``, :meth:`Problem.to_dict`,
-:func:`problems_frame`, :func:`format_problems`. :class:`WorkspaceError` carries a list of them; the CLI prints them
-as a table (:func:`format_problems`) and exits 2, notebooks show :meth:`WorkspaceError.to_frame`.
+:func:`problems_frame`, :func:`format_problems`. :class:`WorkspaceError` carries a list
+of them; the CLI prints them as a table (:func:`format_problems`) and exits 2, notebooks
+show :meth:`WorkspaceError.to_frame`.
 
 Example:
     >>> p = Problem(file="feedback.csv", row=5, column="nps", value="11",
