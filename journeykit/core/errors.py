@@ -2,8 +2,14 @@
 
 A :class:`Problem` names the file, the row as a spreadsheet shows it (the header is
 row 1, so the first data row is row 2), the column, the offending value and what
-was expected. :class:`WorkspaceError` carries a list of them; the CLI prints them
-as a table (:func:`format_problems`) and exits 2, notebooks show :meth:`WorkspaceError.to_frame`.
+was expected. A value is shown only as a short excerpt: at most
+:data:`~journeykit.core.privacy.EXCERPT_CHARS` (40) characters, personal data masked
+(:func:`~journeykit.core.privacy.mask_pii`), control and invisible characters escaped
+(:func:`~journeykit.core.privacy.excerpt`); the ``expected`` text is masked too. That holds
+wherever a problem is shown: ``str(problem)``, :meth:`Problem.to_dict`,
+:func:`problems_frame`, :func:`format_problems`. :class:`WorkspaceError` carries a list
+of them; the CLI prints them as a table (:func:`format_problems`) and exits 2, notebooks
+show :meth:`WorkspaceError.to_frame`.
 
 Example:
     >>> p = Problem(file="feedback.csv", row=5, column="nps", value="11",
@@ -19,6 +25,8 @@ from dataclasses import asdict, dataclass
 from typing import Literal
 
 import pandas as pd
+
+from journeykit.core.privacy import EXCERPT_CHARS, excerpt, mask_pii
 
 Severity = Literal["error", "warning"]
 
@@ -52,19 +60,26 @@ class Problem:
         text = ", ".join(where)
         if self.value is not None:
             text += f": {_show(self.value)}"
-        return f"{text} - expected {self.expected}"
+        return f"{text} - expected {_expected(self.expected)}"
 
     def to_dict(self) -> dict:
+        """The problem as plain values, the ``value`` as its short masked excerpt and
+        ``expected`` masked: what tables, the manifest and the report show."""
         out = asdict(self)
         out["value"] = None if self.value is None else _show(self.value)
+        out["expected"] = _expected(self.expected)
         return out
 
 
 def _show(value: object) -> str:
-    text = str(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return repr(text)
+    """A value as a problem message shows it: a quoted, masked excerpt of at most
+    :data:`EXCERPT_CHARS` characters (:func:`journeykit.core.privacy.excerpt`)."""
+    return excerpt(value, EXCERPT_CHARS)
+
+
+def _expected(text: object) -> str:
+    """The ``expected`` text of a problem with personal data masked (it may quote examples)."""
+    return str(mask_pii(str(text)))
 
 
 def problems_frame(problems: Iterable[Problem]) -> pd.DataFrame:
@@ -89,11 +104,13 @@ def format_problems(problems: Iterable[Problem], *, limit: int = 50) -> str:
     rows = [("severity", "file", "row", "column", "value", "expected")]
     for p in ordered[:limit]:
         value = "" if p.value is None else p.to_dict()["value"]
-        rows.append((p.severity, p.file, "" if p.row is None else str(p.row), p.column or "", value, p.expected))
-    widths = [min(max(len(r[i]) for r in rows), 40) for i in range(5)]
+        rows.append((p.severity, p.file, "" if p.row is None else str(p.row), p.column or "", value,
+                     _expected(p.expected)))
+    caps = (40, 40, 40, 40, EXCERPT_CHARS + 4)  # the value column holds a quoted excerpt
+    widths = [min(max(len(r[i]) for r in rows), caps[i]) for i in range(5)]
     lines = []
     for r in rows:
-        cells = [r[i][:40].ljust(widths[i]) for i in range(5)]
+        cells = [r[i][:caps[i]].ljust(widths[i]) for i in range(5)]
         lines.append("  ".join(cells) + "  " + r[5])
     if len(ordered) > limit:
         lines.append(f"... and {len(ordered) - limit} more")

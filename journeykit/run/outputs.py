@@ -11,6 +11,10 @@ Layout written into ``output_dir`` (see docs/architecture.md, "Run outputs"):
   "notebook", "title", "alt", "section", "png", "svg"}``, paths relative to
   ``output_dir``; ``svg`` is null without an SVG copy);
 - ``tables/<name>.csv`` - UTF-8 CSV, text cells neutralised against formula injection;
+
+Everything written is masked (:func:`journeykit.core.privacy.mask_pii`: e-mail, phone,
+IBAN, card numbers): every text cell and column name of a table, the text of every
+figure (titles, labels, ticks, annotations) and its title and alt text, every note.
 - ``metrics/<notebook>.json`` - ``{name: {"value", "n", "ci_low", "ci_high", "unit",
   "label"}}``, merged by the runner into ``metrics.json``;
 - ``notes.json`` - a list of ``{"notebook", "kind", "text"}`` (kinds used by the report:
@@ -40,7 +44,9 @@ from filelock import FileLock
 
 from journeykit.core.errors import JourneykitError
 from journeykit.core.metrics import normalise_metric
+from journeykit.core.privacy import mask_frame, mask_pii
 from journeykit.core.safety import atomic_write_bytes, json_bytes, write_safe_csv
+from journeykit.viz._figure import mask_figure_text
 from journeykit.viz.display import NOTEBOOK_DPI
 from journeykit.viz.style import STYLE_RC
 
@@ -164,6 +170,7 @@ class Outputs:
         assert self.output_dir is not None
         from matplotlib import rc_context  # heavy: only when a figure is saved
 
+        mask_figure_text(fig)
         stem = f"{self.notebook}__{safe_name(name)}"
         paths: dict[str, str | None] = {"svg": None}
         for fmt in self.formats:
@@ -180,8 +187,8 @@ class Outputs:
         entry = {
             "name": safe_name(name),
             "notebook": self.notebook,
-            "title": str(title),
-            "alt": str(alt),
+            "title": str(mask_pii(str(title))),
+            "alt": str(mask_pii(str(alt))),
             "section": section,
             "png": paths["png"],
             "svg": paths["svg"],
@@ -192,21 +199,23 @@ class Outputs:
     def show(self, fig: Any, name: str, *, title: str, alt: str, section: str | None = None) -> Any:
         """Save ``fig`` like :meth:`figure` and return what the notebook should display:
         the saved PNG (so the chart is not drawn a second time), or the figure itself
-        when no run folder is set.
+        (its text masked, :func:`~journeykit.viz._figure.mask_figure_text`) when no run
+        folder is set.
 
         Example:
             >>> display(out.show(fig, "stage_funnel", title="Funnel", alt="Bars per stage"))  # doctest: +SKIP
         """
         path = self.figure(fig, name, title=title, alt=alt, section=section)
-        if path is None:
-            return fig
+        if path is None:  # interactive: the figure itself, its text masked as a saved one
+            return mask_figure_text(getattr(fig, "figure", fig) if not hasattr(fig, "savefig") else fig)
         from IPython.display import Image  # only in a kernel, when a figure is shown
 
         figure = getattr(fig, "figure", fig) if not hasattr(fig, "savefig") else fig
         return Image(data=path.read_bytes(), format="png", width=int(figure.get_figwidth() * NOTEBOOK_DPI))
 
     def table(self, df: pd.DataFrame, name: str) -> Path | None:
-        """Write ``df`` to ``tables/<name>.csv`` (UTF-8, no index, text cells neutralised).
+        """Write ``df`` to ``tables/<name>.csv`` (UTF-8, no index, text cells masked with
+        :func:`~journeykit.core.privacy.mask_frame` and neutralised).
 
         A later call with the same name replaces the file. Returns its path or None.
         """
@@ -215,7 +224,7 @@ class Outputs:
         if not isinstance(df, pd.DataFrame):
             raise JourneykitError(f"table {name!r}: expected a pandas DataFrame, got {type(df).__name__}")
         assert self.output_dir is not None
-        return write_safe_csv(df, self.output_dir / "tables" / f"{safe_name(name)}.csv")
+        return write_safe_csv(mask_frame(df), self.output_dir / "tables" / f"{safe_name(name)}.csv")
 
     def metrics(self, values: Mapping[str, Any]) -> Path | None:
         """Record KPIs in ``metrics/<notebook>.json``, merged with earlier calls.
@@ -246,7 +255,8 @@ class Outputs:
         """
         if not self.enabled:
             return None
-        self._append("notes.json", {"notebook": self.notebook, "kind": str(kind), "text": str(text)})
+        entry = {"notebook": self.notebook, "kind": str(kind), "text": str(mask_pii(str(text)))}
+        self._append("notes.json", entry)
         return None
 
     def skipped(self, text: str) -> str:

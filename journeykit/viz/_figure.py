@@ -1,5 +1,5 @@
 """Figure plumbing shared by every chart module: figures without pyplot, the style
-decorator, literal text, number formats and input checks.
+decorator, literal text, masked text, number formats and input checks.
 
 Charts are built on a bare :class:`~matplotlib.figure.Figure` with an Agg canvas (no
 pyplot, so nothing piles up in a long headless run) inside
@@ -22,8 +22,11 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
+from matplotlib.ticker import Formatter
 
 from journeykit.core.errors import JourneykitError
+from journeykit.core.privacy import mask_pii
 from journeykit.viz import style as st
 
 #: what an empty panel or lane says
@@ -76,6 +79,49 @@ def finish(fig: Figure, own: bool) -> Figure:
         # tight_layout leaves a placeholder layout engine, which makes every savefig lay the
         # whole figure out once more before drawing it; the positions are final, so drop it
         fig.set_layout_engine(None)
+    return fig
+
+
+class _MaskedFormatter(Formatter):
+    """A tick formatter whose labels go through :func:`~journeykit.core.privacy.mask_pii`
+    (category axes label ticks with data text)."""
+
+    def __init__(self, inner: Formatter):
+        self.inner = inner
+
+    def __call__(self, x: Any, pos: Any = None) -> str:
+        return str(mask_pii(self.inner(x, pos)))
+
+    def format_ticks(self, values: Any) -> list[str]:
+        return [str(mask_pii(label)) for label in self.inner.format_ticks(values)]
+
+    def set_axis(self, axis: Any) -> None:
+        self.axis = axis
+        self.inner.set_axis(axis)
+
+    def set_locs(self, locs: Any) -> None:
+        self.inner.set_locs(locs)
+
+    def get_offset(self) -> str:
+        return str(mask_pii(self.inner.get_offset()))
+
+
+def mask_figure_text(fig: Figure) -> Figure:
+    """Mask personal data (:func:`~journeykit.core.privacy.mask_pii`) in every text of
+    ``fig``: titles, labels, annotations, legends, table cells and tick labels (their
+    formatters too, so a redraw keeps them masked). Every saved figure goes through it
+    (``Outputs.figure``); wrapped chart text is masked before it is wrapped (``TextFitter``)."""
+    for text in fig.findobj(Text):
+        content = text.get_text()
+        masked = mask_pii(content)
+        if masked != content:
+            text.set_text(str(masked))
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if not isinstance(axis.get_major_formatter(), _MaskedFormatter):
+                axis.set_major_formatter(_MaskedFormatter(axis.get_major_formatter()))
+            if not isinstance(axis.get_minor_formatter(), _MaskedFormatter):
+                axis.set_minor_formatter(_MaskedFormatter(axis.get_minor_formatter()))
     return fig
 
 

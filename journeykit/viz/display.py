@@ -5,7 +5,10 @@ journeykit's charts are built without pyplot (nothing piles up in long headless 
 so IPython needs to be told to render a returned Figure as a PNG; and JupyterLab
 typesets LaTeX (``$...$``) inside HTML outputs, so a customer comment like
 ``$\\frac{1}{0}$`` would render as a formula in a DataFrame. :func:`setup_notebook`
-does both; pandas already escapes ``<`` and ``&`` in table cells.
+does both; pandas already escapes ``<`` and ``&`` in table cells. It also makes every
+DataFrame and Series a notebook shows go through
+:func:`journeykit.core.privacy.mask_frame` first (e-mail, phone, IBAN and card numbers
+masked in the output; the data itself is unchanged).
 
 Example:
     >>> import pandas as pd
@@ -16,8 +19,11 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
+from journeykit.core.privacy import mask_frame
 from journeykit.viz.style import STYLE_RC
 
 #: resolution of charts shown in a notebook (saved report figures have their own)
@@ -46,3 +52,20 @@ def setup_notebook(*, max_colwidth: int = 120, dpi: int = NOTEBOOK_DPI) -> None:
     from IPython.core.pylabtools import select_figure_formats
 
     select_figure_formats(shell, {"png"}, dpi=dpi, bbox_inches="tight")
+    register_masked_tables(shell)
+
+
+def _masked(obj: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
+    """``obj`` with its text cells masked (:func:`~journeykit.core.privacy.mask_frame`)."""
+    if isinstance(obj, pd.Series):
+        return mask_frame(obj.to_frame()).iloc[:, 0].rename(obj.name)
+    return mask_frame(obj)
+
+
+def register_masked_tables(shell: Any) -> None:
+    """Make ``shell`` (an IPython shell) show DataFrames and Series masked: their HTML
+    and plain-text outputs are those of the masked copy."""
+    formatters = shell.display_formatter.formatters
+    for kind in (pd.DataFrame, pd.Series):
+        formatters["text/plain"].for_type(kind, lambda obj, p, cycle: p.text(repr(_masked(obj))))
+    formatters["text/html"].for_type(pd.DataFrame, lambda obj: _masked(obj)._repr_html_())

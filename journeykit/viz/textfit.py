@@ -4,6 +4,8 @@ Every chart that prints workshop text (stage descriptions, touchpoint names, pai
 points, persona quotes) fits it with :class:`TextFitter`, which measures strings with
 the Agg renderer of the figure they go on. Text that does not fit is shortened with
 "…"; wrapped text breaks between words, a word wider than the line is hyphenated.
+Text is masked (:func:`journeykit.core.privacy.mask_pii`) before it is fitted, so an
+e-mail address or phone number is never drawn, not even split across two lines.
 
 Example:
     >>> from matplotlib.figure import Figure
@@ -21,6 +23,8 @@ from typing import Any, cast
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+
+from journeykit.core.privacy import mask_pii
 
 __all__ = ["ELLIPSIS", "TextFitter", "line_height"]
 
@@ -46,6 +50,8 @@ class TextFitter:
         return self._cache[key]
 
     def shorten(self, text: str, width: float, size: float, **font: str) -> str:
+        """``text`` (masked) as it fits in ``width`` inches at ``size`` points: whole, or cut with …."""
+        text = str(mask_pii(text))
         # no glyph is narrower than ~0.25 em: longer prefixes cannot fit (saves measuring)
         limit = int(width * 72.0 / (0.25 * size)) + 2
         if len(text) <= limit and self.width(text, size, **font) <= width:
@@ -80,6 +86,7 @@ class TextFitter:
         """At most ``max_lines`` lines no wider than ``width``; the last ends in … if cut."""
         if max_lines <= 0:
             return []
+        text = str(mask_pii(text))
         lines: list[str] = []
         all_words = text.split()
         for paragraph in text.splitlines() or [""]:

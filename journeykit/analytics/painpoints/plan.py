@@ -18,6 +18,7 @@ from journeykit.analytics.painpoints.formula import _known
 from journeykit.analytics.painpoints.score import score_pain_points
 from journeykit.analytics.voice.linking import _clean, _stages, _touchpoint_info
 from journeykit.core.errors import JourneykitError
+from journeykit.core.privacy import mask_frame
 from journeykit.core.safety import atomic_write_bytes, neutralise_frame, write_safe_xlsx
 from journeykit.workspace import Workspace
 
@@ -146,12 +147,13 @@ def action_plan(ws: Workspace, *, scored: pd.DataFrame | None = None) -> pd.Data
     plan["priority"] = plan["priority"].astype("int64")
     for column in PLAN_COLUMNS[1:]:
         plan[column] = plan[column].astype("string")
-    return plan
+    return mask_frame(plan)  # the plan is shared: no e-mail, phone, IBAN or card number in it
 
 
 def export_action_plan(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write ``df`` (usually :func:`action_plan`) as CSV or XLSX, chosen by the extension.
 
+    Personal data in text cells is masked (:func:`journeykit.core.privacy.mask_frame`).
     Every text cell that could start a spreadsheet formula (=, +, -, @, tab, CR) is
     prefixed with an apostrophe by :mod:`journeykit.core.safety`; the text stays readable.
     Lists (e.g. ``quotes``) are joined with `` | ``. CSV is UTF-8 with CRLF line ends
@@ -171,6 +173,7 @@ def export_action_plan(df: pd.DataFrame, path: str | os.PathLike) -> Path:
             frame[column] = frame[column].map(
                 lambda v: " | ".join(map(str, v)) if isinstance(v, (list, tuple)) else v
             )
+    frame = mask_frame(frame)
     if suffix == ".csv":
         # as journeykit.core.safety.write_safe_csv, but with CRLF line ends (RFC 4180): then a
         # cell holding a bare carriage return is quoted and cannot split its row

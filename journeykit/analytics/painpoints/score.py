@@ -44,6 +44,7 @@ from journeykit.analytics.voice.linking import (
     _voice_items,
 )
 from journeykit.core.errors import JourneykitError
+from journeykit.core.privacy import mask_pii
 from journeykit.workspace import Workspace
 
 __all__ = ["MIN_CSAT", "MIN_EXCESS_DROPOFF", "MIN_FUNNEL", "MIN_TEXTS", "MIN_TICKETS",
@@ -411,6 +412,7 @@ def _scored_row(data: _Evidence, evidence: dict[Unit, dict[str, Any]], row: dict
     tp_id = row["touchpoint"]
     known_tp = tp_id is not None and tp_id in tp_info.index
     tp_name = (_clean(tp_info.at[tp_id, "name"]) if known_tp else None) or tp_id
+    tp_name = None if tp_name is None else str(mask_pii(tp_name))  # shown in titles and plans
     stage = _clean(tp_info.at[tp_id, "stage"]) if known_tp else None
     theme_rule = data.theme_by_name.get(str(row["theme"]).lower()) if row.get("theme") else None
     if stage is None and theme_rule is not None:
@@ -421,8 +423,9 @@ def _scored_row(data: _Evidence, evidence: dict[Unit, dict[str, Any]], row: dict
     summary = _describe(ev, ev["funnel"], data.overall_csat)
     saved_discovery = row["source"] == "workshop" and str(row["id"]).startswith("auto-")
     if row["workshop_description"] and not saved_discovery:
-        title = _short(row["workshop_description"].split(" — ")[0])
-        description = row["workshop_description"]
+        # masked before it is shortened: no half phone number survives the cut
+        description = str(mask_pii(row["workshop_description"]))
+        title = _short(description.split(" — ")[0])
     else:  # discovered (or a discovered row the team saved): describe today's evidence
         title = _discovered_title(tp_name, topic, ev["signals"])
         description = f"{title} — {summary}"

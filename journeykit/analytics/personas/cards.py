@@ -22,6 +22,7 @@ from journeykit.analytics.personas._tables import nonempty_table as _table
 from journeykit.core.cells import cell_text as _text
 from journeykit.core.cells import split_list as _split_list
 from journeykit.core.errors import JourneykitError
+from journeykit.core.privacy import mask_pii
 from journeykit.workspace import Workspace
 
 CARD_COLUMNS = [
@@ -104,12 +105,14 @@ def persona_cards(ws: Workspace, *, pain_points: pd.DataFrame | None = None) -> 
         return pd.DataFrame(columns=CARD_COLUMNS)
     if "id" not in personas or "name" not in personas:
         raise JourneykitError("personas table needs the columns 'id' and 'name'")
+    # the workshop's words, with contact and account numbers masked (mask_pii); a
+    # persona's name is a workshop label, not personal data, so it stays, masked likewise
     cards = pd.DataFrame({"id": personas["id"].astype("string"),
-                          "name": personas["name"].astype("string")})
+                          "name": personas["name"].astype("string").map(mask_pii).astype("string")})
     for column in ("quote", "demographics", "goals", "frustrations", "motivations",
                    "preferred_channels"):
         values = personas[column] if column in personas else pd.Series("", index=personas.index)
-        cards[column] = [_text(v) for v in values]
+        cards[column] = [mask_pii(_text(v)) for v in values]
 
     customers = _table(ws, "customers")
     orders = _table(ws, "orders")

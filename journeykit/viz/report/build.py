@@ -34,11 +34,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from journeykit.analytics.scorecard import scorecard, what_changed
 from journeykit.core.errors import JourneykitError
 from journeykit.core.metrics import normalise_metric
+from journeykit.core.privacy import mask_pii
 from journeykit.core.safety import atomic_write_bytes, read_json
 from journeykit.viz.report.views import (
     FigureView,
     SectionView,
     change_rows,
+    display_text,
     metric_rows,
     scorecard_rows,
     table_view,
@@ -139,8 +141,8 @@ def _figure_views(run_dir: Path) -> list[tuple[str, FigureView]]:
         name = str(entry.get("name", png.stem))
         notebook = str(entry.get("notebook", ""))
         view = FigureView(
-            name=name, notebook=notebook, title=str(entry.get("title") or title_from_name(name)),
-            alt=str(entry.get("alt") or entry.get("title") or name),
+            name=name, notebook=notebook, title=display_text(entry.get("title") or title_from_name(name)),
+            alt=display_text(entry.get("alt") or entry.get("title") or name),
             src="data:image/png;base64," + base64.b64encode(data).decode("ascii"),
             svg=entry.get("svg") if _inside(run_dir, entry.get("svg")) else None,
         )
@@ -167,6 +169,14 @@ def read_metrics(run_dir: str | os.PathLike | None) -> dict[str, Any] | None:
 def _seconds(value: object) -> str:
     seconds = to_float(value)
     return "–" if seconds is None else f"{seconds:.1f} s"
+
+
+def _problem_rows(problems: object) -> list[dict[str, Any]]:
+    """The manifest's workspace problems for the template, every text masked
+    (:func:`~journeykit.core.privacy.mask_pii`), whoever wrote the manifest."""
+    if not isinstance(problems, list):
+        return []
+    return [{key: mask_pii(value) for key, value in p.items()} for p in problems if isinstance(p, Mapping)]
 
 
 def _environment() -> Environment:
@@ -232,7 +242,7 @@ def build_report(run_dir: str | os.PathLike, *, previous_run_dir: str | os.PathL
     for note in notes:
         kind = str(note.get("kind") or "note")
         grouped_notes.setdefault(kind, []).append(
-            {"notebook": str(note.get("notebook") or ""), "text": str(note.get("text") or "")}
+            {"notebook": str(note.get("notebook") or ""), "text": display_text(note.get("text") or "")}
         )
 
     html_notebooks = [
@@ -257,7 +267,7 @@ def build_report(run_dir: str | os.PathLike, *, previous_run_dir: str | os.PathL
         "parameters": manifest.get("parameters") if isinstance(manifest.get("parameters"), Mapping) else {},
         "versions": manifest.get("versions") if isinstance(manifest.get("versions"), Mapping) else {},
         "inputs": manifest.get("inputs") if isinstance(manifest.get("inputs"), list) else [],
-        "problems": manifest.get("workspace_problems") if isinstance(manifest.get("workspace_problems"), list) else [],
+        "problems": _problem_rows(manifest.get("workspace_problems")),
         "fmt_seconds": _seconds,
     }
     html = _environment().get_template("report.html.j2").render(**context)

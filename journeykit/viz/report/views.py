@@ -1,7 +1,8 @@
 """What the report template shows: text-only views of tables, figures and KPIs, and number formatting.
 
 Every value reaches the template as text made here (:func:`display_text`,
-:func:`format_number`); the template escapes it. The same rows serve ``journeykit report
+:func:`format_number`), with personal data masked (:func:`journeykit.core.privacy.mask_pii`:
+e-mail, phone, IBAN, card numbers); the template escapes it. The same rows serve ``journeykit report
 diff`` (:func:`change_rows`).
 
 Example:
@@ -20,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from journeykit.core.metrics import normalise_metric
+from journeykit.core.privacy import mask_pii
 from journeykit.core.safety import FORMULA_STARTS
 
 __all__ = [
@@ -33,11 +35,14 @@ MAX_TABLE_ROWS = 60
 
 
 def display_text(value: object) -> str:
-    """A cell as text for HTML: missing values blank, numbers tidy, and the apostrophe
-    that neutralised a spreadsheet formula removed (HTML escaping makes it harmless).
+    """A cell as text for HTML: missing values blank, numbers tidy, personal data masked
+    (:func:`~journeykit.core.privacy.mask_pii`), and the apostrophe that neutralised a
+    spreadsheet formula removed (HTML escaping makes it harmless).
 
     >>> display_text("'=SUM(A1)"), display_text(0.5), display_text(None)
     ('=SUM(A1)', '0.5', '')
+    >>> display_text("call 06-12345678")
+    'call [phone]'
     """
     if value is None:
         return ""
@@ -47,12 +52,12 @@ def display_text(value: object) -> str:
         return f"{value:,.0f}" if value.is_integer() and abs(value) >= 1000 else f"{value:.4g}"
     text = str(value)
     if len(text) > 1 and text[0] == "'" and text[1:].startswith(FORMULA_STARTS):
-        return text[1:]
+        return str(mask_pii(text[1:]))
     if _LONG_DECIMAL.match(text):  # 0.9331476323119777 read back from a CSV
         return display_text(float(text))
     if _TIMEDELTA.match(text):  # "4 days 14:28:42.500000" -> "4 days 14:28:42"
         return text.rsplit(".", 1)[0]
-    return text
+    return str(mask_pii(text))
 
 
 def format_number(value: object, unit: str = "") -> str:
