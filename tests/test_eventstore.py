@@ -102,3 +102,22 @@ def test_a_parquet_log_with_many_rows_is_large_however_small_the_file(make_works
     assert "events" in jk.load_workspace(folder).large
     monkeypatch.setenv("JOURNEYKIT_LARGE_EVENTS_ROWS", str(rows))
     assert "events" not in jk.load_workspace(folder).large
+
+
+def test_large_path_normalises_ids_as_the_pandas_path_does(make_workspace, monkeypatch):
+    """Ids that differ only by a zero-width space, a BOM or a no-break space are one
+    customer in a large log too, with one warning counting the values changed."""
+    events = ("User,When,What,Channel\n"
+              "c1,2026-03-01 12:00,ad_click,web\n"
+              "c1\u200b,2026-03-01 12:05,menu_view,web\n"
+              "\ufeffc1\u00a0,2026-03-01 12:10,order,web\n"
+              "c2,2026-03-02 09:00,ad_click,web\n")
+    folder = _workspace(make_workspace, events)
+    small = jk.load_workspace(folder)
+    monkeypatch.setenv("JOURNEYKIT_LARGE_EVENTS_BYTES", "0")
+    large = jk.load_workspace(folder)
+    assert "events" in large.large and "events" not in small.large
+    assert sorted(large.events["customer_id"].unique()) == ["c1", "c2"]
+    assert sorted(small.events["customer_id"].unique()) == ["c1", "c2"]
+    [warning] = [p for p in large.problems if p.column == "customer_id" and p.table == "events"]
+    assert warning.severity == "warning" and warning.value == "2 values changed"

@@ -30,6 +30,7 @@ from journeykit.core._sql import connect
 from journeykit.core._sql import ident as _ident
 from journeykit.core._sql import literal as _literal
 from journeykit.core.errors import Problem
+from journeykit.workspace.ids import INVISIBLE, SPACES
 from journeykit.workspace.readers import header_of
 
 if TYPE_CHECKING:
@@ -134,9 +135,18 @@ def load_large_events(path: Path, kind: str, mapping: dict[str, str], timezone: 
             instant = (f"CASE WHEN {has_offset} THEN TRY_CAST({ts_text} AS TIMESTAMPTZ) "
                        f"ELSE timezone({tz}, TRY_CAST({ts_text} AS TIMESTAMP)) END")
         # one pass over the file; with insertion order preserved, rowid is the file's row order
+        # the id rule of journeykit.workspace.ids, in SQL: invisible characters removed,
+        # Unicode spaces read as spaces, NFC, stripped (counted below, one warning)
+        raw_id = column("customer_id")
+        invisible = "".join(sorted(INVISIBLE))
+        spaces = "".join(sorted(SPACES))
+        normal_id = (f"trim(nfc_normalize(regexp_replace(regexp_replace({raw_id}, "
+                     f"{_literal('[' + invisible + ']')}, '', 'g'), {_literal('[' + spaces + ']')}, ' ', 'g')), "
+                     f"{_literal(' ' + chr(9) + chr(10) + chr(13))})")
         con.execute(f"""
             CREATE TABLE typed AS SELECT
-                NULLIF(trim({column('customer_id')}), '') AS customer_id,
+                NULLIF({normal_id}, '') AS customer_id,
+                {raw_id} IS DISTINCT FROM {normal_id} AND {normal_id} <> '' AS id_changed,
                 {ts_text} AS timestamp_text,
                 {timestamp} AS timestamp,
                 {instant} AS timestamp_instant,
@@ -170,6 +180,12 @@ def load_large_events(path: Path, kind: str, mapping: dict[str, str], timezone: 
                 problems.append(Problem(source, f"{expected} ({count} rows in all; the first "
                                         f"{len(examples)} are listed)", column=name, table="events",
                                         value=f"{count} rows"))
+        changed = con.execute("SELECT count(*) FILTER (WHERE id_changed) FROM typed").fetchone()
+        if changed and changed[0]:
+            problems.append(Problem(
+                source, "one spelling per id: invisible characters (zero-width, BOM, no-break "
+                "spaces) and surrounding spaces were removed", column="customer_id", table="events",
+                value=f"{changed[0]} values changed", severity="warning"))
         rejected = pd.DataFrame()
         if quarantine and bad_total:
             reasons = " || ".join(
