@@ -91,6 +91,10 @@ def connect(
     # DuckDB draws a progress bar for queries over 2 s, in Jupyter as an ipywidget that lands
     # in the executed notebook's HTML as a script; the kit reports progress its own way
     con.execute("SET enable_progress_bar = false")
+    # instants (TIMESTAMPTZ, a log whose times carry offsets) become naive times in UTC, on
+    # every machine: the order of events never changes at a DST change, and a day, week or
+    # month of such a log is a UTC one (a log without offsets keeps its local times)
+    con.execute("SET TimeZone = 'UTC'")
     return con
 
 
