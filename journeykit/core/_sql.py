@@ -4,7 +4,8 @@ Every DuckDB connection journeykit opens comes from :func:`connect`, so the memo
 limit, the spill folder and the thread count follow one policy, set with
 :func:`set_engine_options` or the environment:
 
-* ``memory_limit``: ``JOURNEYKIT_DUCKDB_MEMORY_LIMIT``, else ``"1GB"``;
+* ``memory_limit``: ``JOURNEYKIT_DUCKDB_MEMORY_LIMIT``, else ``"512MB"`` (with the
+  interpreter and pandas, a notebook kernel stays under 1 GB; more spills to disk);
 * ``temp_directory`` (where data beyond the limit spills): ``JOURNEYKIT_DUCKDB_TEMP``,
   else a per-process folder in the system temp folder;
 * ``threads``: DuckDB's default (all cores) unless set.
@@ -73,7 +74,7 @@ def connect(
     for this connection (the large-event store keeps its spill beside its file);
     ``preserve_insertion_order`` only where a result's row order must follow the input's.
     """
-    memory = _OPTIONS.memory_limit or os.environ.get("JOURNEYKIT_DUCKDB_MEMORY_LIMIT") or "1GB"
+    memory = _OPTIONS.memory_limit or os.environ.get("JOURNEYKIT_DUCKDB_MEMORY_LIMIT") or "512MB"
     temp = str(temp_directory) if temp_directory is not None else (
         _OPTIONS.temp_directory or os.environ.get("JOURNEYKIT_DUCKDB_TEMP")
         or os.path.join(tempfile.gettempdir(), f"journeykit-duckdb-{os.getpid()}")
