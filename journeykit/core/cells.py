@@ -17,11 +17,26 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-__all__ = ["LIST_SEPARATOR", "cell_text", "join_list", "split_list"]
+__all__ = ["LIST_SEPARATOR", "cell_text", "is_blank", "join_list", "split_list"]
 
 #: what :func:`join_list` writes between items
 LIST_SEPARATOR = ";"
 _SEPARATORS = re.compile(r"[;,|]")
+
+
+def is_blank(value: object) -> bool:
+    """True for None and a missing value (NA, NaN, NaT); False for anything else, also
+    for "" and for lists (``pd.isna`` of a list is not one answer).
+
+    >>> is_blank(None), is_blank(float("nan")), is_blank(""), is_blank([1])
+    (True, True, False, False)
+    """
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def cell_text(value: object) -> str:
@@ -30,14 +45,7 @@ def cell_text(value: object) -> str:
     >>> cell_text(None), cell_text(float("nan")), cell_text("  web ")
     ('', '', 'web')
     """
-    if value is None:
-        return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value).strip()
+    return "" if is_blank(value) else str(value).strip()
 
 
 def split_list(value: object) -> list[str]:

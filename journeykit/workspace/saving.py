@@ -41,6 +41,7 @@ from pathlib import Path
 import pandas as pd
 from filelock import FileLock
 
+from journeykit.core.cells import is_blank
 from journeykit.core.errors import JourneykitError, format_problems
 from journeykit.core.safety import atomic_write_bytes
 from journeykit.workspace.loader import _type_table, load_workspace
@@ -217,22 +218,13 @@ def update_table(ws: Workspace | str | os.PathLike, table: str,
 def _same(a: object, b: object) -> bool:
     """Two cells hold the same value: both blank, or equal as Python values (so an edit
     of a text is never taken for "unchanged"; 3 and 3.0 are the same score)."""
-    a_blank, b_blank = _is_blank(a), _is_blank(b)
+    a_blank, b_blank = is_blank(a), is_blank(b)
     if a_blank or b_blank:
         return a_blank and b_blank
     try:
         return bool(a == b)
     except (TypeError, ValueError):
         return str(a) == str(b)
-
-
-def _is_blank(value: object) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def _set_cell(frame: pd.DataFrame, row: int, column: str, value: object) -> pd.DataFrame:
@@ -259,11 +251,11 @@ def merge_edits(current: pd.DataFrame, base: pd.DataFrame | None, edited: pd.Dat
     if key not in edited.columns:
         raise JourneykitError(f"cannot merge edits without the key column {key!r}")
     base_rows = {} if base is None or key not in base.columns else {
-        str(record[key]): record for record in base.to_dict("records") if not _is_blank(record[key])}
+        str(record[key]): record for record in base.to_dict("records") if not is_blank(record[key])}
     edited_keys = set()
-    positions = {str(value): i for i, value in enumerate(out[key]) if not _is_blank(value)}
+    positions = {str(value): i for i, value in enumerate(out[key]) if not is_blank(value)}
     for record in edited.to_dict("records"):
-        if _is_blank(record[key]):
+        if is_blank(record[key]):
             continue
         pid = str(record[key])
         edited_keys.add(pid)

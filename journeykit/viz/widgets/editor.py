@@ -27,7 +27,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from journeykit.core.cells import join_list
+from journeykit.core.cells import is_blank, join_list
 from journeykit.core.cells import split_list as _split_list
 from journeykit.core.errors import JourneykitError
 from journeykit.workspace import Workspace
@@ -54,16 +54,6 @@ def status_html(text: str, ok: bool) -> str:
     """``text`` as a status line: green when ``ok``, red when not."""
     colour = "#1b7837" if ok else "#b2182b"  # green / red, both readable for colour-blind users
     return f'<span style="color:{colour}">{html.escape(text)}</span>'
-
-
-def is_blank(value: object) -> bool:
-    """True for None and for a missing value (NA, NaN, NaT); False for anything else."""
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def display_text(value: object) -> str:

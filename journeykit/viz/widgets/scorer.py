@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from journeykit.core.cells import is_blank as _blank
 from journeykit.core.errors import JourneykitError
 from journeykit.viz.widgets.editor import BLANK, Column, TableEditor, owner_options
 from journeykit.viz.widgets.editor import display_text as _text
-from journeykit.viz.widgets.editor import is_blank as _blank
 from journeykit.workspace import Workspace
 from journeykit.workspace.schema import PAINPOINT_STATUSES
 
