@@ -1,0 +1,7 @@
+"""Import presets for surveys exports (being written)."""
+
+from __future__ import annotations
+
+from journeykit.workspace.imports.base import Preset
+
+PRESETS: tuple[Preset, ...] = ()
