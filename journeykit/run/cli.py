@@ -1,4 +1,4 @@
-"""The ``journeykit`` command: new, sample, validate, run, report list / diff.
+"""The ``journeykit`` command: new, sample, import, validate, run, report list / diff.
 
 Exit codes (:class:`journeykit.run.exit_codes.ExitCode`): 0 success (warnings allowed),
 1 a run failed, 2 bad input (the problems are printed as a table), 3 another run holds
@@ -26,6 +26,7 @@ from journeykit.analytics.scorecard import what_changed
 from journeykit.core.errors import JourneykitError, WorkspaceError, format_problems
 from journeykit.run.execute import quiet_kernel_machinery
 from journeykit.run.exit_codes import ExitCode
+from journeykit.run.importing import add_import_parser
 from journeykit.run.runner import RunInterrupted, RunLockedError, RunWriteError, run_notebooks
 from journeykit.run.runs import find_runs, resolve_run
 from journeykit.sample import generate_sample
@@ -273,6 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=7, help="random seed (default 7 = data/sample)")
     sample.add_argument("--force", action="store_true", help="replace the sample files if DIR has them")
     sample.set_defaults(func=_cmd_sample)
+
+    add_import_parser(sub)
 
     validate = sub.add_parser("validate", help="check a workspace; exit 2 when it has errors")
     validate.add_argument("path", help="workspace folder")

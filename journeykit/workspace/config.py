@@ -24,6 +24,7 @@ import yaml
 from journeykit.core.durations import parse_duration
 from journeykit.core.errors import JourneykitError, Problem, Severity
 from journeykit.workspace.ids import normalise_id
+from journeykit.workspace.imports.spec import SourceSpec, parse_sources
 from journeykit.workspace.schema import TABLES
 from journeykit.workspace.yamlfile import YamlLimitError, read_yaml_file
 
@@ -108,6 +109,9 @@ class JourneyConfig:
     themes: dict[str, dict[str, Any]] = field(default_factory=dict)
     defaults: Defaults = field(default_factory=Defaults)
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: exports re-imported at every load (journey.yaml ``sources:``, see
+    #: :mod:`journeykit.workspace.imports.spec`)
+    sources: tuple[SourceSpec, ...] = ()
 
     @property
     def stage_ids(self) -> list[str]:
@@ -145,7 +149,7 @@ def read_config(path: Path) -> tuple[JourneyConfig | None, list[Problem]]:
 
 #: the keys journey.yaml knows, at each level (anything else is a problem with a "did you mean")
 TOP_LEVEL_KEYS = ("business", "name", "currency", "timezone", "stages", "channels", "owners",
-                  "kpis", "themes", "defaults", "columns")
+                  "kpis", "themes", "defaults", "columns", "sources")
 STAGE_KEYS = ("id", "name", "description", "events", "emotion")
 KPI_KEYS = ("target", "direction", "warning", "label")
 THEME_KEYS = ("keywords", "stage", "touchpoint", "label")
@@ -252,6 +256,7 @@ def parse_config(raw: Any, name: str = CONFIG_FILE) -> tuple[JourneyConfig | Non
     themes = _parse_themes(raw.get("themes"), {s.id for s in stages}, bad)
     defaults = _parse_defaults(raw.get("defaults") or {}, bad)
     columns = _parse_columns(raw.get("columns"), bad)
+    sources = parse_sources(raw.get("sources"), bad)
 
     config = JourneyConfig(
         business=business,
@@ -264,6 +269,7 @@ def parse_config(raw: Any, name: str = CONFIG_FILE) -> tuple[JourneyConfig | Non
         themes=themes,
         defaults=defaults,
         columns=columns,
+        sources=sources,
     )
     usable = bool(stages)
     return (config if usable else None), problems

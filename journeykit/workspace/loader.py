@@ -43,6 +43,8 @@ from journeykit.core.errors import JourneykitError, Problem, Severity, Workspace
 from journeykit.workspace import cache as runcache
 from journeykit.workspace.config import CONFIG_FILE, JourneyConfig, read_config
 from journeykit.workspace.eventstore import event_counts, is_large, load_large_events
+from journeykit.workspace.imports.derived import customers_from_activity
+from journeykit.workspace.imports.pipeline import read_sources
 from journeykit.workspace.locations import outside_reason, resolve_workspace
 from journeykit.workspace.mapping import map_columns
 from journeykit.workspace.model import Workspace
@@ -158,6 +160,7 @@ class _Loader:
         self.on_bad_rows = on_bad_rows
         self.problems: list[Problem] = []
         self.row_problems: dict[str, dict[int, list[str]]] = {}
+        self.imported: dict[str, RawTable] = {}
 
     def load(self) -> Workspace | None:
         refused = outside_reason(self.folder, self.folder / CONFIG_FILE)
@@ -171,6 +174,7 @@ class _Loader:
         ws = Workspace(self.folder, config)
         sources = scan_sources(self.folder, list(TABLES))
         self.problems.extend(sources.problems)
+        self.imported = self._import_sources(ws, sources)
         for name, table in TABLES.items():
             raw = self._pick_source(name, table, sources)
             if raw is None:
@@ -185,8 +189,9 @@ class _Loader:
             ws.tables[name] = frame
             ws.sources[name] = raw.source
             ws.column_maps[name] = used
-            ws.source_paths[name] = (raw.kind, raw.path, None if raw.kind != "xlsx" else
-                                     raw.source[raw.source.index("[") + 1:-1], raw.delimiter)
+            if raw.kind != "import":  # an imported table is re-made from its exports, never saved into
+                ws.source_paths[name] = (raw.kind, raw.path, None if raw.kind != "xlsx" else
+                                         raw.source[raw.source.index("[") + 1:-1], raw.delimiter)
             self.row_problems[name] = checker.bad_rows
             self._check_references(ws, name, table, raw, checker)
         self._assign_personas(ws)
@@ -195,6 +200,27 @@ class _Loader:
             self._quarantine(ws)
         ws.problems = list(self.problems)
         return ws
+
+    def _import_sources(self, ws: Workspace, sources: Sources) -> dict[str, RawTable]:
+        """The tables journey.yaml ``sources:`` make from their exports (as raw text tables
+        the usual checks then read), plus customers derived from the activity when no
+        source has customers; the presets' set-aside rows and notes become warnings."""
+        if not ws.config.sources:
+            return {}
+        tables, labels, results, problems = read_sources(self.folder, ws.config.sources)
+        self.problems.extend(problems)
+        ws.import_notes = [f"{', '.join(r.files)} ({r.preset}): {line}" for r in results for line in r.summary()]
+        has_customers = any(read_source("customers", kind, path, sheet).rows
+                            for kind, path, sheet in sources.found["customers"])
+        if "customers" not in tables and not has_customers:
+            customers = customers_from_activity(tables)
+            if len(customers):
+                tables["customers"] = customers
+                labels["customers"] = "customers (derived from the imported activity: first_seen = first activity)"
+        # rows numbered as in the CSV ``journeykit import`` would write (header = row 1)
+        return {name: RawTable(name, labels[name], self.folder, frame.astype(object).fillna("").set_axis(
+                    pd.RangeIndex(2, len(frame) + 2, name="row")), "import")
+                for name, frame in tables.items()}
 
     def _pick_source(self, name: str, table: Table, sources: Sources) -> RawTable | None:
         if name in sources.blocked:  # refused or ambiguous sources: their problems say why
@@ -208,6 +234,8 @@ class _Loader:
                 label = path.name if sheet is None else f"{path.name}[{sheet}]"
                 self.problems.append(Problem(label, f"a readable {kind.upper()} file ({type(exc).__name__}: {exc})",
                                              table=name))
+        if name in self.imported:
+            raws.append(self.imported[name])
         with_rows = [r for r in raws if r.rows > 0]
         if len(with_rows) > 1:
             self.problems.append(Problem(

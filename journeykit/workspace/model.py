@@ -70,6 +70,8 @@ class Workspace:
     derived: dict[Hashable, Any] = field(default_factory=dict, repr=False)
     #: set inside a headless run: where the run's notebooks share results (journeykit.workspace.cache)
     run_cache: Path | None = field(default=None, repr=False, compare=False)
+    #: what journey.yaml ``sources:`` imports did at this load (rows in/out, set aside, notes)
+    import_notes: list[str] = field(default_factory=list)
 
     # -- derived results, computed once per workspace state
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:

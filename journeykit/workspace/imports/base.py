@@ -74,7 +74,7 @@ class ImportResult:
         """What the import did, a line each: rows in per file, rows out per table, each
         group of rows set aside with its reason, then the notes."""
         lines = [f"read {rows:,} row{'s' if rows != 1 else ''} from {name}" for name, rows in self.rows_in.items()]
-        lines += [f"wrote {rows:,} row{'s' if rows != 1 else ''} to {table}" for table, rows in self.rows_out.items()]
+        lines += [f"made {rows:,} row{'s' if rows != 1 else ''} of {table}" for table, rows in self.rows_out.items()]
         lines += [aside.describe() for aside in self.set_aside]
         lines += self.notes
         return lines
@@ -264,6 +264,19 @@ def amount_text(values: pd.Series) -> pd.Series:
     """Floats as plain decimal text for a canonical table (``1149.0`` -> ``"1149.00"``,
     NaN -> ``""``)."""
     return values.map(lambda v: "" if pd.isna(v) else f"{v:.2f}").astype(object)
+
+
+def people_lookup(people: Export, key_column: str | None, id_column: str | None, table: str,
+                  problems: list[Problem]) -> pd.Series | None:
+    """A people file (e.g. a marketplace's customers table, where one person has an id per
+    order) as a map from ``key_column`` to ``id_column``; None (with a problem naming the
+    missing column) when either is absent."""
+    problems += missing_columns(people, table, {"person_key": key_column, "person_id": id_column})
+    if not (key_column and id_column):
+        return None
+    frame = people.frame.drop_duplicates(key_column)
+    return pd.Series(frame[id_column].astype(str).str.strip().to_numpy(),
+                     index=frame[key_column].astype(str).str.strip())
 
 
 def missing_columns(export: Export, table: str, names: Mapping[str, str | None]) -> list[Problem]:

@@ -5,7 +5,8 @@ table: one row per customer id, ``first_seen`` = their first activity (the earli
 or timestamp of any row), ``channel`` = the channel of that first activity when known.
 
 **events-from-columns**: an export with one row per thing (an order, a deal) and a
-timestamp column per step becomes events, one per filled timestamp:
+timestamp column per step becomes events, one per filled timestamp (a people file as the
+last file maps the customer column to a person id, as for line-items):
 ``--set customer=customer_id --set order_purchase_timestamp=order_placed
 --set order_delivered_customer_date=delivered``.
 
@@ -29,8 +30,11 @@ from journeykit.workspace.imports.base import (
     Preset,
     SetAside,
     find_column,
+    people_lookup,
 )
 
+#: events-from-columns options that are not timestamp columns
+PLAIN_OPTIONS = ("customer", "channel", "person_key", "person_id")
 #: the time column of each table a customer's activity is read from
 ACTIVITY_TIME = {"orders": "date", "events": "timestamp", "feedback": "date", "tickets": "opened"}
 
@@ -65,13 +69,23 @@ def customers_from_activity(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 def events_from_columns(exports: Sequence[Export], options: Mapping[str, str]) -> ImportResult:
     """Each ``COLUMN=event_name`` option turns one timestamp column into events."""
     result = ImportResult("events-from-columns", [e.name for e in exports])
-    steps = {column: event for column, event in options.items() if column not in ("customer", "channel")}
+    steps = {column: event for column, event in options.items() if column not in PLAIN_OPTIONS}
     if not steps:
         result.problems.append(Problem(
             "(options)", "at least one --set TIMESTAMP_COLUMN=event_name, e.g. "
             "--set order_purchase_timestamp=order_placed", table="events"))
         return result
     frames = []
+    mapping = None
+    if len(exports) > 1:  # the last file: people (customer key -> person id)
+        people = exports[-1]
+        result.rows_in[people.name] = len(people.frame)
+        mapping = people_lookup(people, find_column(people, options.get("person_key", options.get("customer",
+                                "customer_id"))), find_column(people, options.get("person_id", "customer_unique_id")),
+                                "events", result.problems)
+        if mapping is None:
+            return result
+        exports = exports[:-1]
     for export in exports:
         result.rows_in[export.name] = len(export.frame)
         who = find_column(export, options.get("customer", "customer_id"))
@@ -102,6 +116,11 @@ def events_from_columns(exports: Sequence[Export], options: Mapping[str, str]) -
     if frames:
         events = pd.concat(frames, ignore_index=True)
         events = events[events["customer_id"] != ""]
+        if mapping is not None:
+            mapped = events["customer_id"].map(mapping)
+            result.notes.append(f"customers identified through {people.name} ({mapped.nunique():,} people for "
+                                f"{events['customer_id'].nunique():,} keys)")
+            events["customer_id"] = mapped.fillna(events["customer_id"])
         order = _sortable(events["timestamp"])
         result.tables["events"] = events.assign(_o=order).sort_values(["customer_id", "_o"], kind="stable") \
             .drop(columns="_o").reset_index(drop=True)
@@ -113,6 +132,9 @@ PRESETS: tuple[Preset, ...] = (
            ("events",), events_from_columns, options=(
                Option("customer", "the column identifying the customer (default customer_id)"),
                Option("channel", "a channel column, if any"),
+               Option("person_key", "with a people file as the last file: its column matching the customer"),
+               Option("person_id", "with a people file as the last file: its column identifying a person "
+                      "(default customer_unique_id)"),
                Option("COLUMN", "COLUMN=event_name for each timestamp column that becomes an event")),
            open_options=True),
 )

@@ -17,7 +17,6 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import glob
 import hashlib
 import io
@@ -30,37 +29,16 @@ import pandas as pd
 
 from journeykit.core.errors import Problem
 from journeykit.core.safety import atomic_write_bytes
-from journeykit.workspace.imports import derived, ga4, helpdesk, pos, reviews, shop, surveys
-from journeykit.workspace.imports.base import Export, ImportResult, Preset, read_export
+from journeykit.workspace.imports import derived
+from journeykit.workspace.imports.base import Export, ImportResult, read_export
+from journeykit.workspace.imports.registry import PRESETS, preset_problem
+from journeykit.workspace.imports.spec import SourceSpec
 from journeykit.workspace.locations import outside_reason
 from journeykit.workspace.readers import read_source, scan_sources
 
-#: every preset by its command-line name
-PRESETS: dict[str, Preset] = {p.name: p for p in (
-    *shop.PRESETS, *pos.PRESETS, *ga4.PRESETS, *surveys.PRESETS, *helpdesk.PRESETS, *reviews.PRESETS,
-    *derived.PRESETS)}
 #: an event log with more rows than this is written as Parquet
 PARQUET_EVENTS_ROWS = 1_000_000
 IMPORT_LOG = ".journeykit/imports.jsonl"
-
-
-@dataclass(frozen=True)
-class SourceSpec:
-    """One entry of journey.yaml ``sources:``: a preset, its files (paths or glob patterns
-    relative to the workspace) and its options."""
-
-    preset: str
-    files: tuple[str, ...]
-    options: Mapping[str, str] = field(default_factory=dict)
-
-
-def preset_problem(name: str) -> Problem | None:
-    """A problem naming the known presets when ``name`` is not one (None when it is)."""
-    if name in PRESETS:
-        return None
-    close = difflib.get_close_matches(name, list(PRESETS), n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    return Problem("(preset)", f"{hint}one of the presets: {', '.join(sorted(PRESETS))}", value=name)
 
 
 def run_preset(name: str, files: Sequence[Path], options: Mapping[str, str] | None = None) -> ImportResult:
@@ -158,7 +136,7 @@ def import_into(workspace: str | Path, preset: str, files: Sequence[Path],
         held = _rows_in(folder, table)
         if held is not None and not replace:
             result.problems.append(Problem(
-                held[0], f"no rows yet in {table}: it has {held[1]:,}; import with --replace to replace them "
+                held[0], f"an empty {table} table to import into (it has {held[1]:,} rows); use --replace to replace them "
                 "(the old file is kept in .journeykit/history)", table=table))
         elif held is not None and not held[0].endswith((".csv", ".parquet")):
             result.problems.append(Problem(held[0], f"{table} rows outside the sheet: empty the sheet to import "
@@ -241,9 +219,12 @@ def read_sources(folder: Path, specs: Sequence[SourceSpec]) -> tuple[dict[str, p
         results.append(result)
         problems += result.problems
         for aside in result.set_aside:
-            problems.append(Problem(aside.file, aside.reason + " (set aside by the import preset)",
-                                    value=f"{len(aside.rows):,} rows" if aside.rows else None,
-                                    severity="warning", table=aside.table or None))
+            shown = ", ".join(str(r) for r in aside.rows[:10]) + (" ..." if len(aside.rows) > 10 else "")
+            problems.append(Problem(
+                aside.file, f"rows {spec.preset} can import; set aside: {aside.reason}",
+                row=aside.rows[0] if len(aside.rows) == 1 else None,
+                value=f"{len(aside.rows):,} rows: {shown}" if len(aside.rows) > 1 else None,
+                severity="warning", table=aside.table or None))
         if not result.ok:
             continue
         for table, frame in result.tables.items():

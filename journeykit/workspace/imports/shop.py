@@ -37,8 +37,11 @@ from journeykit.workspace.imports.base import (
     find_column,
     missing_columns,
     money_column,
+    people_lookup,
 )
 
+#: order statuses whose orders are set aside (not a purchase that stood)
+CANCELLED_STATUSES = frozenset({"canceled", "cancelled", "unavailable", "failed", "voided", "refunded"})
 SHOPIFY_CHANNELS = {"web": "web", "pos": "store", "shopify_draft_order": "phone", "iphone": "mobile",
                     "android": "mobile"}
 
@@ -173,29 +176,39 @@ def line_items(exports: Sequence[Export], options: Mapping[str, str]) -> ImportR
         result.problems += missing_columns(orders, "orders", {"order_id": key, "customer": who, "date": when})
         if not (key and who and when):
             return result
-        lookup = orders.frame.drop_duplicates(key).set_index(orders.frame.drop_duplicates(key)[key].astype(str)
-                                                             .str.strip())
+        order_ids = orders.frame[key].astype(str).str.strip()
+        lookup = orders.frame.set_axis(order_ids)
+        lookup = lookup[~lookup.index.duplicated()]
         grouped["customer_id"] = grouped["order_id"].map(lookup[who].astype(str).str.strip())
         grouped["date"] = grouped["order_id"].map(lookup[when].astype(str).str.strip())
         unknown = grouped["customer_id"].isna()
         if unknown.any():
-            result.set_aside.append(SetAside(exports[0].name, (), f"{int(unknown.sum()):,} order id(s) not in "
-                                             f"{orders.name} (e.g. {grouped.loc[unknown, 'order_id'].iloc[0]!r})",
-                                             "orders"))
+            missing_ids = set(grouped.loc[unknown, "order_id"])
+            item_ids = exports[0].frame[find_column(exports[0], options.get("order_id", "order_id"), "order id")
+                                        or ""].astype(str).str.strip()
+            result.set_aside.append(SetAside(exports[0].name, exports[0].rows(item_ids.isin(missing_ids)),
+                                             f"order id not in {orders.name}", "orders"))
             grouped = grouped[~unknown]
+        status_col = find_column(orders, options.get("status", "order_status"), "status")
+        if status_col:
+            status = grouped["order_id"].map(lookup[status_col].astype(str).str.strip().str.lower())
+            dropped = status.isin(CANCELLED_STATUSES)
+            if dropped.any():
+                result.set_aside.append(SetAside(orders.name,
+                                                 orders.rows(order_ids.isin(set(grouped.loc[dropped, "order_id"]))),
+                                                 f"order {', '.join(sorted(set(status[dropped])))}", "orders"))
+                grouped = grouped[~dropped]
         if len(exports) > 2:
             people = exports[2]
-            person_key = find_column(people, options.get("person_key", who))
-            person_id = find_column(people, options.get("person_id", "customer_unique_id"))
-            result.problems += missing_columns(people, "orders", {"person_key": person_key, "person_id": person_id})
-            if not (person_key and person_id):
+            mapping = people_lookup(people, find_column(people, options.get("person_key", who)),
+                                    find_column(people, options.get("person_id", "customer_unique_id")),
+                                    "orders", result.problems)
+            if mapping is None:
                 return result
-            table = people.frame.drop_duplicates(person_key)
-            mapping = pd.Series(table[person_id].astype(str).str.strip().to_numpy(),
-                                index=table[person_key].astype(str).str.strip())
             mapped = grouped["customer_id"].map(mapping)
-            result.notes.append(f"customers identified by {person_id!r} of {people.name} "
-                                f"({mapped.nunique():,} people for {grouped['customer_id'].nunique():,} keys)")
+            result.notes.append(f"customers identified by {options.get('person_id', 'customer_unique_id')!r} of "
+                                f"{people.name} ({mapped.nunique():,} people for "
+                                f"{grouped['customer_id'].nunique():,} keys)")
             grouped["customer_id"] = mapped.fillna(grouped["customer_id"])
     grouped["amount"] = amount_text(grouped["amount"])
     result.tables["orders"] = grouped[["order_id", "customer_id", "date", "amount"]].reset_index(drop=True)
@@ -212,6 +225,8 @@ PRESETS: tuple[Preset, ...] = (
                Option("shipping", "a shipping column added to each order (default: shipping/freight_value)"),
                Option("customer", "the customer column in the line items or the orders file"),
                Option("date", "the order date column in the line items or the orders file"),
+               Option("status", "the orders file's status column (default order_status); canceled, "
+                      "unavailable, failed, voided and refunded orders are set aside"),
                Option("person_key", "the people file's column matching the customer column"),
                Option("person_id", "the people file's column that identifies a person"))),
 )
