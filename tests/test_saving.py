@@ -24,7 +24,8 @@ from openpyxl import Workbook
 import journeykit as jk
 from journeykit.core.errors import JourneykitError
 from journeykit.viz.widgets import persona_editor, touchpoint_editor
-from journeykit.workspace.saving import merge_edits, update_table
+from journeykit.workspace.edits import merge_edits
+from journeykit.workspace.saving import update_table
 
 from .conftest import JOURNEY_YAML, write_workspace
 

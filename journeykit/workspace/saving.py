@@ -8,7 +8,7 @@ sheets are written in the format they were read from, with the user's column nam
 
 :func:`update_table` is the read-modify-write: under the same lock it re-reads the
 table from its file, applies a change and writes the result, so two people (or two
-processes) saving the same table never lose each other's rows. :func:`merge_edits` is
+processes) saving the same table never lose each other's rows. :func:`~journeykit.workspace.edits.merge_edits` is
 the change a widget makes: only the rows and fields it edited, applied to the file's
 current content.
 
@@ -41,7 +41,6 @@ from pathlib import Path
 import pandas as pd
 from filelock import FileLock
 
-from journeykit.core.cells import is_blank
 from journeykit.core.errors import JourneykitError, format_problems
 from journeykit.core.safety import atomic_write_bytes
 from journeykit.workspace.loader import _type_table, load_workspace
@@ -213,67 +212,6 @@ def update_table(ws: Workspace | str | os.PathLike, table: str,
         frame = change(current)
         _check_frame(table, frame)
         return _write_locked(ws, table, frame)
-
-
-def _same(a: object, b: object) -> bool:
-    """Two cells hold the same value: both blank, or equal as Python values (so an edit
-    of a text is never taken for "unchanged"; 3 and 3.0 are the same score)."""
-    a_blank, b_blank = is_blank(a), is_blank(b)
-    if a_blank or b_blank:
-        return a_blank and b_blank
-    try:
-        return bool(a == b)
-    except (TypeError, ValueError):
-        return str(a) == str(b)
-
-
-def _set_cell(frame: pd.DataFrame, row: int, column: str, value: object) -> pd.DataFrame:
-    try:
-        frame.at[row, column] = value
-    except (TypeError, ValueError):
-        frame[column] = frame[column].astype("object")
-        frame.at[row, column] = value
-    return frame
-
-
-def merge_edits(current: pd.DataFrame, base: pd.DataFrame | None, edited: pd.DataFrame, *,
-                key: str = "id") -> pd.DataFrame:
-    """``current`` (the file's content now) with the edits that turned ``base`` into
-    ``edited`` applied, row by row through ``key``: a field changed in ``edited`` is set
-    in ``current``; a row only in ``edited`` is added (or, when ``current`` has it
-    already, its changed fields are set); a row only in ``base`` is removed. Rows and
-    fields nobody edited are ``current``'s, so what others saved meanwhile stays.
-    ``base`` None: every row of ``edited`` is an edit."""
-    out = current.reset_index(drop=True).copy()
-    for column in edited.columns:
-        if column not in out.columns:
-            out[column] = pd.Series(pd.NA, index=out.index, dtype="object")
-    if key not in edited.columns:
-        raise JourneykitError(f"cannot merge edits without the key column {key!r}")
-    base_rows = {} if base is None or key not in base.columns else {
-        str(record[key]): record for record in base.to_dict("records") if not is_blank(record[key])}
-    edited_keys = set()
-    positions = {str(value): i for i, value in enumerate(out[key]) if not is_blank(value)}
-    for record in edited.to_dict("records"):
-        if is_blank(record[key]):
-            continue
-        pid = str(record[key])
-        edited_keys.add(pid)
-        before = base_rows.get(pid)
-        changed = {c: v for c, v in record.items()
-                   if before is None or c not in before or not _same(before[c], v)}
-        if pid in positions:
-            for column, value in changed.items():
-                out = _set_cell(out, positions[pid], column, value)
-        elif before is None:  # a new row
-            row = len(out)
-            out = pd.concat([out, pd.DataFrame([record]).astype("object")], ignore_index=True)
-            positions[pid] = row
-        # else: edited a row someone else removed meanwhile: their removal stands
-    removed = [positions[pid] for pid in base_rows if pid not in edited_keys and pid in positions]
-    if removed:
-        out = out.drop(index=removed).reset_index(drop=True)
-    return out
 
 
 def _check_workbook_text(name: str, sheet: str, frame: pd.DataFrame) -> None:

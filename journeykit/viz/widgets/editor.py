@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +31,14 @@ from journeykit.core.cells import is_blank, join_list
 from journeykit.core.cells import split_list as _split_list
 from journeykit.core.errors import JourneykitError
 from journeykit.workspace import Workspace
-from journeykit.workspace.saving import merge_edits, update_table
+from journeykit.workspace.edits import (
+    Conflict,
+    EditConflictError,
+    changed_fields,
+    merge_edits,
+    record_edits,
+)
+from journeykit.workspace.saving import update_table
 
 BLANK = "(blank)"
 
@@ -39,10 +46,55 @@ BLANK = "(blank)"
 # --------------------------------------------------------------------------- saving
 
 
-def _save(ws: Workspace, table: str, frame: pd.DataFrame, base: pd.DataFrame | None, key: str) -> None:
+def _save(ws: Workspace, table: str, frame: pd.DataFrame, base: pd.DataFrame | None, key: str,
+          keep_mine: Collection[tuple[str, str]] = ()) -> None:
     """Apply the edits that turned ``base`` into ``frame`` to the workspace's ``table`` as
-    its file holds it now (locked read-modify-write, atomic, previous version kept)."""
-    update_table(ws, table, lambda current: merge_edits(current, base, frame, key=key))
+    its file holds it now (locked read-modify-write, atomic, previous version kept), and
+    record them in the edit journal; raises EditConflictError for fields someone else
+    changed meanwhile (nothing written)."""
+    update_table(ws, table, lambda current: merge_edits(current, base, frame, key=key, keep_mine=keep_mine,
+                                                        journal=ws.path, table=table))
+    record_edits(ws.path, table, changed_fields(base, frame, key=key))
+
+
+class ConflictPanel(widgets.VBox):
+    """Where a widget shows the fields someone else changed since it loaded them: each
+    with both values, and two buttons: keep what I typed, or take theirs. Empty (and
+    invisible) while there is no conflict; ``pending`` lists the unresolved ones."""
+
+    def __init__(self, keep_mine: Callable[[list[Conflict]], None],
+                 take_theirs: Callable[[list[Conflict]], None]):
+        super().__init__()
+        self.pending: list[Conflict] = []
+        self._keep_mine = keep_mine
+        self._take_theirs = take_theirs
+        self.keep_button = widgets.Button(description="Keep mine", icon="check",
+                                          tooltip="save what you typed over the other change")
+        self.take_button = widgets.Button(description="Take theirs", icon="undo",
+                                          tooltip="show and keep the other change")
+        self.keep_button.on_click(lambda _b: self._resolve(self._keep_mine))
+        self.take_button.on_click(lambda _b: self._resolve(self._take_theirs))
+        self.message = widgets.HTML("")
+        self.clear()
+
+    def show(self, conflicts: list[Conflict]) -> None:
+        self.pending = list(conflicts)
+        items = "".join(f"<li>{html.escape(c.describe())}</li>" for c in conflicts)
+        self.message.value = (f'<div style="color:#b2182b"><b>Someone else changed this too.</b> '
+                              f"Choose which to keep:<ul>{items}</ul></div>")
+        shown: tuple[widgets.Widget, ...] = (self.message, widgets.HBox([self.keep_button, self.take_button]))
+        self.children = shown
+
+    def clear(self) -> None:
+        self.pending = []
+        self.message.value = ""
+        empty: tuple[widgets.Widget, ...] = ()
+        self.children = empty
+
+    def _resolve(self, action: Callable[[list[Conflict]], None]) -> None:
+        conflicts, self.pending = self.pending, []
+        self.clear()
+        action(conflicts)
 
 
 def clock() -> str:
@@ -84,7 +136,9 @@ def next_id(existing: Sequence[object], prefix: str) -> str:
 
 
 def save_and_report(ws: Workspace, table: str, frame: pd.DataFrame, status: widgets.HTML,
-                    what: str, *, base: pd.DataFrame | None = None, key: str = "id") -> bool:
+                    what: str, *, base: pd.DataFrame | None = None, key: str = "id",
+                    conflicts: ConflictPanel | None = None,
+                    keep_mine: Collection[tuple[str, str]] = ()) -> bool:
     """Save the edits in ``frame`` to the workspace's ``table`` and say so in ``status``;
     True if saved.
 
@@ -96,9 +150,18 @@ def save_and_report(ws: Workspace, table: str, frame: pd.DataFrame, status: widg
     A refused or failed write (JourneykitError, OSError) turns ``status`` red with the
     reason and returns False: the file on disk is left as it was and nothing is
     raised inside the widget's callback. ``what`` names the change ("tp_1.owner = Sales").
+    A field someone else changed meanwhile is shown in ``conflicts`` (both values, keep
+    mine / take theirs) and nothing is written; ``keep_mine`` lists the ``(key, column)``
+    fields whose conflict the user settled for their own value.
     """
     try:
-        _save(ws, table, frame, base, key)
+        _save(ws, table, frame, base, key, keep_mine)
+    except EditConflictError as error:
+        status.value = status_html(f"Not saved ({what}): someone else changed it meanwhile - choose below",
+                                   ok=False)
+        if conflicts is not None:
+            conflicts.show(error.conflicts)
+        return False
     except (JourneykitError, OSError) as error:  # refused or not writable: shown, not raised in a callback
         status.value = status_html(f"Not saved ({what}): {error}", ok=False)
         return False
@@ -149,6 +212,29 @@ class Column:
         raise JourneykitError(f"unknown column kind {self.kind!r} for column {self.name!r}")
 
 
+def _set_cell_value(frame: pd.DataFrame, position: object, column: str, value: object) -> pd.DataFrame:
+    try:
+        frame.at[position, column] = value
+    except (TypeError, ValueError):
+        frame[column] = frame[column].astype("object")
+        frame.at[position, column] = value
+    return frame
+
+
+def _show_value(column: Column, widget: widgets.Widget, value: object) -> None:
+    """Put a table value into a widget (the inverse of :func:`_cell_value`)."""
+    if column.kind == "tags":
+        widget.value = _split_list(value)
+    elif column.kind == "text":
+        widget.value = display_text(value)
+    elif column.kind == "bool":
+        widget.value = bool(False if is_blank(value) else value)
+    else:
+        current = None if is_blank(value) else value
+        widget.options = _options_with(widget.options, current)
+        widget.value = current
+
+
 def _cell_value(column: Column, widget: widgets.Widget) -> object:
     """The value to store in the table for a widget's current state."""
     value = widget.value
@@ -190,6 +276,8 @@ class TableEditor(widgets.VBox):
         self.saved = (on_save(self.frame) if on_save else self.frame).copy()
         self.rows: list[dict[str, widgets.Widget]] = []
         self.status = widgets.HTML("")
+        self.conflicts = ConflictPanel(self._keep_mine, self._take_theirs)
+        self._quiet = False
         self.saves = 0
         self._lines = widgets.VBox()
         header = widgets.HBox([
@@ -204,7 +292,7 @@ class TableEditor(widgets.VBox):
             self.add_button = widgets.Button(description="Add a row", icon="plus")
             self.add_button.on_click(lambda _b: self.add_row())
             children.append(self.add_button)
-        children.append(self.status)
+        children += [self.status, self.conflicts]
         self.children = tuple(children)
         indexes = range(len(self.frame)) if row_filter is None else row_filter
         for index in indexes:
@@ -225,6 +313,8 @@ class TableEditor(widgets.VBox):
 
     def _handler(self, index: int, column: Column) -> Callable[[dict], None]:
         def handle(change: dict) -> None:
+            if self._quiet:
+                return
             widget = change["owner"]
             self.set_value(index, column.name, _cell_value(column, widget))
         return handle
@@ -238,8 +328,8 @@ class TableEditor(widgets.VBox):
             self.frame[column] = self.frame[column].astype("object")
             self.frame.at[index, column] = value
         label = display_text(self.frame.at[index, self.key]) if self.key in self.frame else str(index)
-        if self.save(f"{label}.{column} = {display_text(value) or BLANK}"):
-            return
+        if self.save(f"{label}.{column} = {display_text(value) or BLANK}") or self.conflicts.pending:
+            return  # saved, or waiting for the user to settle a conflict (what they typed is kept)
         self.frame.at[index, column] = previous  # keep what is on disk and in the grid in step
 
     def add_row(self) -> int:
@@ -257,12 +347,39 @@ class TableEditor(widgets.VBox):
         self._add_line(index)
         return index
 
-    def save(self, what: str) -> bool:
-        """Save the whole table now; report in ``status``; return whether it worked."""
+    def save(self, what: str, keep_mine: Collection[tuple[str, str]] = ()) -> bool:
+        """Save the edits now; report in ``status`` (and a conflict in ``conflicts``);
+        return whether it worked."""
         frame = self._on_save(self.frame) if self._on_save else self.frame
         if not save_and_report(self.ws, self.table, frame, self.status, what, base=self.saved,
-                               key=self.key):
+                               key=self.key, conflicts=self.conflicts, keep_mine=keep_mine):
             return False
+        self.conflicts.clear()
         self.saved = frame.copy()
         self.saves += 1
         return True
+
+    def _keep_mine(self, conflicts: list[Conflict]) -> None:
+        fields = {(c.key, c.column) for c in conflicts}
+        self.save("kept yours: " + ", ".join(f"{k}.{c}" for k, c in sorted(fields)), keep_mine=fields)
+
+    def _take_theirs(self, conflicts: list[Conflict]) -> None:
+        """Show and keep the other change: the grid, ``frame`` and the saved base take it."""
+        for conflict in conflicts:
+            for frame in (self.frame, self.saved):
+                if conflict.column in frame.columns and self.key in frame.columns:
+                    for position in frame.index[frame[self.key].astype(str) == conflict.key]:
+                        _set_cell_value(frame, position, conflict.column, conflict.theirs)
+            positions = [i for i, v in enumerate(self.frame[self.key].astype(str)) if v == conflict.key]
+            column = next((c for c in self.columns if c.name == conflict.column), None)
+            if column is None or column.kind == "label":
+                continue
+            for position in positions:
+                if position < len(self.rows):
+                    self._quiet = True
+                    try:
+                        _show_value(column, self.rows[position][column.name], conflict.theirs)
+                    finally:
+                        self._quiet = False
+        self.status.value = status_html(f"Took the other change at {clock()}: "
+                                        + ", ".join(f"{c.key}.{c.column}" for c in conflicts), ok=True)

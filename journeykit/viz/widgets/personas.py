@@ -7,17 +7,18 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import ipywidgets as widgets
 import pandas as pd
 
 from journeykit.core.cells import join_list
 from journeykit.core.cells import split_list as _split_list
+from journeykit.viz.widgets.editor import ConflictPanel, save_and_report
 from journeykit.viz.widgets.editor import display_text as _text
 from journeykit.viz.widgets.editor import next_id as _next_id
-from journeykit.viz.widgets.editor import save_and_report
 from journeykit.workspace import Workspace
+from journeykit.workspace.edits import Conflict
 
 PERSONA_TEXT_FIELDS = ("quote", "demographics", "goals", "frustrations", "motivations")
 
@@ -39,6 +40,7 @@ class PersonaEditor(widgets.VBox):
         #: the table as last saved (or loaded): a save writes only what differs from it
         self.saved = self.frame.copy()
         self.status = widgets.HTML("")
+        self.conflicts = ConflictPanel(self._keep_mine, self._take_theirs)
         self.saves = 0
         self._loading = False
         wide = widgets.Layout(width="95%")
@@ -65,6 +67,7 @@ class PersonaEditor(widgets.VBox):
             widgets.HBox([self.picker, self.add_button]),
             *self._field_rows(),
             self.status,
+            self.conflicts,
         )
         self._load()
 
@@ -121,7 +124,7 @@ class PersonaEditor(widgets.VBox):
         previous = self.frame.at[index, name]
         self.frame.at[index, name] = value
         ok = self._save(f"{_text(self.frame.at[index, 'id'])}.{name}")
-        if not ok:
+        if not ok and not self.conflicts.pending:  # a conflict keeps what was typed until settled
             self.frame.at[index, name] = previous
         elif name == "name":
             self._refresh_picker(index)
@@ -152,12 +155,31 @@ class PersonaEditor(widgets.VBox):
             self._loading = False
         self._load()
 
-    def _save(self, what: str) -> bool:
-        if not save_and_report(self.ws, "personas", self.frame, self.status, what, base=self.saved):
+    def _save(self, what: str, keep_mine: Collection[tuple[str, str]] = ()) -> bool:
+        if not save_and_report(self.ws, "personas", self.frame, self.status, what, base=self.saved,
+                               conflicts=self.conflicts, keep_mine=keep_mine):
             return False
+        self.conflicts.clear()
         self.saved = self.frame.copy()
         self.saves += 1
         return True
+
+    def _keep_mine(self, conflicts: list[Conflict]) -> None:
+        fields = {(c.key, c.column) for c in conflicts}
+        self._save("kept yours: " + ", ".join(f"{k}.{c}" for k, c in sorted(fields)), keep_mine=fields)
+
+    def _take_theirs(self, conflicts: list[Conflict]) -> None:
+        """Keep the other change: the table, the saved base and the fields shown take it."""
+        for conflict in conflicts:
+            for frame in (self.frame, self.saved):
+                rows = frame.index[frame["id"].astype(str) == conflict.key]
+                if conflict.column not in frame.columns:
+                    continue
+                for row in rows:
+                    if frame[conflict.column].dtype != object:
+                        frame[conflict.column] = frame[conflict.column].astype("object")
+                    frame.at[row, conflict.column] = conflict.theirs
+        self._load()
 
 
 def persona_editor(ws: Workspace) -> PersonaEditor:
