@@ -18,6 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from journeykit.analytics.events.trend import FunnelTrend
 from journeykit.core.errors import JourneykitError
@@ -92,13 +93,17 @@ def funnel_trend_chart(trend: FunnelTrend, *, ax: Axes | None = None,
     if open_.any():  # the last weeks: their customers may still convert
         last_done = done[::-1].idxmax() if done.any() else None
         joined = open_ | (weeks.index == last_done)
+        ax.fill_between(x, low.where(open_), high.where(open_), color=_INCOMPLETE_COLOR, alpha=0.12,
+                        linewidth=0)
         ax.plot(x, rate.where(joined), color=_INCOMPLETE_COLOR, linestyle="--", marker="o",
                 markersize=3.5, markerfacecolor="white", linewidth=1.2)
     top = float(np.nanmax(high.where(has).to_numpy())) if has.any() else 100.0
-    ax.set_ylim(0, min(100.0, max(5.0, top * 1.15)))
+    ax.set_ylim(0, min(104.0, max(5.0, top * 1.15)))  # a 100 % point stays whole
     ax.grid(axis="y")
-    handles = [Line2D([], [], color=st.MAIN_COLOR, marker="o", markersize=4, label="Conversion"),
-               Patch(facecolor=st.MAIN_COLOR, alpha=0.18, label="95% interval (Wilson)")]
+    handles = []
+    if done.any():
+        handles += [Line2D([], [], color=st.MAIN_COLOR, marker="o", markersize=4, label="Conversion"),
+                    Patch(facecolor=st.MAIN_COLOR, alpha=0.18, label="95% interval (Wilson)")]
     if open_.any():
         handles.append(Line2D([], [], color=_INCOMPLETE_COLOR, linestyle="--", marker="o", markersize=4,
                               markerfacecolor="white", label="Still converting (window not over)"))
@@ -132,6 +137,7 @@ def funnel_trend_chart(trend: FunnelTrend, *, ax: Axes | None = None,
         if len(drop):
             bars_ax.axvline(pd.Timestamp(drop.iloc[0]["week"]) + pd.Timedelta(days=3.5), color=_DROP_COLOR,
                             linestyle=":", linewidth=1.8)
+        bars_ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
         bars_ax.set_ylabel("Entered\n(customers)")
         bars_ax.set_xlabel("Week customers entered the funnel")
         bars_ax.grid(axis="y")

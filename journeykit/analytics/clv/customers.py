@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from journeykit.analytics.clv._common import DAYS_PER_UNIT
@@ -49,7 +50,9 @@ def customers_clv(ws: Workspace, *, as_of: str | pd.Timestamp | None = None,
     revenue over 12 months, in the workspace's currency). The values are those of
     :func:`~journeykit.analytics.clv.bgnbd.predict_clv` (``months=12``,
     ``next_period`` = 12 months). Raises :class:`JourneykitError` when the workspace
-    has no orders or the models cannot be fitted (fewer than two repeat customers).
+    has no orders or the models cannot be fitted (fewer than two repeat customers, or
+    predictions that are not finite, negative or above one purchase a day: what a model
+    fitted to too few customers gives).
     Computed once per workspace state (:meth:`Workspace.memo`).
 
     Example:
@@ -71,16 +74,26 @@ def _customers_clv(ws: Workspace, as_of: str | None, monthly_discount_rate: floa
     year = CLV_MONTHS * DAYS_PER_UNIT["M"] / DAYS_PER_UNIT[bgnbd.time_unit]
     predicted = predict_clv(bgnbd, spend, summary, months=CLV_MONTHS,
                             monthly_discount_rate=monthly_discount_rate, next_period=year)
+    values = predicted[["expected_purchases", "probability_alive", "clv"]].to_numpy(float)
+    # purchases are counted per day, so a year holds at most 365.25 of them
+    plausible = np.isfinite(values).all() and (values >= -1e-9).all() and (values[:, 0] <= 365.25).all()
+    if not plausible:
+        raise JourneykitError(
+            "customers_clv: the fitted models give predictions that are not finite, negative or more "
+            "than one purchase a day "
+            f"(fitted parameters {', '.join(f'{k} {v:.3g}' for k, v in bgnbd.params.items())}); "
+            "the orders hold too little repeat buying for a per-customer prediction")
     out = pd.DataFrame({
         "customer_id": predicted["customer_id"].astype("string"),
         "frequency": predicted["frequency"].astype("int64"),
         "recency_weeks": predicted["recency"].astype("float64"),
         "age_weeks": predicted["T"].astype("float64"),
         "monetary_value": predicted["monetary_value"].astype("float64"),
-        "expected_purchases_12m": predicted["expected_purchases"].astype("float64"),
+        # + 0.0 turns the -0.0 of a rounding into 0.0
+        "expected_purchases_12m": predicted["expected_purchases"].astype("float64") + 0.0,
         "probability_alive": predicted["probability_alive"].astype("float64"),
         "expected_average_value": predicted["expected_average_value"].astype("float64"),
-        "clv_12m": predicted["clv"].astype("float64"),
+        "clv_12m": predicted["clv"].astype("float64") + 0.0,
     })
     return out.reset_index(drop=True)
 
