@@ -20,6 +20,7 @@ from journeykit.analytics.clv.historical import historical_clv
 from journeykit.analytics.events.dropouts import DROPOUT_COLUMNS
 from journeykit.analytics.events.trend import TREND_COLUMNS
 from journeykit.core._stats import wilson_interval
+from journeykit.run.outputs import Outputs
 from journeykit.run.runner import run_notebooks
 from journeykit.workspace import Workspace
 
@@ -262,7 +263,6 @@ def test_the_trend_chart_marks_the_week_of_the_largest_drop(make_workspace, tmp_
     assert pd.Timestamp(marks[0].get_xdata()[0]) == pd.Timestamp("2024-03-28 12:00")  # mid-week
     path = tmp_path / "funnel_trend.png"
     fig.savefig(path, dpi=100)
-    fig.savefig(ROOT / ".pytest_cache" / "funnel_trend_hand.png", dpi=100) if (ROOT / ".pytest_cache").is_dir() else None
     assert path.read_bytes().startswith(b"\x89PNG")
 
 
@@ -326,3 +326,17 @@ def test_a_run_writes_both_lists_with_neutralised_ids_and_nowhere_else(tmp_path)
     assert 'href="dropouts.csv"' in html and 'href="customers_clv.csv"' in html
     figures = json.loads((run / "figures.json").read_text(encoding="utf-8"))
     assert "funnel_conversion_trend" in {f["name"] for f in figures}
+
+
+def test_a_customer_list_keeps_the_ids_masks_the_rest_and_neutralises_every_cell(tmp_path):
+    frame = pd.DataFrame({"step": [2, 3], "customer_id": ["=1+1", "jan@example.com"],
+                          "last_event": ["mail jan@example.com", "-view"]})
+    assert Outputs(None, notebook="04_kpis").customer_list(frame, "dropouts") is None  # interactive
+    path = Outputs(tmp_path, notebook="04_kpis").customer_list(frame, "dropouts")
+    assert path == tmp_path / "dropouts.csv" and not (tmp_path / "tables").exists()
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows == [["step", "customer_id", "last_event"], ["2", "'=1+1", "mail [email]"],
+                    ["3", "jan@example.com", "'-view"]]
+    with pytest.raises(jk.JourneykitError, match="customer_id"):
+        Outputs(tmp_path, notebook="04_kpis").customer_list(frame.drop(columns="customer_id"), "x")
