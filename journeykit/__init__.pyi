@@ -11,6 +11,7 @@ from .analytics.clv import (
     predict_clv,
     rfm_summary,
 )
+from .analytics.clv.customers import customers_clv
 from .analytics.definitions import semantics
 from .analytics.events import (
     funnel,
@@ -21,6 +22,8 @@ from .analytics.events import (
     step_matrix,
     transitions,
 )
+from .analytics.events.dropouts import stage_dropouts
+from .analytics.events.trend import FunnelTrend, funnel_trend
 from .analytics.journey import (
     ObservedJourney,
     observed_journey,
@@ -57,6 +60,7 @@ from .viz.charts import (
 )
 from .viz.designed import coverage_heatmap, designed_vs_observed
 from .viz.display import setup_notebook
+from .viz.funnel_trend import funnel_trend_chart
 from .viz.journey_map import journey_map
 from .viz.kpi_charts import kpi_by_group, kpi_trend
 from .viz.widgets.filters import filter_bar
@@ -75,6 +79,7 @@ __all__ = [
     "BGNBDFit",
     "CESResult",
     "CSATResult",
+    "FunnelTrend",
     "GammaGammaFit",
     "HistoricalCLV",
     "JourneykitError",
@@ -91,6 +96,7 @@ __all__ = [
     "ces",
     "coverage_heatmap",
     "csat",
+    "customers_clv",
     "designed_vs_observed",
     "emotion_curve",
     "emotion_curve_chart",
@@ -101,6 +107,8 @@ __all__ = [
     "funnel",
     "funnel_chart",
     "funnel_dropouts",
+    "funnel_trend",
+    "funnel_trend_chart",
     "generate_sample",
     "historical_clv",
     "impact_effort_matrix",
@@ -135,6 +143,7 @@ __all__ = [
     "semantics",
     "sentiment",
     "setup_notebook",
+    "stage_dropouts",
     "stage_funnel",
     "stage_reach",
     "step_matrix",

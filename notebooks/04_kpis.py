@@ -7,7 +7,9 @@
 # **At the end you will have:** a scorecard against your targets, the stage funnel
 # with drop-off by channel and persona, the most common paths, a retention table,
 # satisfaction scores by stage and persona with their uncertainty, lifetime value
-# per persona, the purchases to expect next period, and trends across runs.
+# per persona, the purchases to expect next period, and trends across runs - plus
+# the list of customers who dropped off at each step, each customer's expected value,
+# and the funnel's conversion week by week.
 #
 # Numbers from a small business are often based on few answers, so every score here
 # comes with its sample size (`n`) and, where it makes sense, a range it most likely
@@ -97,7 +99,42 @@ else:
 # touchpoint there that you could change.
 
 # %% [markdown]
-# ## Step 5 · The paths customers take
+# ## Step 5 · Who dropped off, and when did the funnel break?
+#
+# The customers who stopped at each step, with their last event, its time and its channel,
+# go to `dropouts.csv` in the run folder (one row per customer, the `step` column says
+# where they stopped): the list to contact or win back. Here you see only how many there
+# are - customer ids stay out of the notebook and the report.
+#
+# Below it, the funnel's conversion per week in which customers entered it, with its 95 %
+# interval: a week where the line falls clearly below the weeks before is when something
+# broke. The week with the largest drop is marked.
+
+# %%
+if ws.has("events"):
+    dropouts = jk.stage_dropouts(ws)
+    out.customer_list(dropouts, "dropouts")
+    display(dropouts.groupby(["step", "stage_name"], sort=True).size().rename("customers dropped off")
+            .reset_index())
+    trend = jk.funnel_trend(ws)
+    if len(trend.weeks):
+        fig = jk.funnel_trend_chart(trend)
+        display(out.show(fig, "funnel_conversion_trend", title="Funnel conversion per week of entry",
+                         alt="Line chart of the weekly share of customers converting through the funnel, "
+                             "with its 95% interval, the customers entering each week, and the week of "
+                             "the largest drop marked"))
+    else:
+        print(out.skipped("Funnel over time skipped: fewer than two stages list events."))
+else:
+    print(out.skipped("Drop-off lists skipped: the workspace has no events table."))
+
+# %% [markdown]
+# **How to read it:** a single low week with a wide band may be chance (few customers
+# entered); the label of the marked week says whether its fall is beyond noise. Weeks
+# drawn grey at the end are still converting.
+
+# %% [markdown]
+# ## Step 6 · The paths customers take
 #
 # First the most common whole paths through a visit (a break longer than the session
 # gap of journey.yaml, `defaults: session_gap`, starts a new visit; 30 minutes unless
@@ -118,7 +155,7 @@ else:
     print("Paths skipped: no events table.")
 
 # %% [markdown]
-# ## Step 6 · Do customers come back?
+# ## Step 7 · Do customers come back?
 #
 # Each row is a cohort - the customers who first bought in a given month - and each
 # column the months after. A cell shows the share of the cohort that bought again in
@@ -140,7 +177,7 @@ else:
 # of months.
 
 # %% [markdown]
-# ## Step 7 · Satisfaction by stage and persona
+# ## Step 8 · Satisfaction by stage and persona
 #
 # NPS (would they recommend you, -100 to 100), CSAT (share of satisfied answers) and
 # CES (how easy it was, 1-7) by stage and by persona, each with its interval and
@@ -181,12 +218,13 @@ elif persona is not None:
             .query("persona_id == @persona"))
 
 # %% [markdown]
-# ## Step 8 · What customers are worth
+# ## Step 9 · What customers are worth
 #
 # Customer lifetime value (CLV): what a customer brings in over their time with you.
 # The simple version multiplies average order value, purchases per year and years a
 # customer stays. The model version (BG/NBD with Gamma-Gamma) also estimates how
-# likely each customer is still active and how many purchases to expect.
+# likely each customer is still active and how many purchases to expect; a scheduled run
+# saves these per customer, 12 months ahead, in `customers_clv.csv`.
 
 # %%
 if ws.has("orders"):
@@ -198,6 +236,16 @@ if ws.has("orders"):
     expected = model.expected_purchases(4, summary["frequency"], summary["recency"], summary["T"])
     print(f"Expected purchases in the next 4 weeks: {expected.sum():.0f} "
           f"from {len(summary)} customers")
+    try:  # the spend model needs at least two repeat customers
+        per_customer = jk.customers_clv(ws, as_of=as_of)
+    except jk.JourneykitError as problem:
+        print(out.skipped(f"Per-customer CLV skipped: {problem}"))
+    else:
+        out.customer_list(per_customer, "customers_clv")
+        print(f"Per customer (saved in customers_clv.csv): {per_customer['clv_12m'].sum():,.0f} "
+              f"{ws.config.currency} expected in the next 12 months from {len(per_customer):,} customers; "
+              f"{(per_customer['probability_alive'] >= 0.5).mean():.0%} of them are more likely "
+              "active than not.")
 else:
     print(out.skipped("Lifetime value skipped: the workspace has no orders table."))
 
@@ -206,7 +254,7 @@ else:
 # Which pain point from notebook 03 would do most for that?
 
 # %% [markdown]
-# ## Step 9 · Trends across runs
+# ## Step 10 · Trends across runs
 #
 # Every scheduled run saves its KPIs. Here they are over time, with the targets.
 

@@ -31,7 +31,7 @@ EXPECTED_FIGURES = {
     "01_personas": ["persona_nps"],
     "02_touchpoints": ["coverage_heatmap", "designed_vs_observed"],
     "03_pain_points": ["emotion_curve", "impact_effort"],
-    "04_kpis": ["stage_funnel", "retention_heatmap", "csat_by_stage"],
+    "04_kpis": ["stage_funnel", "funnel_conversion_trend", "retention_heatmap", "csat_by_stage"],
     "05_journey_report": ["journey_map"],
 }
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from journeykit.analytics.clv.customers import CLV_MONTHS, dropoff_value
 from journeykit.analytics.events import FUNNEL_SEMANTICS, PATHS_SEMANTICS, RETENTION_SEMANTICS
+from journeykit.analytics.events.trend import TREND_SEMANTICS
 from journeykit.analytics.painpoints import (
     CONFIDENCE_HALF,
     DEFAULT_EFFORT,
@@ -28,7 +30,7 @@ from journeykit.workspace.config import Defaults
 def semantics(ws: Workspace | None = None, *, window: str | None = None, session_gap: str | None = None,
               csat_definition: str | None = None) -> pd.DataFrame:
     """One row per topic (funnels, paths, retention, NPS, CSAT, CES, CLV, pain-point
-    priority, timestamps) with the definition the analyses used: columns ``topic`` and
+    priority, value at risk, funnel over time, timestamps) with the definition the analyses used: columns ``topic`` and
     ``definition`` (text). The conversion window, session gap and CSAT definition are
     the workspace's journey.yaml ``defaults`` when ``ws`` is given (the ones the event
     analyses and KPIs use on it), else the :class:`Defaults`; a keyword overrides them,
@@ -70,6 +72,14 @@ def semantics(ws: Workspace | None = None, *, window: str | None = None, session
                                 f"blank effort = {DEFAULT_EFFORT}. Quadrants: high impact = impact "
                                 f">= {IMPACT_THRESHOLD:g}, low effort = effort <= "
                                 f"{EFFORT_THRESHOLD}."),
+        ("Value at risk", "A pain point's value at risk = customers lost at its worst funnel step "
+                          "beyond the other channels' rate x the value of a lost customer + "
+                          "frequency x severity x customers reached x historical CLV. A lost "
+                          f"customer is valued at the mean fitted {CLV_MONTHS}-month CLV (BG/NBD + "
+                          "Gamma-Gamma) where the models can be fitted, else the average order "
+                          "value. " + (f"In this workspace: {dropoff_value(ws).label}." if ws is not None
+                                       else "")),
+        ("Funnel over time", TREND_SEMANTICS),
         ("Timestamps", f"All dates and times are local time in {timezone}; values written with "
                        "an offset were converted to it."),
     ]

@@ -11,6 +11,8 @@ Layout written into ``output_dir`` (see docs/architecture.md, "Run outputs"):
   "notebook", "title", "alt", "section", "png", "svg"}``, paths relative to
   ``output_dir``; ``svg`` is null without an SVG copy);
 - ``tables/<name>.csv`` - UTF-8 CSV, text cells neutralised against formula injection;
+- ``<name>.csv`` at the top (:meth:`Outputs.customer_list`: ``dropouts.csv``,
+  ``customers_clv.csv``) - the only files with customer ids, neutralised the same way;
 
 Everything written is masked (:func:`journeykit.core.privacy.mask_pii`: e-mail, phone,
 IBAN, card numbers): every text cell and column name of a table, the text of every
@@ -225,6 +227,27 @@ class Outputs:
             raise JourneykitError(f"table {name!r}: expected a pandas DataFrame, got {type(df).__name__}")
         assert self.output_dir is not None
         return write_safe_csv(mask_frame(df), self.output_dir / "tables" / f"{safe_name(name)}.csv")
+
+    def customer_list(self, df: pd.DataFrame, name: str) -> Path | None:
+        """Write a list of customers to act on, ``<output_dir>/<name>.csv`` at the top of
+        the run folder (``dropouts.csv``, ``customers_clv.csv``), beside ``action_plan.csv``.
+
+        The ``customer_id`` column is kept as written (the list exists so the customers can
+        be contacted; these files are the only place a run writes customer ids, never
+        ``tables/``, the notebooks or the report); every other text cell and the column
+        names are masked like :meth:`table`; every text cell, ids included, is neutralised
+        against formula injection. Returns the path, or None when no run folder is set.
+        """
+        if not self.enabled:
+            return None
+        if not isinstance(df, pd.DataFrame):
+            raise JourneykitError(f"customer list {name!r}: expected a pandas DataFrame, got {type(df).__name__}")
+        if "customer_id" not in df.columns:
+            raise JourneykitError(f"customer list {name!r}: expected a customer_id column; got {list(df.columns)}")
+        assert self.output_dir is not None
+        masked = mask_frame(df.drop(columns="customer_id"))
+        masked.insert(int(df.columns.get_loc("customer_id")), "customer_id", df["customer_id"])
+        return write_safe_csv(masked, self.output_dir / f"{safe_name(name)}.csv")
 
     def metrics(self, values: Mapping[str, Any]) -> Path | None:
         """Record KPIs in ``metrics/<notebook>.json``, merged with earlier calls.

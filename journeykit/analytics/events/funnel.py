@@ -494,11 +494,16 @@ def stage_funnel(
     return frame.copy()
 
 
+def stage_steps(stages: Sequence[Stage]) -> list[_Step]:
+    """The funnel steps of journey stages: step k is any event of stage k (display name as label)."""
+    return [_Step(tuple(dict.fromkeys(s.events)), str(s.name)) for s in stages]
+
+
 def _stage_funnel(ws: Workspace, used: list[Stage], by_cols: tuple[str, ...],
                   window_td: pd.Timedelta | None, mode: Mode) -> pd.DataFrame:
     if not ws.has("events"):
         raise JourneykitError("stage_funnel needs an events table in the workspace (events.csv or .parquet)")
-    steps = [_Step(tuple(dict.fromkeys(s.events)), str(s.name)) for s in used]
+    steps = stage_steps(used)
     per_customer = ("persona",) if "persona" in by_cols else ()
     cols = EventColumns(by=by_cols, per_customer=per_customer)
     with open_events(ws) as src:

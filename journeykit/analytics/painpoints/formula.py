@@ -14,12 +14,15 @@ reach          share of customers passing the touchpoint: customers with an even
                stage on its channel ÷ all customers (customers table, else event log).
                Without events: customers with feedback/tickets there ÷ all who left any.
 impact         value at risk ÷ the largest value at risk in the table, where
-               value_at_risk = excess_lost × AOV + frequency × severity × reach_customers × CLV
+               value_at_risk = excess_lost × V + frequency × severity × reach_customers × CLV
                (data values of frequency and severity, never the workshop's guesses);
                excess_lost = customers who fail the touchpoint's worst step beyond the
-               other channels' rate (see ``_funnel_by_touchpoint``); AOV and CLV from
-               :func:`journeykit.analytics.clv.historical_clv` (observed revenue per customer if it
-               fails; both 1 without orders, so value_at_risk then counts customers).
+               other channels' rate (see ``_funnel_by_touchpoint``); V, the value of a
+               lost customer, from :func:`journeykit.analytics.clv.customers.dropoff_value`:
+               the mean fitted 12-month CLV (BG/NBD + Gamma-Gamma) where the models fit,
+               else the AOV; CLV from :func:`journeykit.analytics.clv.historical_clv`
+               (observed revenue per customer if it fails; both 1 without orders, so
+               value_at_risk then counts customers).
 =============  ==========================================================================
 
 effort is 1–5 from the workshop (blank = 3, medium); confidence is

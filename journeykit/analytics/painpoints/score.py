@@ -17,6 +17,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from journeykit.analytics.clv.customers import dropoff_value
 from journeykit.analytics.painpoints.evidence import (
     _customer_keys,
     _funnel_evidence,
@@ -182,6 +183,7 @@ class _Evidence:
     voice_all: int
     aov: float
     clv: float
+    drop_value: float  # a customer lost at a funnel step (dropoff_value: fitted CLV, else AOV)
     voice: _Voice
     item_theme: np.ndarray
     units: dict[Unit, np.ndarray]
@@ -247,6 +249,7 @@ def _gather(ws: Workspace) -> _Evidence:
     answers = items["csat"].dropna()
     funnel, n_customers = _funnel_evidence(ws, tp_info)
     aov, clv = _money(ws)
+    drop_value = dropoff_value(ws).value
     voice = _Voice(items)
     units = _units(tp_info, themes, items)
     ticket_counts = [int(voice.is_ticket[u].sum()) for k, u in units.items() if k[0] == "tp"]
@@ -256,7 +259,7 @@ def _gather(ws: Workspace) -> _Evidence:
         overall_csat=float((answers >= 4).mean()) if len(answers) else float("nan"),
         funnel=funnel, n_customers=n_customers,
         voice_all=int(_customer_keys(items).nunique()) if len(items) else 0,
-        aov=aov, clv=clv, voice=voice,
+        aov=aov, clv=clv, drop_value=drop_value, voice=voice,
         item_theme=items["theme"].to_numpy(dtype=object, na_value=None), units=units,
         median_tickets=float(np.median(positive_counts)) if positive_counts else 0.0,
         drop_owner=_drop_owners(funnel, units, voice, tp_info),
@@ -319,8 +322,10 @@ def _unit_stats(data: _Evidence, key: Unit, kind: str = "pain") -> dict[str, Any
 
 
 def _value_at_risk(data: _Evidence, key: Unit, ev: dict[str, Any]) -> float:
-    """excess_lost × AOV + frequency × severity × reach_customers × CLV, where excess_lost
-    is the customers lost at the touchpoint's worst step beyond the other channels' rate."""
+    """excess_lost × value of a lost customer + frequency × severity × reach_customers × CLV,
+    where excess_lost is the customers lost at the touchpoint's worst step beyond the other
+    channels' rate and a lost customer is valued by :func:`dropoff_value` (the fitted
+    12-month CLV where the models fit, else the AOV)."""
     funnel = data.funnel
     excess_lost = 0.0
     if key[0] == "tp" and key[1] in data.drop_owner.values() and _known(funnel.at[key[1], "excess"]):
@@ -330,7 +335,7 @@ def _value_at_risk(data: _Evidence, key: Unit, ev: dict[str, Any]) -> float:
     unhappy = 0.0
     if _known(ev["frequency"]) and _known(ev["severity"]):
         unhappy = ev["frequency"] * ev["severity"] * ev["reach_customers"]
-    return excess_lost * data.aov + unhappy * data.clv
+    return excess_lost * data.drop_value + unhappy * data.clv
 
 
 def _discovered_rows(evidence: dict[Unit, dict[str, Any]]) -> list[dict[str, Any]]:

@@ -48,7 +48,7 @@ from journeykit.viz.report.views import (
     to_float,
 )
 
-__all__ = ["SECTIONS", "TEMPLATES", "TOP_PRIORITIES", "build_report", "read_metrics", "section_for"]
+__all__ = ["CUSTOMER_LISTS", "SECTIONS", "TEMPLATES", "TOP_PRIORITIES", "build_report", "read_metrics", "section_for"]
 
 TEMPLATES = Path(__file__).parent / "templates"
 TOP_PRIORITIES = 5
@@ -179,6 +179,29 @@ def _problem_rows(problems: object) -> list[dict[str, Any]]:
     return [{key: mask_pii(value) for key, value in p.items()} for p in problems if isinstance(p, Mapping)]
 
 
+#: the customer lists a run writes at the top of its folder (Outputs.customer_list), in report order
+CUSTOMER_LISTS: tuple[tuple[str, str], ...] = (
+    ("dropouts.csv", "the customers who dropped off at each funnel step (column step), with their "
+                     "last event, its time and channel"),
+    ("customers_clv.csv", "every customer's expected purchases and 12-month CLV (BG/NBD + Gamma-Gamma) "
+                          "and the probability they are still active"),
+)
+
+
+def _customer_lists(run: Path) -> list[dict[str, str]]:
+    """Links to the run's customer lists (the only files with customer ids; the report
+    shows none of them), with their row counts."""
+    links = []
+    for name, what in CUSTOMER_LISTS:
+        path = run / name
+        if not path.is_file():
+            continue
+        frame = _read_table(path)
+        rows = f"{len(frame):,} customer{'s' if len(frame) != 1 else ''}" if frame is not None else "unreadable"
+        links.append({"href": name, "text": what, "rows": rows})
+    return links
+
+
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
@@ -269,6 +292,7 @@ def build_report(run_dir: str | os.PathLike, *, previous_run_dir: str | os.PathL
         "inputs": manifest.get("inputs") if isinstance(manifest.get("inputs"), list) else [],
         "problems": _problem_rows(manifest.get("workspace_problems")),
         "fmt_seconds": _seconds,
+        "customer_lists": _customer_lists(run),
     }
     html = _environment().get_template("report.html.j2").render(**context)
     return atomic_write_bytes(run / "index.html", html.encode("utf-8"))
