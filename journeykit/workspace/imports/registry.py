@@ -10,13 +10,22 @@ from __future__ import annotations
 import difflib
 
 from journeykit.core.errors import Problem
-from journeykit.workspace.imports import derived, ga4, helpdesk, pos, reviews, shop, surveys
+from journeykit.workspace.imports import (
+    derived,
+    ga4,
+    helpdesk,
+    pos,
+    reviews,
+    shop,
+    surveys,
+    woocommerce,
+)
 from journeykit.workspace.imports.base import Preset
 
 #: every preset by its command-line name
 PRESETS: dict[str, Preset] = {p.name: p for p in (
     *shop.PRESETS, *pos.PRESETS, *ga4.PRESETS, *surveys.PRESETS, *helpdesk.PRESETS, *reviews.PRESETS,
-    *derived.PRESETS)}
+    *woocommerce.PRESETS, *derived.PRESETS)}
 
 
 def preset_problem(name: str, file: str = "(preset)") -> Problem | None:
