@@ -11,6 +11,8 @@ named), notes on what it decided, and problems that stop the import.
 Example:
     >>> parse_money("($33.62)"), parse_money("$1,149.00"), parse_money("")
     (-33.62, 1149.0, None)
+    >>> parse_money("USD 12.50"), parse_money("-$5")
+    (12.5, -5.0)
 """
 
 from __future__ import annotations
@@ -224,6 +226,8 @@ def find_column(export: Export, *candidates: str) -> str | None:
 
 _AMOUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$|^\.\d+$")
 _CURRENCY_MARKS = re.compile(r"[^\d.,]+")
+#: the digits form one run: a currency sign or code only before or after it (``2O.00`` is no amount)
+_ONE_NUMBER = re.compile(r"^[^\d]*[\d.,]*\d[^\d]*$")
 
 
 def parse_money(text: str) -> float | None:
@@ -236,7 +240,8 @@ def parse_money(text: str) -> float | None:
         return None
     negative = value.startswith("(") and value.endswith(")") or "-" in value or "\u2212" in value
     marks = _CURRENCY_MARKS.findall(value)
-    if any(re.search(r"\d", m) for m in marks) or len("".join(marks).strip("()-\u2212 \u00a0$€£¥")) > 3:
+    code = "".join(marks).strip("()-\u2212 \u00a0$€£¥")
+    if not _ONE_NUMBER.match(value) or any(re.search(r"\d", m) for m in marks) or len(code) > 3:
         raise ValueError(value)
     digits = _CURRENCY_MARKS.sub("", value)
     if not _AMOUNT.match(digits):

@@ -164,11 +164,15 @@ def _slash_order(export: Export, column: str, dates: pd.Series, options: Mapping
     return False
 
 
-def _read_rows(export: Export, options: Mapping[str, str], result: ImportResult) -> pd.DataFrame | None:
+def _is_items(export: Export) -> bool:
+    return find_column(export, "Item") is not None and find_column(export, "Qty") is not None
+
+
+def _read_rows(export: Export, options: Mapping[str, str], result: ImportResult,
+               amount_name: str) -> pd.DataFrame | None:
     """One Square file as rows: spreadsheet row, kind (payment/refund/other), transaction,
-    customer, instant, amount, channel."""
-    items = find_column(export, "Item") is not None and find_column(export, "Qty") is not None
-    amount_name = options.get("amount", "Net Sales")
+    customer, instant, amount (of ``amount_name``), net sales, channel."""
+    items = _is_items(export)
     names = {"Date": find_column(export, "Date"), "Time": find_column(export, "Time"),
              "Transaction ID": find_column(export, "Transaction ID"), amount_name: find_column(export, amount_name)}
     zone_col = find_column(export, "Time Zone")
@@ -198,6 +202,8 @@ def _read_rows(export: Export, options: Mapping[str, str], result: ImportResult)
             instants.append("")
     event_col = find_column(export, "Event Type")
     amount = money_column(export, names[amount_name] or "", "orders", result.problems)
+    net_col = find_column(export, "Net Sales")
+    net = (money_column(export, net_col, "orders", result.problems) if net_col and net_col != names[amount_name] else amount)
     kinds = _text(export, event_col).str.lower() if event_col else pd.Series(
         ["refund" if a < 0 else "payment" for a in amount], index=export.frame.index)
     source_col = find_column(export, "Source")
@@ -210,7 +216,7 @@ def _read_rows(export: Export, options: Mapping[str, str], result: ImportResult)
         "row": [export.row(p) for p in range(len(export.frame))], "items": items,
         "kind": kinds.replace({"": "payment"}), "txn": _text(export, names["Transaction ID"]),
         "customer": _text(export, customer_col), "time": instants, "amount": amount.fillna(0.0),
-        "channel": channel})
+        "net": net.fillna(0.0), "channel": channel})
 
 
 def _aside(result: ImportResult, file: str, rows: pd.Series, reason: str, table: str = "orders") -> None:
@@ -219,8 +225,8 @@ def _aside(result: ImportResult, file: str, rows: pd.Series, reason: str, table:
 
 
 def _check_items(transactions: pd.DataFrame, items: pd.DataFrame, result: ImportResult) -> None:
-    paid = transactions[transactions["kind"] == "payment"].groupby("txn")["amount"].sum()
-    lines = items[items["kind"] == "payment"].groupby("txn")["amount"].sum()
+    paid = transactions[transactions["kind"] == "payment"].groupby("txn")["net"].sum()
+    lines = items[items["kind"] == "payment"].groupby("txn")["net"].sum()
     both = paid.index.intersection(lines.index)
     differ = [t for t in both if abs(paid[t] - lines[t]) > 0.005]
     without = [t for t in paid.index if t not in lines.index]
@@ -240,9 +246,11 @@ def square(exports: Sequence[Export], options: Mapping[str, str]) -> ImportResul
     docstring)."""
     result = ImportResult("square", [e.name for e in exports])
     read: list[tuple[Export, pd.DataFrame]] = []
+    checking = not all(_is_items(e) for e in exports)  # item lines only checked against transactions
     for export in exports:
         result.rows_in[export.name] = len(export.frame)
-        rows = _read_rows(export, options, result)
+        asked = "Net Sales" if checking and _is_items(export) else options.get("amount", "Net Sales")
+        rows = _read_rows(export, options, result, asked)
         if rows is not None:
             read.append((export, rows))
     if not result.ok or not read:
