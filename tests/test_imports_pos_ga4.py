@@ -137,6 +137,39 @@ def test_square_slash_dates_month_first_with_a_warning_or_day_first_when_asked(t
     assert uk.problems == []
 
 
+def test_square_dst_repeated_and_skipped_hours_and_gmt_prefixed_zone_names(tmp_path: Path) -> None:
+    frame = pd.read_csv(SQUARE, dtype=str, keep_default_na=False).iloc[[0, 1, 2]]
+    frame["Date"] = ["2024-11-03", "2024-03-10", "2024-11-03"]
+    frame["Time"] = ["01:30:00", "02:30:00", "1:45 PM"]
+    frame["Time Zone"] = ["Eastern Time (US & Canada)", "(GMT-05:00) Eastern Time (US & Canada)",
+                          "America/New_York"]
+    frame.to_csv(tmp_path / "dst.csv", index=False)
+    result = run_preset("square", [tmp_path / "dst.csv"])
+    assert result.ok, result.problems
+    assert result.tables["orders"]["date"].tolist() == [
+        "2024-11-03 01:30:00 -0400",  # the first 01:30 of the night clocks go back
+        "2024-03-10 02:30:00 -0500",  # 02:30 never happened that night
+        "2024-11-03 13:45:00 -0500"]
+    assert [(p.severity, p.row, p.column, p.value) for p in result.problems] == [
+        ("warning", 2, "Time", "01:30:00"), ("warning", 3, "Time", "02:30:00")]
+    assert "happen twice" in result.problems[0].expected and "never happen" in result.problems[1].expected
+
+
+def test_square_overlapping_exports_count_each_sale_once(tmp_path: Path) -> None:
+    frame = pd.read_csv(SQUARE, dtype=str, keep_default_na=False)
+    frame.iloc[:5].to_csv(tmp_path / "march_a.csv", index=False)  # rows 2-6
+    frame.iloc[3:].to_csv(tmp_path / "march_b.csv", index=False)  # rows 5-6 again, then the rest
+    result = run_preset("square", [tmp_path / "march_a.csv", tmp_path / "march_b.csv"])
+    assert result.ok, result.problems
+    assert _rows(result.tables["orders"]) == SQUARE_ORDERS
+    assert len(result.tables["events"]) == 8
+    assert _asides(result)[:2] == [
+        ("march_b.csv", (2,), "the same row as march_a.csv row 5 (exports of overlapping periods)", "orders"),
+        ("march_b.csv", (3,), "the same row as march_a.csv row 6 (exports of overlapping periods)", "orders")]
+    assert ("march_b.csv", (4,), "no Customer ID: a walk-in sale the till did not link to a customer",
+            "orders") in _asides(result)
+
+
 def test_square_into_a_fresh_workspace_validates(tmp_path: Path) -> None:
     workspace = new_workspace(tmp_path / "ws")
     outcome = import_into(workspace, "square", [SQUARE, SQUARE_ITEMS])
@@ -246,10 +279,11 @@ def test_ga4_parquet_with_nested_structs(tmp_path: Path) -> None:
 def test_ga4_bad_timestamp_and_missing_column(tmp_path: Path) -> None:
     frame = pd.read_csv(GA4_CSV, dtype=str, keep_default_na=False)
     frame.loc[1, "event_timestamp"] = "2024-03-05 17:33"
+    frame.loc[2, "event_timestamp"] = "1.70966E+15"  # a spreadsheet's rounding: the seconds are lost
     frame.to_csv(tmp_path / "bad.csv", index=False)
     bad = run_preset("ga4", [tmp_path / "bad.csv"])
     assert [(p.file, p.row, p.column, p.value) for p in bad.problems] == [
-        ("bad.csv", 3, "event_timestamp", "2024-03-05 17:33")]
+        ("bad.csv", 3, "event_timestamp", "2024-03-05 17:33"), ("bad.csv", 4, "event_timestamp", "1.70966E+15")]
     missing = run_preset("ga4", [_copy_without(GA4_CSV, tmp_path / "no_name.csv", "event_name")])
     assert [(p.file, p.row, p.column) for p in missing.problems] == [("no_name.csv", 1, "event_name")]
 

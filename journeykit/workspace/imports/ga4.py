@@ -37,8 +37,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import pandas as pd
 
@@ -59,18 +60,18 @@ MEDIUM_CHANNELS = {"email": "email", "e-mail": "email", "newsletter": "email", "
                    "social-network": "social", "social-media": "social", "sm": "social"}
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _VALUE_KEYS = ("string_value", "int_value", "double_value", "float_value")
+_WHOLE = re.compile(r"^\d{1,19}(?:\.0*)?$")
 NOT_SET = ("", "(not set)", "null", "none")
 
 
 def micros_to_iso(text: str) -> str:
     """GA4's ``event_timestamp`` (microseconds since 1970, UTC) as ISO UTC text with ``Z``.
-    Raises ``ValueError`` for text that is not a whole number."""
-    try:
-        number = Decimal(str(text).strip())
-    except InvalidOperation:
-        raise ValueError(text) from None
-    if not number.is_finite() or number != number.to_integral_value():
+    Raises ``ValueError`` for text that is not a whole number written out in digits
+    (``1.70966E+15``, as a spreadsheet rounds it, has lost the seconds)."""
+    value = str(text).strip()
+    if not _WHOLE.match(value):  # 1.70966E+15 (a spreadsheet's rounding) has lost the seconds
         raise ValueError(text)
+    number = Decimal(value)
     moment = _EPOCH + dt.timedelta(microseconds=int(number))
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if moment.microsecond else "%Y-%m-%dT%H:%M:%SZ")
 

@@ -12,7 +12,9 @@
   timezone=America/Chicago`` stands in for a file without the column). ISO dates
   (``2024-03-05``) and US ``03/05/2024`` are read; a slash column whose values do not
   tell month/day order is read month-first (Square's US layout) with a warning, and
-  ``--set dayfirst=yes`` reads it day-first.
+  ``--set dayfirst=yes`` reads it day-first. A time in the hour that happens twice when
+  clocks go back is read as the first (daylight time), one in the hour that never happens
+  with the offset before the change, each with a warning naming the rows.
 - **Orders** keep the payments (``Event Type`` = Payment): one order per ``Transaction
   ID`` (split tenders, or the item lines of an item-detail file, are summed). The amount
   is ``Net Sales`` (gross sales minus discounts: what the goods earned, without tax and
@@ -32,12 +34,14 @@
   Reference ID"`` uses another column as the person.
 - **Both files**: orders come from the transactions file; the item lines are summed per
   transaction and compared with it (a note counts the transactions whose item net sales
-  differ, or that have no item lines).
+  differ, or that have no item lines). Several files of one kind (exports of overlapping
+  periods) are read together; a row repeating a row of an earlier file cell for cell is
+  set aside, so a sale is never counted twice.
 
 Example:
     >>> square_instant("2024-03-10", "03:30:00", "Eastern Time (US & Canada)")
     '2024-03-10 03:30:00 -0400'
-    >>> zone_for("Pacific Time (US & Canada)")
+    >>> zone_for("(GMT-08:00) Pacific Time (US & Canada)")
     'America/Los_Angeles'
 """
 
@@ -82,12 +86,14 @@ SOURCE_CHANNELS = {"point of sale": "store", "square online": "web", "ecommerce 
                    "invoices": "email", "virtual terminal": "phone"}
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _SLASH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})$")
+_GMT_PREFIX = re.compile(r"^\((?:GMT|UTC)\s*[+-]\d{1,2}:\d{2}\)\s*", re.IGNORECASE)
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?$")
 
 
 def zone_for(name: str) -> str | None:
-    """The IANA zone of a Square time-zone name (or of an IANA name); None when unknown."""
-    name = str(name).strip()
+    """The IANA zone of a Square time-zone name (or of an IANA name; a leading
+    ``(GMT-05:00)`` is ignored); None when unknown."""
+    name = _GMT_PREFIX.sub("", str(name).strip())
     if name in SQUARE_ZONES:
         return SQUARE_ZONES[name]
     if "/" in name:
@@ -113,7 +119,22 @@ def _clock(text: str) -> tuple[int, int, int] | None:
 
 def square_instant(date: str, time: str, zone: str, *, dayfirst: bool = False) -> str:
     """Square's date, time and time-zone name as an instant with its offset
-    (``2024-03-05 14:31:07 -0500``). Raises ``ValueError`` naming what is not readable."""
+    (``2024-03-05 14:31:07 -0500``). Raises ``ValueError`` naming what is not readable
+    (``zone``, ``date`` or ``time``). A time in the hour repeated when clocks go back is
+    the first one (daylight time); :func:`dst_trouble` tells such times apart."""
+    return _local(date, time, zone, dayfirst).strftime("%Y-%m-%d %H:%M:%S %z")
+
+
+def dst_trouble(local: dt.datetime) -> str:
+    """``"repeated"`` for a wall-clock time that happens twice (clocks go back),
+    ``"skipped"`` for one that never happens (clocks go forward), else ``""``."""
+    there_and_back = local.astimezone(dt.timezone.utc).astimezone(local.tzinfo)
+    if there_and_back.replace(tzinfo=None) != local.replace(tzinfo=None):
+        return "skipped"
+    return "repeated" if local.replace(fold=1).utcoffset() != local.utcoffset() else ""
+
+
+def _local(date: str, time: str, zone: str, dayfirst: bool) -> dt.datetime:
     iana = zone_for(zone)
     if iana is None:
         raise ValueError("zone")
@@ -131,10 +152,9 @@ def square_instant(date: str, time: str, zone: str, *, dayfirst: bool = False) -
     if clock is None:
         raise ValueError("time")
     try:
-        local = dt.datetime(year, month, day, *clock, tzinfo=ZoneInfo(iana))
+        return dt.datetime(year, month, day, *clock, tzinfo=ZoneInfo(iana))
     except ValueError:
         raise ValueError("date") from None
-    return local.strftime("%Y-%m-%d %H:%M:%S %z")
 
 
 def _text(export: Export, column: str | None) -> pd.Series:
@@ -188,9 +208,14 @@ def _read_rows(export: Export, options: Mapping[str, str], result: ImportResult,
     zones = _text(export, zone_col) if zone_col else pd.Series(options["timezone"], index=export.frame.index)
     dayfirst = _slash_order(export, date_col, dates, options, result)
     instants: list[str] = []
+    trouble: dict[str, list[int]] = {"repeated": [], "skipped": []}
     for position, (date, time, zone) in enumerate(zip(dates, times, zones, strict=True)):
         try:
-            instants.append(square_instant(date, time, zone, dayfirst=dayfirst))
+            local = _local(date, time, zone, dayfirst)
+            instants.append(local.strftime("%Y-%m-%d %H:%M:%S %z"))
+            kind = dst_trouble(local)
+            if kind:
+                trouble[kind].append(export.row(position))
         except ValueError as exc:
             column, expected, value = {
                 "zone": (zone_col or "timezone", "a time zone Square writes (e.g. Eastern Time (US & Canada), "
@@ -200,6 +225,14 @@ def _read_rows(export: Export, options: Mapping[str, str], result: ImportResult,
             result.problems.append(Problem(export.name, expected, row=export.row(position), column=column,
                                            value=value, table="orders"))
             instants.append("")
+    for kind, rows in trouble.items():
+        if rows:
+            what = ("happen twice (clocks go back): read as the first, in daylight time" if kind == "repeated" else
+                    "never happen (clocks go forward): read with the offset before the change")
+            result.problems.append(Problem(
+                export.name, f"times that name one instant; {len(rows):,} row(s) (first: row {rows[0]}) {what}",
+                row=rows[0], column=time_col, value=times.iloc[rows[0] - export.first_row], severity="warning",
+                table="orders"))
     event_col = find_column(export, "Event Type")
     amount = money_column(export, names[amount_name] or "", "orders", result.problems)
     net_col = find_column(export, "Net Sales")
@@ -219,9 +252,30 @@ def _read_rows(export: Export, options: Mapping[str, str], result: ImportResult,
         "net": net.fillna(0.0), "channel": channel})
 
 
-def _aside(result: ImportResult, file: str, rows: pd.Series, reason: str, table: str = "orders") -> None:
-    if len(rows):
-        result.set_aside.append(SetAside(file, tuple(int(r) for r in rows), reason, table))
+def _aside(result: ImportResult, rows: pd.DataFrame, reason: str, table: str = "orders") -> None:
+    """Set ``rows`` (with ``file`` and ``row`` columns) aside, one entry per file."""
+    for file, group in rows.groupby("file", sort=False):
+        result.set_aside.append(SetAside(str(file), tuple(int(r) for r in group["row"]), reason, table))
+
+
+def _without_overlap(used: list[tuple[Export, pd.DataFrame]], result: ImportResult) -> pd.DataFrame:
+    """The rows of every file together (``file``, and ``order`` to sort by); a row repeating,
+    cell for cell, a row of an earlier file (exports of overlapping periods) is set aside."""
+    seen: dict[tuple[str, ...], tuple[str, int]] = {}
+    frames = []
+    for number, (export, rows) in enumerate(used):
+        cells = [tuple(map(str, r)) for r in export.frame.itertuples(index=False)]
+        again = [key in seen for key in cells]
+        for key, row, repeated in zip(cells, rows["row"], again, strict=True):
+            if repeated:
+                first = seen[key]
+                result.set_aside.append(SetAside(export.name, (int(row),), f"the same row as {first[0]} row "
+                                                 f"{first[1]} (exports of overlapping periods)", "orders"))
+        for key, row in zip(cells, rows["row"], strict=True):  # a file's own identical lines are two sales
+            seen.setdefault(key, (export.name, int(row)))
+        frames.append(rows.assign(file=export.name, order=[(number, int(r)) for r in rows["row"]])[
+            [not a for a in again]])
+    return pd.concat(frames, ignore_index=True)
 
 
 def _check_items(transactions: pd.DataFrame, items: pd.DataFrame, result: ImportResult) -> None:
@@ -260,63 +314,61 @@ def square(exports: Sequence[Export], options: Mapping[str, str]) -> ImportResul
     if transactions and len(transactions) < len(read):
         every_item = pd.concat([r for e, r in read if bool(r["items"].all())], ignore_index=True)
         _check_items(pd.concat([r for _, r in transactions], ignore_index=True), every_item, result)
-    orders, events = [], []
-    for export, rows in used:
-        other = ~rows["kind"].isin(["payment", "refund"])
-        for kind in sorted(set(rows.loc[other, "kind"])):
-            _aside(result, export.name, rows.loc[other & (rows["kind"] == kind), "row"],
-                   f"Event Type {kind!r} is neither Payment nor Refund", "orders")
-        no_txn = (rows["txn"] == "") & ~other
-        _aside(result, export.name, rows.loc[no_txn, "row"], "no Transaction ID")
-        rows = rows[~other & ~no_txn]
-        payments = rows[rows["kind"] == "payment"].groupby("txn", sort=False).agg(
-            row=("row", "first"), customer=("customer", "first"), time=("time", "first"),
-            amount=("amount", "sum"), channel=("channel", "first"), lines=("row", "size"))
-        refunds = rows[rows["kind"] == "refund"].copy()
-        refunds["customer"] = [c or (payments.at[t, "customer"] if t in payments.index else "")
-                               for c, t in zip(refunds["customer"], refunds["txn"], strict=True)]
-        refunded = refunds.assign(amount=refunds["amount"].abs()).groupby("txn")["amount"].sum()
-        payments["refunded"] = refunded.reindex(payments.index).fillna(0.0)
-        payments["net"] = (payments["amount"] - payments["refunded"]).round(2)
-        if not bool(rows["items"].all()) and bool((payments["lines"] > 1).any()):
-            result.notes.append(f"{int((payments['lines'] > 1).sum()):,} transaction(s) in {export.name} were paid in "
-                                "several payments: one order each, their amounts summed")
-        walk_in = payments["customer"] == ""
-        full = (payments["refunded"] > 0) & (payments["net"] <= 0.005) & ~walk_in
-        negative = (payments["amount"] < 0) & ~walk_in & ~full
-        _aside(result, export.name, payments.loc[walk_in, "row"],
-               f"no {options.get('customer', 'Customer ID')}: a walk-in sale the till did not link to a customer")
-        if walk_in.any():
-            result.notes.append(
-                f"{int(walk_in.sum()):,} of {len(payments):,} sales in {export.name} "
-                f"({payments.loc[walk_in, 'amount'].sum():,.2f} of {payments['amount'].sum():,.2f} "
-                f"{options.get('amount', 'Net Sales')}) have no customer and are not in orders")
-        _aside(result, export.name, payments.loc[full, "row"], "refunded in full (its refund is an event)")
-        _aside(result, export.name, payments.loc[negative, "row"], "a payment with a negative amount")
-        keep = ~walk_in & ~full & ~negative
-        partly = keep & (payments["refunded"] > 0)
-        if partly.any():
-            result.notes.append(f"{int(partly.sum()):,} order(s) in {export.name} were partly refunded: their amount "
-                                "is the payment minus the refund")
-        orphan = ~refunds["txn"].isin(payments.index)
-        if orphan.any():
-            result.notes.append(f"{int(orphan.sum()):,} refund(s) in {export.name} are of sales not in this export "
-                                "(events only)")
-        refund_nobody = refunds["customer"] == ""
-        _aside(result, export.name, refunds.loc[refund_nobody, "row"], "a refund with no customer", "events")
-        kept = payments[keep]
-        orders.append(pd.DataFrame({"order_id": kept.index.astype(str), "customer_id": kept["customer"],
-                                    "date": kept["time"], "amount": amount_text(kept["net"]),
-                                    "channel": kept["channel"]}))
-        bought, returned = payments[~walk_in], refunds[~refund_nobody]
-        log = pd.concat([
-            pd.DataFrame({"customer_id": bought["customer"], "timestamp": bought["time"], "event": "purchase",
-                          "channel": bought["channel"], "_row": bought["row"]}),
-            pd.DataFrame({"customer_id": returned["customer"], "timestamp": returned["time"], "event": "refund",
-                          "channel": returned["channel"], "_row": returned["row"]})], ignore_index=True)
-        events.append(log.sort_values("_row", kind="stable").drop(columns="_row"))
-    result.tables["orders"] = pd.concat(orders, ignore_index=True).astype(object)
-    result.tables["events"] = pd.concat(events, ignore_index=True).astype(object)
+    rows = _without_overlap(used, result)
+    label = ", ".join(dict.fromkeys(rows["file"])) if len(rows) else used[0][0].name
+    other = ~rows["kind"].isin(["payment", "refund"])
+    for kind in sorted(set(rows.loc[other, "kind"])):
+        _aside(result, rows[other & (rows["kind"] == kind)], f"Event Type {kind!r} is neither Payment nor Refund")
+    no_txn = (rows["txn"] == "") & ~other
+    _aside(result, rows[no_txn], "no Transaction ID")
+    rows = rows[~other & ~no_txn]
+    payments = rows[rows["kind"] == "payment"].groupby("txn", sort=False).agg(
+        file=("file", "first"), row=("row", "first"), order=("order", "first"), customer=("customer", "first"),
+        time=("time", "first"), amount=("amount", "sum"), channel=("channel", "first"), lines=("row", "size"))
+    refunds = rows[rows["kind"] == "refund"].copy()
+    refunds["customer"] = [c or (payments.at[t, "customer"] if t in payments.index else "")
+                           for c, t in zip(refunds["customer"], refunds["txn"], strict=True)]
+    refunded = refunds.assign(amount=refunds["amount"].abs()).groupby("txn")["amount"].sum()
+    payments["refunded"] = refunded.reindex(payments.index).fillna(0.0)
+    payments["net"] = (payments["amount"] - payments["refunded"]).round(2)
+    if not bool(rows["items"].all()) and bool((payments["lines"] > 1).any()):
+        result.notes.append(f"{int((payments['lines'] > 1).sum()):,} transaction(s) in {label} were paid in "
+                            "several payments: one order each, their amounts summed")
+    walk_in = payments["customer"] == ""
+    full = (payments["refunded"] > 0) & (payments["net"] <= 0.005) & ~walk_in
+    negative = (payments["amount"] < 0) & ~walk_in & ~full
+    _aside(result, payments[walk_in],
+           f"no {options.get('customer', 'Customer ID')}: a walk-in sale the till did not link to a customer")
+    if walk_in.any():
+        result.notes.append(
+            f"{int(walk_in.sum()):,} of {len(payments):,} sales in {label} "
+            f"({payments.loc[walk_in, 'amount'].sum():,.2f} of {payments['amount'].sum():,.2f} "
+            f"{options.get('amount', 'Net Sales')}) have no customer and are not in orders")
+    _aside(result, payments[full], "refunded in full (its refund is an event)")
+    _aside(result, payments[negative], "a payment with a negative amount")
+    keep = ~walk_in & ~full & ~negative
+    partly = keep & (payments["refunded"] > 0)
+    if partly.any():
+        result.notes.append(f"{int(partly.sum()):,} order(s) in {label} were partly refunded: their amount "
+                            "is the payment minus the refund")
+    orphan = ~refunds["txn"].isin(payments.index)
+    if orphan.any():
+        result.notes.append(f"{int(orphan.sum()):,} refund(s) in {label} are of sales not in this export "
+                            "(events only)")
+    refund_nobody = refunds["customer"] == ""
+    _aside(result, refunds[refund_nobody], "a refund with no customer", "events")
+    kept = payments[keep]
+    result.tables["orders"] = pd.DataFrame({
+        "order_id": kept.index.astype(str), "customer_id": kept["customer"], "date": kept["time"],
+        "amount": amount_text(kept["net"]), "channel": kept["channel"]}).reset_index(drop=True).astype(object)
+    bought, returned = payments[~walk_in], refunds[~refund_nobody]
+    log = pd.concat([
+        pd.DataFrame({"customer_id": bought["customer"], "timestamp": bought["time"], "event": "purchase",
+                      "channel": bought["channel"], "_order": bought["order"]}),
+        pd.DataFrame({"customer_id": returned["customer"], "timestamp": returned["time"], "event": "refund",
+                      "channel": returned["channel"], "_order": returned["order"]})], ignore_index=True)
+    result.tables["events"] = log.sort_values("_order", kind="stable").drop(columns="_order") \
+        .reset_index(drop=True).astype(object)
     return result
 
 
