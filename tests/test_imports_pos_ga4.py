@@ -307,16 +307,18 @@ def test_ga4_into_a_fresh_workspace_validates(tmp_path: Path) -> None:
 def test_woocommerce_analytics_export() -> None:
     result = run_preset("woocommerce", [WOO_ANALYTICS])
     assert result.ok, result.problems
-    assert result.rows_in == {"woocommerce_analytics_orders.csv": 11}
+    assert result.rows_in == {"woocommerce_analytics_orders.csv": 13}
     assert _rows(result.tables["orders"]) == [
         ("2001", "Ana Silva", "2024-03-05 14:31:07", "1149.00", "web"),
         ("2002", "Ben Ode", "2024-03-06 09:12:40", "40.50", "social"),
         ("2006", "Ana Silva", "2024-03-10 16:45:00", "166.38", "email"),  # $200.00 and a ($33.62) refund row
         ("2007", "Fay Lund", "2024-03-13 12:00:00", "35.00", "phone"),  # on hold, keyed in by staff
         ("2010", "Ben Ode", "2024-03-16 10:10:00", "25.00", "web"),
+        ("2013", "Jo Kim", "2024-03-19 15:00:00", "30.00", "web"),
     ]
     name = "woocommerce_analytics_orders.csv"
     assert _asides(result) == [
+        (name, (14,), "a refund (negative net sales) of an order not in this file", "orders"),
         (name, (4,), "order cancelled (status cancelled)", "orders"),
         (name, (5,), "payment failed (status failed)", "orders"),
         (name, (6,), "refunded in full (status refunded)", "orders"),
@@ -358,11 +360,14 @@ def test_woocommerce_both_exports_classic_wins_and_names_find_emails() -> None:
     twins = [a for a in result.set_aside if "is also in" in a.reason]
     assert twins == [
         SetAside("woocommerce_analytics_orders.csv", (2,), "order 2001 is also in woocommerce_orders_export.csv "
-                 "row 2, whose e-mail tells the customer apart", "orders"),
+                 "row 2, which is used instead (its e-mail tells the customer apart)", "orders"),
         SetAside("woocommerce_analytics_orders.csv", (3,), "order 2002 is also in woocommerce_orders_export.csv "
-                 "row 3, whose e-mail tells the customer apart", "orders"),
+                 "row 3, which is used instead (its e-mail tells the customer apart)", "orders"),
         SetAside("woocommerce_analytics_orders.csv", (7, 8), "order 2006 is also in woocommerce_orders_export.csv "
-                 "row 4, whose e-mail tells the customer apart", "orders"),
+                 "row 4, which is used instead (its e-mail tells the customer apart)", "orders"),
+        # completed when Analytics was exported, refunded in the later classic export: not a sale
+        SetAside("woocommerce_analytics_orders.csv", (13,), "order 2013 is also in woocommerce_orders_export.csv "
+                 "row 7, which is used instead (its e-mail tells the customer apart)", "orders"),
     ]
 
 

@@ -14,8 +14,11 @@
   minus the refunded amount.
 
 Which file is which is told by its columns. An order in both files is taken from the
-classic export (the e-mail tells the customer apart); its Analytics row is set aside
-saying so, and lends its ``Attribution`` as the channel when the classic row has none.
+classic export (the e-mail tells the customer apart; its ``Order Number`` is matched,
+else its ``Order ID``); its Analytics rows are set aside saying so, and lend their
+``Attribution`` as the channel when the classic row has none. An Analytics order not in
+the classic export whose customer name is the billing name of exactly one customer
+there gets that customer's e-mail (a note counts them).
 
 Statuses (``Completed``, ``processing``, ``wc-on-hold`` all read alike): cancelled,
 failed, refunded, pending payment, checkout drafts and trashed orders are set aside,
@@ -115,7 +118,7 @@ def _read_analytics(export: Export, result: ImportResult) -> pd.DataFrame | None
 
 
 def _read_classic(export: Export, result: ImportResult) -> pd.DataFrame | None:
-    names = {"Order ID": find_column(export, "Order ID", "Order Number", "Order No"),
+    names = {"Order ID": find_column(export, "Order Number", "Order ID", "Order No"),
              "Order Date": find_column(export, "Order Date", "Date Created", "Order Created"),
              "Order Status": find_column(export, "Order Status", "Status"),
              "Billing Email": find_column(export, "Billing Email", "Customer Email", "Email"),
@@ -151,12 +154,11 @@ def _orders(export: Export, rows: pd.DataFrame, analytics: bool, result: ImportR
     if analytics:
         refund = rows["amount"] < 0
         refunds = rows[refund].assign(amount=rows.loc[refund, "amount"].abs()).groupby("order_id")["amount"].sum()
+        lone = refund & ~rows["order_id"].isin(set(rows.loc[~refund, "order_id"]))
+        _aside(result, export.name, rows.loc[lone, "row"], "a refund (negative net sales) of an order not in "
+               "this file")
         rows = rows[~refund].copy()
         rows["refunded"] = rows["order_id"].map(refunds).fillna(0.0)
-        unmatched = [o for o in refunds.index if o not in set(rows["order_id"])]
-        if unmatched:
-            result.notes.append(f"{len(unmatched):,} refund row(s) in {export.name} are of orders not in it "
-                                f"(e.g. {unmatched[0]!r}): left out")
     status = rows["status"].map(status_key)
     keep = pd.Series(True, index=rows.index)
     for key, reason in SET_ASIDE_STATUSES.items():
@@ -210,8 +212,8 @@ def woocommerce(exports: Sequence[Export], options: Mapping[str, str]) -> Import
             for order_id, group in rows[twin].groupby("order_id", sort=False):
                 file, row = classic[str(order_id)]
                 result.set_aside.append(SetAside(export.name, tuple(int(r) for r in group["row"]),
-                                                 f"order {order_id} is also in {file} row {row}, whose e-mail "
-                                                 "tells the customer apart", "orders"))
+                                                 f"order {order_id} is also in {file} row {row}, which is used "
+                                                 "instead (its e-mail tells the customer apart)", "orders"))
             lend = rows[twin & (rows["amount"] >= 0)].drop_duplicates("order_id").set_index("order_id")["channel"]
             for frame in frames:
                 frame["channel"] = frame["channel"].where(frame["channel"] != "",
@@ -219,10 +221,11 @@ def woocommerce(exports: Sequence[Export], options: Mapping[str, str]) -> Import
             rows = rows[~twin]
         orders = _orders(export, rows, analytics, result)
         named = orders["customer"]
-        if not analytics:
-            classic.update({o: (export.name, int(r)) for o, r in zip(orders["order_id"], orders["row"], strict=True)})
-            for name, who in zip(orders["name"], orders["customer"], strict=True):
-                if name:
+        if not analytics:  # every order number of the classic file, kept or set aside, and who each name is
+            for order_id, row in zip(rows["order_id"], rows["row"], strict=True):
+                classic.setdefault(order_id, (export.name, int(row)))
+            for name, who in zip(rows["name"], rows["customer"], strict=True):
+                if name and who:
                     by_name.setdefault(name.lower(), set()).add(who)
         elif by_name:
             known = orders["customer"].str.lower().map(lambda n: next(iter(by_name[n])) if len(by_name.get(n, ()))
