@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from journeykit.workspace.imports.base import SetAside
-from journeykit.workspace.imports.pipeline import import_into, run_preset
+from journeykit.workspace.imports.pipeline import SourceSpec, import_into, read_sources, run_preset
 from journeykit.workspace.loader import load_workspace, validate_workspace
 from journeykit.workspace.scaffold import new_workspace
 
@@ -168,6 +168,18 @@ def test_square_overlapping_exports_count_each_sale_once(tmp_path: Path) -> None
         ("march_b.csv", (3,), "the same row as march_a.csv row 6 (exports of overlapping periods)", "orders")]
     assert ("march_b.csv", (4,), "no Customer ID: a walk-in sale the till did not link to a customer",
             "orders") in _asides(result)
+
+
+def test_square_as_a_journey_yaml_source_with_a_glob(tmp_path: Path) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    for source in (SQUARE, SQUARE_ITEMS):
+        (exports / source.name).write_bytes(source.read_bytes())
+    tables, labels, results, problems = read_sources(tmp_path, [SourceSpec("square", ("exports/square_*.csv",))])
+    assert [p for p in problems if p.severity == "error"] == []
+    assert _rows(tables["orders"]) == SQUARE_ORDERS  # the item file sorts first; orders still from transactions
+    assert labels["orders"] == "orders (square_item_details.csv, square_transactions.csv via square)"
+    assert {p.value for p in problems if p.severity == "warning"} == {"1 rows"}
 
 
 def test_square_into_a_fresh_workspace_validates(tmp_path: Path) -> None:

@@ -13,9 +13,9 @@ flattened columns named ``device.category`` or ``device_category``; both are fou
   ``user_pseudo_id``; a note counts the events (and people) of each. With ``--set
   stitch=yes`` a device's anonymous events go to the one user id it signed in as (a
   device seen with several user ids stays anonymous); a note without it says how many
-  devices later signed in. Events with neither id (consent mode's cookieless pings) are
-  set aside. The timestamp is written as ISO UTC with ``Z``
-  (``2024-03-05T19:31:07.123456Z``).
+  devices also signed in. Events with neither id (consent mode's cookieless pings), and
+  rows without an ``event_name``, are set aside. The timestamp is written as ISO UTC
+  with ``Z`` (``2024-03-05T19:31:07.123456Z``).
 - **channel**: from ``device.category`` (desktop -> web, mobile/tablet -> mobile) by
   default; ``--set channel=medium`` uses ``traffic_source.medium`` instead (email ->
   email, social -> social, everything else -> web). GA4's ``traffic_source`` is the
@@ -220,8 +220,12 @@ def ga4(exports: Sequence[Export], options: Mapping[str, str]) -> ImportResult:
         if nobody.any():
             result.set_aside.append(SetAside(export.name, tuple(int(r) for r in rows.loc[nobody, "row"]),
                                              "no user_pseudo_id or user_id (a consent-mode cookieless ping)", "events"))
+        unnamed = (rows["event"] == "") & ~nobody
+        if unnamed.any():
+            result.set_aside.append(SetAside(export.name, tuple(int(r) for r in rows.loc[unnamed, "row"]),
+                                             "no event_name", "events"))
         events.append(pd.DataFrame({"customer_id": customer, "timestamp": rows["time"], "event": rows["event"],
-                                    "channel": rows["channel"]})[~nobody])
+                                    "channel": rows["channel"]})[~nobody & ~unnamed])
         bought = rows[rows["purchase"] & ~nobody].assign(customer=customer)
         amount = _amounts(export, bought, result)
         reasons: dict[str, list[int]] = {}
