@@ -27,20 +27,18 @@ flattened columns named ``device.category`` or ``device_category``; both are fou
   records a reloaded thank-you page again) is set aside from orders; the event stays.
 
 Example:
-    >>> micros_to_iso("1709667067123456"), micros_to_iso("1709667067000000")
-    ('2024-03-05T19:31:07.123456Z', '2024-03-05T19:31:07Z')
+    >>> micros_to_iso(pd.Series(["1709667067123456", "1709667067000000", "1.70966E+15"])).tolist()
+    ['2024-03-05T19:31:07.123456Z', '2024-03-05T19:31:07Z', '']
     >>> param('[{"key": "value", "value": {"double_value": 12.5}}]', "value")
     '12.5'
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import re
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 
 from journeykit.core.errors import Problem
@@ -58,22 +56,23 @@ from journeykit.workspace.imports.base import (
 DEVICE_CHANNELS = {"desktop": "web", "mobile": "mobile", "tablet": "mobile", "smart tv": "web"}
 MEDIUM_CHANNELS = {"email": "email", "e-mail": "email", "newsletter": "email", "social": "social",
                    "social-network": "social", "social-media": "social", "sm": "social"}
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _VALUE_KEYS = ("string_value", "int_value", "double_value", "float_value")
-_WHOLE = re.compile(r"^\d{1,19}(?:\.0*)?$")
+_WHOLE = r"\d{1,17}(?:\.0*)?"
 NOT_SET = ("", "(not set)", "null", "none")
 
 
-def micros_to_iso(text: str) -> str:
-    """GA4's ``event_timestamp`` (microseconds since 1970, UTC) as ISO UTC text with ``Z``.
-    Raises ``ValueError`` for text that is not a whole number written out in digits
-    (``1.70966E+15``, as a spreadsheet rounds it, has lost the seconds)."""
-    value = str(text).strip()
-    if not _WHOLE.match(value):  # 1.70966E+15 (a spreadsheet's rounding) has lost the seconds
-        raise ValueError(text)
-    number = Decimal(value)
-    moment = _EPOCH + dt.timedelta(microseconds=int(number))
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if moment.microsecond else "%Y-%m-%dT%H:%M:%SZ")
+def micros_to_iso(texts: pd.Series) -> pd.Series:
+    """GA4's ``event_timestamp`` texts (microseconds since 1970, UTC) as ISO UTC texts with
+    ``Z``; "" for a text that is not a whole number written out in digits (``1.70966E+15``,
+    as a spreadsheet rounds it, has lost the seconds)."""
+    values = texts.astype(str).str.strip()
+    whole = values.str.fullmatch(_WHOLE).fillna(False).astype(bool)
+    out = pd.Series("", index=texts.index, dtype=object)
+    if whole.any():
+        micros = values[whole].str.replace(r"\.0*$", "", regex=True).astype("int64").to_numpy()
+        iso = np.datetime_as_string(micros.astype("datetime64[us]"), unit="us")
+        out[whole] = [t[:-7] + "Z" if t.endswith(".000000") else t + "Z" for t in iso]
+    return out
 
 
 def _json(text: str) -> object:
@@ -135,14 +134,11 @@ def _read(export: Export, options: Mapping[str, str], result: ImportResult) -> p
     if problems:
         return None
     stamp_col, name_col = names["event_timestamp"] or "", names["event_name"] or ""
-    times = []
-    for position, text in enumerate(export.frame[stamp_col]):
-        try:
-            times.append(micros_to_iso(text))
-        except ValueError:
-            result.problems.append(Problem(export.name, "microseconds since 1970 (UTC), e.g. 1709667067123456",
-                                           row=export.row(position), column=stamp_col, value=text, table="events"))
-            times.append("")
+    times = micros_to_iso(export.frame[stamp_col])
+    for position in (times == "").to_numpy().nonzero()[0]:
+        result.problems.append(Problem(export.name, "microseconds since 1970 (UTC), e.g. 1709667067123456",
+                                       row=export.row(int(position)), column=stamp_col,
+                                       value=export.frame[stamp_col].iloc[position], table="events"))
     pseudo_col, user_col = find_column(export, "user_pseudo_id"), find_column(export, "user_id")
     blank = pd.Series("", index=export.frame.index, dtype=object)
 
@@ -153,16 +149,23 @@ def _read(export: Export, options: Mapping[str, str], result: ImportResult) -> p
     params_col = find_column(export, "event_params")
     params = export.frame[params_col].astype(str) if params_col else blank
 
-    def from_params(key: str) -> pd.Series:
-        return pd.Series([param(p, key) or "" for p in params], index=export.frame.index, dtype=object)
-
     names_ = export.frame[name_col].astype(str).str.strip()
     purchase = names_ == "purchase"
+
+    def from_params(key: str, missing: pd.Series) -> pd.Series:
+        """The param where ``missing`` (purchases only: a large log's other events are not parsed)."""
+        found = pd.Series("", index=export.frame.index, dtype=object)
+        where = missing & purchase
+        found[where] = [param(p, key) or "" for p in params[where]]
+        return found
+
     transaction = nested(export, "ecommerce", "transaction_id").where(purchase, "")
     revenue = nested(export, "ecommerce", "purchase_revenue").where(purchase, "")
     if purchase.any():
-        transaction = transaction.where(~transaction.str.lower().isin(NOT_SET), from_params("transaction_id"))
-        revenue = revenue.where(~revenue.str.lower().isin(NOT_SET), from_params("value"))
+        lacking = transaction.str.lower().isin(NOT_SET)
+        transaction = transaction.where(~lacking, from_params("transaction_id", lacking))
+        lacking = revenue.str.lower().isin(NOT_SET)
+        revenue = revenue.where(~lacking, from_params("value", lacking))
     return pd.DataFrame({"row": [export.row(p) for p in range(len(export.frame))], "user": ids(user_col),
                          "pseudo": ids(pseudo_col), "time": times, "event": names_,
                          "channel": _channels(export, options.get("channel", "device")),
@@ -230,21 +233,22 @@ def ga4(exports: Sequence[Export], options: Mapping[str, str]) -> ImportResult:
         amount = _amounts(export, bought, result)
         reasons: dict[str, list[int]] = {}
         keep = []
-        for index, row in bought.iterrows():
-            transaction = str(row["transaction"]).strip()
+        for index, row, transaction, value in zip(bought.index, bought["row"], bought["transaction"],
+                                                  amount, strict=True):
+            transaction = str(transaction).strip()
             if transaction.lower() in NOT_SET:
-                reasons.setdefault("a purchase without a transaction id", []).append(int(row["row"]))
-            elif pd.isna(amount[index]):
+                reasons.setdefault("a purchase without a transaction id", []).append(int(row))
+            elif pd.isna(value):
                 reasons.setdefault("a purchase without revenue (ecommerce.purchase_revenue or the value param)",
-                                   []).append(int(row["row"]))
-            elif amount[index] < 0:
-                reasons.setdefault("a purchase with negative revenue", []).append(int(row["row"]))
+                                   []).append(int(row))
+            elif value < 0:
+                reasons.setdefault("a purchase with negative revenue", []).append(int(row))
             elif transaction in seen:
                 first = seen[transaction]
                 reasons.setdefault(f"the purchase of transaction {transaction!r} again (first in {first[0]} row "
-                                   f"{first[1]})", []).append(int(row["row"]))
+                                   f"{first[1]})", []).append(int(row))
             else:
-                seen[transaction] = (export.name, int(row["row"]))
+                seen[transaction] = (export.name, int(row))
                 keep.append(index)
         for reason, where in reasons.items():
             result.set_aside.append(SetAside(export.name, tuple(where), reason, "orders"))
