@@ -107,14 +107,24 @@ def test_square_amount_option_and_a_mismatching_item_file(tmp_path: Path) -> Non
 
 def test_square_unknown_time_zone_and_bad_money_are_errors_naming_row_and_value(tmp_path: Path) -> None:
     frame = pd.read_csv(SQUARE, dtype=str, keep_default_na=False)
-    frame.loc[2, "Time Zone"] = "Mars Standard Time"
-    frame.loc[3, "Net Sales"] = "$2O.00"
+    frame.loc[[2, 6], "Time Zone"] = "Mars Standard Time"
+    frame.loc[3, "Net Sales"] = "$2O.00"  # a letter O: not read as $2.00
     frame.to_csv(tmp_path / "square.csv", index=False)
     result = run_preset("square", [tmp_path / "square.csv"])
     assert not result.ok and not result.tables
-    found = {(p.file, p.row, p.column, p.value) for p in result.problems}
-    assert ("square.csv", 4, "Time Zone", "Mars Standard Time") in found
-    assert ("square.csv", 5, "Net Sales", "$2O.00") in found
+    assert [(p.file, p.row, p.column, p.value) for p in result.problems] == [
+        ("square.csv", 4, "Time Zone", "Mars Standard Time"), ("square.csv", 5, "Net Sales", "$2O.00")]
+    assert "2 row(s) have this one" in result.problems[0].expected
+
+
+def test_square_a_blank_amount_is_set_aside_not_zero(tmp_path: Path) -> None:
+    frame = pd.read_csv(SQUARE, dtype=str, keep_default_na=False)
+    frame.loc[9, "Net Sales"] = ""
+    frame.to_csv(tmp_path / "square.csv", index=False)
+    result = run_preset("square", [tmp_path / "square.csv"])
+    assert result.ok, result.problems
+    assert result.tables["orders"]["order_id"].tolist() == ["TXN1", "TXN2", "TXN3"]
+    assert ("square.csv", (11,), "no Net Sales", "orders") in _asides(result)
 
 
 def test_square_missing_column_names_file_row_1_and_column(tmp_path: Path) -> None:

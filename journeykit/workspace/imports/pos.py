@@ -209,6 +209,7 @@ def _read_rows(export: Export, options: Mapping[str, str], result: ImportResult,
     dayfirst = _slash_order(export, date_col, dates, options, result)
     instants: list[str] = []
     trouble: dict[str, list[int]] = {"repeated": [], "skipped": []}
+    unknown: dict[str, list[int]] = {}
     for position, (date, time, zone) in enumerate(zip(dates, times, zones, strict=True)):
         try:
             local = _local(date, time, zone, dayfirst)
@@ -217,14 +218,20 @@ def _read_rows(export: Export, options: Mapping[str, str], result: ImportResult,
             if kind:
                 trouble[kind].append(export.row(position))
         except ValueError as exc:
+            instants.append("")
+            if str(exc) == "zone":  # one problem per unknown name, not one per sale
+                unknown.setdefault(zone, []).append(export.row(position))
+                continue
             column, expected, value = {
-                "zone": (zone_col or "timezone", "a time zone Square writes (e.g. Eastern Time (US & Canada), "
-                         "London) or an IANA zone such as America/Chicago", zone),
                 "date": (date_col, "a date such as 2024-03-05 or 03/05/2024", date),
                 "time": (time_col, "a time such as 14:31:07 or 2:31 PM", time)}[str(exc)]
             result.problems.append(Problem(export.name, expected, row=export.row(position), column=column,
                                            value=value, table="orders"))
-            instants.append("")
+    for zone, rows in unknown.items():
+        result.problems.append(Problem(
+            export.name, f"a time zone Square writes (e.g. Eastern Time (US & Canada), London) or an IANA zone such "
+            f"as America/Chicago ({len(rows):,} row(s) have this one; --set timezone=... names it for a file "
+            "without the column)", row=rows[0], column=zone_col or "timezone", value=zone, table="orders"))
     for kind, rows in trouble.items():
         if rows:
             what = ("happen twice (clocks go back): read as the first, in daylight time" if kind == "repeated" else
@@ -236,7 +243,8 @@ def _read_rows(export: Export, options: Mapping[str, str], result: ImportResult,
     event_col = find_column(export, "Event Type")
     amount = money_column(export, names[amount_name] or "", "orders", result.problems)
     net_col = find_column(export, "Net Sales")
-    net = (money_column(export, net_col, "orders", result.problems) if net_col and net_col != names[amount_name] else amount)
+    net = (money_column(export, net_col, "orders", result.problems) if net_col and net_col != names[amount_name]
+           else amount)
     kinds = _text(export, event_col).str.lower() if event_col else pd.Series(
         ["refund" if a < 0 else "payment" for a in amount], index=export.frame.index)
     source_col = find_column(export, "Source")
@@ -248,7 +256,7 @@ def _read_rows(export: Export, options: Mapping[str, str], result: ImportResult,
     return pd.DataFrame({
         "row": [export.row(p) for p in range(len(export.frame))], "items": items,
         "kind": kinds.replace({"": "payment"}), "txn": _text(export, names["Transaction ID"]),
-        "customer": _text(export, customer_col), "time": instants, "amount": amount.fillna(0.0),
+        "customer": _text(export, customer_col), "time": instants, "amount": amount,
         "net": net.fillna(0.0), "channel": channel})
 
 
@@ -321,7 +329,9 @@ def square(exports: Sequence[Export], options: Mapping[str, str]) -> ImportResul
         _aside(result, rows[other & (rows["kind"] == kind)], f"Event Type {kind!r} is neither Payment nor Refund")
     no_txn = (rows["txn"] == "") & ~other
     _aside(result, rows[no_txn], "no Transaction ID")
-    rows = rows[~other & ~no_txn]
+    no_amount = rows["amount"].isna() & ~other & ~no_txn
+    _aside(result, rows[no_amount], f"no {options.get('amount', 'Net Sales')}")
+    rows = rows[~other & ~no_txn & ~no_amount]
     payments = rows[rows["kind"] == "payment"].groupby("txn", sort=False).agg(
         file=("file", "first"), row=("row", "first"), order=("order", "first"), customer=("customer", "first"),
         time=("time", "first"), amount=("amount", "sum"), channel=("channel", "first"), lines=("row", "size"))
