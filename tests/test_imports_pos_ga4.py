@@ -194,6 +194,25 @@ def test_square_as_a_journey_yaml_source_with_a_glob(tmp_path: Path) -> None:
     assert warned == {("square_transactions.csv", 7), ("square_transactions.csv", 8)}
 
 
+def test_square_xlsx_export_with_typed_cells(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from openpyxl import Workbook  # heavy; only this test needs it
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Date", "Time", "Time Zone", "Net Sales", "Transaction ID", "Event Type", "Customer ID"])
+    sheet.append([dt.date(2024, 3, 5), dt.time(14, 31, 7), "Eastern Time (US & Canada)", 1149.0, "TXN1", "Payment",
+                  "CUST-ANA"])
+    sheet.append([dt.date(2024, 3, 20), dt.time(16, 45, 10), "Eastern Time (US & Canada)", -33.62, "TXN1", "Refund",
+                  ""])
+    book.save(tmp_path / "transactions.xlsx")
+    result = run_preset("square", [tmp_path / "transactions.xlsx"])
+    assert result.ok, result.problems
+    assert _rows(result.tables["orders"]) == [("TXN1", "CUST-ANA", "2024-03-05 14:31:07 -0500", "1115.38", "store")]
+    assert result.tables["events"]["event"].tolist() == ["purchase", "refund"]
+
+
 def test_square_into_a_fresh_workspace_validates(tmp_path: Path) -> None:
     workspace = new_workspace(tmp_path / "ws")
     outcome = import_into(workspace, "square", [SQUARE, SQUARE_ITEMS])

@@ -41,6 +41,8 @@
 Example:
     >>> square_instant("2024-03-10", "03:30:00", "Eastern Time (US & Canada)")
     '2024-03-10 03:30:00 -0400'
+    >>> square_instant("2024-03-09 00:00:00", "2:31 PM", "America/New_York")  # an XLSX export's cells
+    '2024-03-09 14:31:00 -0500'
     >>> zone_for("(GMT-08:00) Pacific Time (US & Canada)")
     'America/Los_Angeles'
 """
@@ -84,7 +86,8 @@ SQUARE_ZONES: dict[str, str] = {
 }
 SOURCE_CHANNELS = {"point of sale": "store", "square online": "web", "ecommerce api": "web", "online store": "web",
                    "invoices": "email", "virtual terminal": "phone"}
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+#: ``2024-03-05``, or ``2024-03-05 00:00:00`` as a spreadsheet's date cell reads
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
 _SLASH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})$")
 _GMT_PREFIX = re.compile(r"^\((?:GMT|UTC)\s*[+-]\d{1,2}:\d{2}\)\s*", re.IGNORECASE)
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?$")
