@@ -14,9 +14,10 @@ import pandas as pd
 import pytest
 
 from journeykit.core.errors import Problem
+from journeykit.run.cli import main
 from journeykit.workspace import load_workspace, validate_workspace
 from journeykit.workspace.dates import DateRules, read_dates
-from journeykit.workspace.imports.base import ImportResult
+from journeykit.workspace.imports.base import ImportResult, read_export
 from journeykit.workspace.imports.pipeline import import_into, run_preset
 from journeykit.workspace.imports.registry import PRESETS
 from journeykit.workspace.imports.reviews import original_text, stars
@@ -476,3 +477,25 @@ def test_a_survey_as_a_journey_yaml_source_with_its_options(tmp_path: Path) -> N
     ws = load_workspace(workspace)
     assert ws.feedback["nps"].tolist() == [10, 4, 9] and set(ws.feedback["stage"]) == {"decision"}
     assert {p.row for p in ws.problems if "set aside" in p.expected} == {None}
+
+
+def test_json_exports_one_object_holding_records_or_one_record_per_line(tmp_path: Path) -> None:
+    takeout = tmp_path / "reviews.json"
+    takeout.write_text('{\n  "reviews": [\n    {"starRating": "FIVE"},\n    {"starRating": "ONE"}\n  ],\n'
+                       '  "averageRating": 3\n}\n', encoding="utf-8")
+    assert read_export(takeout).frame["starRating"].tolist() == ["FIVE", "ONE"]
+    lines = tmp_path / "events.jsonl"  # one record per line, even with a single list inside
+    lines.write_text('{"event_name": "purchase", "items": [{"id": "a"}]}\n', encoding="utf-8")
+    frame = read_export(lines).frame
+    assert frame["event_name"].tolist() == ["purchase"] and frame["items"].tolist() == ['[{"id": "a"}]']
+
+
+def test_the_import_command_with_a_survey_preset(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    workspace = new_workspace(tmp_path / "ws")
+    args = ["import", "qualtrics", str(QUALTRICS), "--into", str(workspace), "--set", "nps=Q1",
+            "--set", "comment=Anything else you would like to tell us?"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "read 8 rows from qualtrics_survey.csv" in out and "made 4 rows of feedback" in out
+    assert "marked as spam by Qualtrics" in out
+    assert load_workspace(workspace).feedback["nps"].tolist() == [10, 0, 7, 9]

@@ -147,7 +147,8 @@ def _unique_header(names: list[str]) -> list[str]:
 
 def read_export(path: Path, *, header_rows: int = 1) -> Export:
     """Read an export (CSV/TSV/TXT in any common encoding and delimiter, XLSX's first sheet,
-    JSON array or JSON lines, Parquet) as text cells. The first line is the header;
+    JSON array, JSON lines or one object holding a list of records such as a Google takeout
+    ``{"reviews": [...]}``, Parquet) as text cells. The first line is the header;
     ``header_rows - 1`` further lines are kept in ``header_extra`` (survey tools put the
     question text and import ids there) and are not data. Nested JSON values are kept as
     JSON text. Raises ``OSError``/``ValueError`` for an unreadable file (callers turn it
@@ -199,14 +200,12 @@ def _read_json(path: Path) -> Export:
         items = json.loads(stripped)
     else:
         try:
-            whole = json.loads(stripped)
-        except json.JSONDecodeError:
-            whole = None
-        lists = [v for v in whole.values() if isinstance(v, list)] if isinstance(whole, dict) else []
-        if len(lists) == 1:  # one object holding the records, e.g. a Google takeout {"reviews": [...]}
-            items = lists[0]
-        else:
             items = [json.loads(line) for line in stripped.splitlines() if line.strip()]
+        except json.JSONDecodeError:  # not JSON lines: one (pretty-printed) object
+            whole = json.loads(stripped)
+            lists = [v for v in whole.values() if isinstance(v, list)] if isinstance(whole, dict) else []
+            # one object holding the records, e.g. a Google takeout {"reviews": [...]}; else one record
+            items = lists[0] if len(lists) == 1 else [whole]
     if not all(isinstance(item, dict) for item in items):
         raise ValueError("expected a JSON array of objects or one JSON object per line")
     header: list[str] = []

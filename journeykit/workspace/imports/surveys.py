@@ -300,8 +300,8 @@ TYPEFORM_META = ("#", "Response Type", "Start Date (UTC)", "Stage Date (UTC)", "
 
 def _typeform(export: Export, result: ImportResult) -> Survey | None:
     questions = [Question(c, c, c) for c in export.frame.columns]
-    listed = [q for q in questions if find_column(export, q.column) not in
-              {find_column(export, m) for m in TYPEFORM_META}]
+    meta = {find_column(export, m) for m in TYPEFORM_META}
+    listed = [q for q in questions if q.column not in meta]
     date_column = find_column(export, "Submit Date (UTC)", "Submitted At", "Submit Date")
     if date_column is None:
         result.problems.append(Problem(export.name, "a column 'Submit Date (UTC)' or 'Submitted At' as Typeform "
