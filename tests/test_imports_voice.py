@@ -499,3 +499,15 @@ def test_the_import_command_with_a_survey_preset(tmp_path: Path, capsys: pytest.
     assert "read 8 rows from qualtrics_survey.csv" in out and "made 4 rows of feedback" in out
     assert "marked as spam by Qualtrics" in out
     assert load_workspace(workspace).feedback["nps"].tolist() == [10, 0, 7, 9]
+
+
+def test_numbers_that_run_the_other_way_are_reversed_when_told(tmp_path: Path) -> None:
+    numeric = tmp_path / "numeric.csv"  # Qualtrics "Use numeric values": 1 = Extremely satisfied, top-down
+    lines = QUALTRICS.read_text(encoding="utf-8").splitlines()
+    numeric.write_text("\n".join([*lines[:3], lines[3].replace("Very satisfied,", "1,")]) + "\n", encoding="utf-8")
+    result = _ok(run_preset("qualtrics", [numeric], {"csat": "Q2_1", "reverse": "csat"}))
+    assert result.tables["feedback"]["csat"].tolist() == ["5"]
+    labels = _ok(run_preset("qualtrics", [QUALTRICS], {"csat": "Q2_1", "reverse": "csat"})).tables["feedback"]
+    assert labels["csat"].tolist() == ["5", "1", "3", "4"]  # labels are never reversed
+    wrong = run_preset("qualtrics", [QUALTRICS], {"csat": "Q2_1", "reverse": "stars"})
+    assert not wrong.ok and wrong.problems[0].value == "stars"

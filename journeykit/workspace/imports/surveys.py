@@ -49,6 +49,12 @@ the row; so is a score outside its scale. Blank answers stay blank.
 A response answering none of the chosen questions is set aside; e-mail addresses are
 lower-cased.
 
+**Numbers that run the other way.** A tool that numbers choices top-down (Qualtrics'
+"Use numeric values" export of a scale listed from "Extremely satisfied" down) writes 1
+for the best answer. Check a response you know, then ``--set reverse=csat`` (or
+``reverse=csat,ces``): a numeric answer n becomes low + high - n; label answers are read by
+the maps above and never reversed. Exporting choice text avoids the question.
+
 Example:
     >>> score("10 - Extremely likely", "nps"), score("Very satisfied", "csat"), score("", "ces")
     (10, 5, None)
@@ -103,6 +109,12 @@ _TRUE = {"true", "1", "yes"}
 
 def _label(text: str) -> str:
     return re.sub(r"[^a-z]+", " ", text.lower()).strip()
+
+
+def _numeric_answer(text: str) -> bool:
+    """True when an answer is written as a number (a label's leading number included)."""
+    value = str(text).strip()
+    return bool(_LEADING.match(value) or _TRAILING.search(value))
 
 
 def score(text: str, kind: str) -> int | None:
@@ -339,7 +351,10 @@ def _google_forms(export: Export, result: ImportResult) -> Survey | None:
 Reader = Callable[[Export, ImportResult], "Survey | None"]
 
 
-def _answers(survey: Survey, question: Question, kind: str, result: ImportResult) -> pd.Series:
+def _answers(survey: Survey, question: Question, kind: str, result: ImportResult,
+             reverse: bool = False) -> pd.Series:
+    """The scores of one question as text; with ``reverse`` a numeric answer ``n`` is
+    ``low + high - n`` (labels are read by the map and never reversed)."""
     export = survey.export
     out: list[str] = []
     bad = 0
@@ -352,6 +367,8 @@ def _answers(survey: Survey, question: Question, kind: str, result: ImportResult
             value, expected = None, f"a {kind} answer: a number {low}-{high} or a label ({labels})"
         else:
             expected = f"a {kind} score {low}-{high}" if value is not None and not low <= value <= high else ""
+            if reverse and value is not None and not expected and _numeric_answer(text):
+                value = low + high - value
         if expected and survey.skip.iloc[position] == "":
             bad += 1
             if bad <= MAX_ANSWER_PROBLEMS:
@@ -379,13 +396,17 @@ def _feedback(survey: Survey, options: Mapping[str, str], result: ImportResult) 
         names = "; ".join(q.shown() for q in survey.listed) or "none"
         result.problems.append(Problem(export.name, "at least one of --set nps=... csat=... ces=... comment=... "
                                        f"naming a question; the questions are: {names}", row=1, table="feedback"))
+    reversed_scores = {k.strip() for k in options.get("reverse", "").split(",") if k.strip()}
+    for unknown in sorted(reversed_scores - set(SCORES)):
+        result.problems.append(Problem("(options)", "reverse=nps, csat or ces (comma-separated)", column="reverse",
+                                       value=unknown, table="feedback"))
     if not result.ok:
         return None
     index = export.frame.index
     columns = {name: pd.Series("", index=index, dtype=object) for name in FEEDBACK_COLUMNS}
     for kind in SCORES:
         if kind in picked:
-            columns[kind] = _answers(survey, picked[kind], kind, result)
+            columns[kind] = _answers(survey, picked[kind], kind, result, kind in reversed_scores)
     if "comment" in picked:
         columns["comment"] = _strip(export.frame[picked["comment"].column]).str.replace("\r\n", "\n")
     columns["customer_id"] = (_person(export.frame[picked["customer"].column]) if "customer" in picked
@@ -435,6 +456,7 @@ OPTIONS = (
     Option("ces", "the effort question (1-7, 7 = very easy)"),
     Option("comment", "the open question whose answer is the comment"),
     Option("customer", "a question or field holding the customer (default: the format's e-mail/id field)"),
+    Option("reverse", "scores whose numbers run the other way, e.g. reverse=csat when 1 = most satisfied"),
     Option("stage", "the stage where the survey was asked, written on every row"),
     Option("touchpoint", "the touchpoint where the survey was asked, written on every row"),
     Option("channel", "the channel the survey was sent through, written on every row"),
