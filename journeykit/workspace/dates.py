@@ -277,13 +277,14 @@ def read_dates(text: pd.Series, column: str, rules: DateRules, add: AddProblem) 
         if one_reading:  # else the column's problem says it all: no second problem per value
             iso_texts.update(converted)
     bad_day: list[int] = []
+    clock: dict[int, str] = {}  # a decided YYYY-MM-DD day with a time dateutil must read (2:02 PM)
     if iso_texts:
         parsed = _iso_parse(pd.Series(iso_texts, dtype="string"))
         for row, stamp in parsed.items():
             if stamp is not None and not pd.isna(stamp):
                 stamps[int(row)] = stamp
             elif _valid_day(iso_texts[int(row)][:10]):
-                other[int(row)] = iso_texts[int(row)]  # e.g. a time with AM/PM: read by dateutil
+                clock[int(row)] = iso_texts[int(row)]
             else:  # 2025-13-01, 31/02/2025: no such day (never re-read another way)
                 bad_day.append(int(row))
     if numbers[0]:
@@ -291,6 +292,12 @@ def read_dates(text: pd.Series, column: str, rules: DateRules, add: AddProblem) 
     originals = dict(zip(rows, values, strict=True))
     for row in bad_day:
         add(row, column, originals[row], "a date that exists, such as 2026-03-31 or 2026-03-31 14:05")
+    for row, value in clock.items():  # the day is ISO already: read year-month-day, never day-first
+        stamp = _quiet_parse(value, False)
+        if stamp is None:
+            add(row, column, originals[row], "a date or date-time such as 2026-03-31 or 2026-03-31 14:05")
+        else:
+            stamps[row] = stamp.tz_convert("UTC") if stamp.tzinfo is not None else stamp
     for row, value in other.items():
         first, second = _quiet_parse(value, True), _quiet_parse(value, False)
         if first is None or second is None:

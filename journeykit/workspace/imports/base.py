@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -31,7 +32,7 @@ from journeykit.core.errors import Problem
 from journeykit.workspace.readers import decode_bytes, sniff_delimiter
 
 __all__ = ["Export", "ImportResult", "Option", "Preset", "SetAside", "find_column", "parse_money",
-           "read_export"]
+           "read_export", "zoned_text"]
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,8 @@ def _unique_header(names: list[str]) -> list[str]:
 
 def read_export(path: Path, *, header_rows: int = 1) -> Export:
     """Read an export (CSV/TSV/TXT in any common encoding and delimiter, XLSX's first sheet,
-    JSON array or JSON lines, Parquet) as text cells. The first line is the header;
+    JSON array, JSON lines or one object holding a list of records such as a Google takeout
+    ``{"reviews": [...]}``, Parquet) as text cells. The first line is the header;
     ``header_rows - 1`` further lines are kept in ``header_extra`` (survey tools put the
     question text and import ids there) and are not data. Nested JSON values are kept as
     JSON text. Raises ``OSError``/``ValueError`` for an unreadable file (callers turn it
@@ -199,7 +201,13 @@ def _read_json(path: Path) -> Export:
     if stripped.startswith("["):
         items = json.loads(stripped)
     else:
-        items = [json.loads(line) for line in stripped.splitlines() if line.strip()]
+        try:
+            items = [json.loads(line) for line in stripped.splitlines() if line.strip()]
+        except json.JSONDecodeError:  # not JSON lines: one (pretty-printed) object
+            whole = json.loads(stripped)
+            lists = [v for v in whole.values() if isinstance(v, list)] if isinstance(whole, dict) else []
+            # one object holding the records, e.g. a Google takeout {"reviews": [...]}; else one record
+            items = lists[0] if len(lists) == 1 else [whole]
     if not all(isinstance(item, dict) for item in items):
         raise ValueError("expected a JSON array of objects or one JSON object per line")
     header: list[str] = []
@@ -290,3 +298,34 @@ def missing_columns(export: Export, table: str, names: Mapping[str, str | None])
     found = ", ".join(map(str, export.frame.columns)) or "none"
     return [Problem(export.name, f"a column {what!r} as this export format has (columns found: {found})",
                     row=1, column=what, table=table) for what, column in names.items() if column is None]
+
+
+_PLAIN_TIME = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+
+
+def zoned_text(values: pd.Series, zone: str) -> tuple[pd.Series, int]:
+    """Date-times a format writes in one fixed way (``YYYY-MM-DD HH:MM[:SS]``, no offset)
+    in a time zone the export names (``America/Denver``; ``UTC`` or ``Z``) as text with
+    that offset, so the loader reads instants; other values are returned unchanged. Also
+    returns how many such values name no single instant (the hour skipped or repeated at
+    a DST change), which are left as written. Raises ``KeyError`` for an unknown zone.
+
+    Example:
+        >>> texts, unclear = zoned_text(pd.Series(["2024-03-05 14:02:11", "", "05/03/2024"]), "America/Denver")
+        >>> texts.tolist(), unclear
+        (['2024-03-05 14:02:11-07:00', '', '05/03/2024'], 0)
+    """
+    name = "UTC" if zone.strip().upper() in ("Z", "UTC", "GMT") else zone.strip()
+    try:
+        ZoneInfo(name)
+    except (ValueError, OSError) as exc:  # ZoneInfoNotFoundError is a KeyError already
+        raise KeyError(zone) from exc
+    out = values.astype(str).copy()
+    plain = out.str.fullmatch(_PLAIN_TIME)
+    if not plain.any():
+        return out, 0
+    stamps = pd.to_datetime(out[plain], format="ISO8601").dt.tz_localize(name, ambiguous="NaT",
+                                                                          nonexistent="NaT")
+    known = stamps.notna()
+    out[stamps.index[known]] = [s.isoformat(sep=" ") for s in stamps[known]]
+    return out, int((~known).sum())
