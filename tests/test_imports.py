@@ -106,8 +106,9 @@ def test_import_into_writes_tables_never_changes_the_export_and_refuses_to_overw
     assert outcome.result.ok and _digest(SHOPIFY) == before
     assert sorted(p.name for p in outcome.written) == ["customers.csv", "orders.csv"]
     customers = pd.read_csv(workspace / "customers.csv", dtype=str)
+    # the first order's instant, in the workspace's time zone (UTC in a new workspace)
     assert customers.set_index("customer_id")["first_seen"].to_dict() == {
-        "+1 555 0199": "2024-03-07 09:59:00 -0500", "ana.silva@example.com": "2024-03-05 14:31:07 -0500"}
+        "+1 555 0199": "2024-03-07 14:59:00+0000", "ana.silva@example.com": "2024-03-05 19:31:07+0000"}
     ws = load_workspace(workspace)
     assert len(ws.orders) == 3 and ws.orders["amount"].sum() == pytest.approx(1504.92)
     assert not [p for p in validate_workspace(workspace) if p.severity == "error"]
@@ -191,3 +192,14 @@ def test_a_wrong_source_entry_is_a_problem_naming_the_key(tmp_path: Path, source
     workspace = _with_sources(tmp_path, sources)
     problems = [p for p in validate_workspace(workspace) if p.severity == "error"]
     assert any(p.column == column and words in p.expected for p in problems), problems
+
+
+def test_derived_customers_read_day_month_dates_as_the_workspace_does() -> None:
+    from journeykit.workspace.dates import DateRules
+    from journeykit.workspace.imports.derived import customers_from_activity
+
+    tickets = pd.DataFrame({"customer_id": ["a", "a", "b"], "opened": ["05/03/2024 10:00", "20/02/2024 09:00",
+                                                                      "13/01/2024 08:00"]})
+    first = customers_from_activity({"tickets": tickets}, DateRules(dayfirst=True)).set_index("customer_id")
+    # 05/03 is 5 March (after 20 February), not 3 May
+    assert first["first_seen"].to_dict() == {"a": "2024-02-20 09:00:00", "b": "2024-01-13 08:00:00"}

@@ -42,6 +42,7 @@ from journeykit.core.cells import split_list
 from journeykit.core.errors import JourneykitError, Problem, Severity, WorkspaceError
 from journeykit.workspace import cache as runcache
 from journeykit.workspace.config import CONFIG_FILE, JourneyConfig, read_config
+from journeykit.workspace.dates import DateRules
 from journeykit.workspace.eventstore import event_counts, is_large, load_large_events
 from journeykit.workspace.imports.derived import customers_from_activity
 from journeykit.workspace.imports.pipeline import read_sources
@@ -213,7 +214,9 @@ class _Loader:
         has_customers = any(read_source("customers", kind, path, sheet).rows
                             for kind, path, sheet in sources.found["customers"])
         if "customers" not in tables and not has_customers:
-            customers = customers_from_activity(tables)
+            defaults = ws.config.defaults
+            customers = customers_from_activity(tables, DateRules(defaults.dayfirst, defaults.dates_from,
+                                                                  defaults.dates_to, ws.config.timezone))
             if len(customers):
                 tables["customers"] = customers
                 labels["customers"] = "customers (derived from the imported activity: first_seen = first activity)"

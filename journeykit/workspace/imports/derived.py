@@ -13,7 +13,7 @@ last file maps the customer column to a person id, as for line-items):
 Example:
     >>> orders = pd.DataFrame({"customer_id": ["a", "a", "b"], "date": ["2025-02-01", "2025-01-05", "2025-03-01"]})
     >>> customers_from_activity({"orders": orders})["first_seen"].tolist()
-    ['2025-01-05', '2025-03-01']
+    ['2025-01-05 00:00:00', '2025-03-01 00:00:00']
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from journeykit.core.errors import Problem
+from journeykit.workspace.dates import DateRules, read_dates
 from journeykit.workspace.imports.base import (
     Export,
     ImportResult,
@@ -44,24 +45,42 @@ def _sortable(times: pd.Series) -> pd.Series:
     return pd.to_datetime(times, errors="coerce", utc=True, format="mixed")
 
 
-def customers_from_activity(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def _read_times(text: pd.Series, column: str, rules: DateRules) -> tuple[pd.Series, pd.Series]:
+    """A column of time texts read as the loader reads it (one day/month order per column,
+    decided from its values and ``rules.dayfirst``): wall-clock times in the workspace time
+    zone (naive) for ordering, and the text to write (ISO; an instant keeps its offset)."""
+    cells = text.astype("string").str.strip().replace("", pd.NA)
+    parsed = read_dates(cells, column, rules, lambda *args, **kwargs: None)
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        local = parsed.dt.tz_convert(rules.timezone)
+        written = local.dt.strftime("%Y-%m-%d %H:%M:%S%z")
+        local = local.dt.tz_localize(None)
+    else:
+        local = parsed
+        written = parsed.dt.strftime("%Y-%m-%d %H:%M:%S")
+    return local.astype("datetime64[us]"), written.astype(object)
+
+
+def customers_from_activity(tables: Mapping[str, pd.DataFrame], rules: DateRules | None = None) -> pd.DataFrame:
     """One row per customer id found in ``tables`` (canonical text frames), with the first
-    activity's time as ``first_seen`` and its channel. Rows without a customer id or a
-    readable time are not counted."""
+    activity's time as ``first_seen`` (ISO text; each table's times read as the loader reads
+    them under ``rules``: day/month order, workspace time zone) and its channel. Rows
+    without a customer id or a readable time are not counted."""
+    rules = rules or DateRules()
     parts = []
     for name, time_column in ACTIVITY_TIME.items():
         frame = tables.get(name)
         if frame is None or "customer_id" not in frame.columns or time_column not in frame.columns:
             continue
         channel = frame["channel"] if "channel" in frame.columns else pd.Series("", index=frame.index)
-        parts.append(pd.DataFrame({"customer_id": frame["customer_id"].astype(str).str.strip(),
-                                   "first_seen": frame[time_column].astype(str).str.strip(),
-                                   "channel": channel.fillna("").astype(str)}))
+        order, written = _read_times(frame[time_column], time_column, rules)
+        parts.append(pd.DataFrame({"customer_id": frame["customer_id"].astype(str).str.strip().to_numpy(),
+                                   "first_seen": written.to_numpy(), "channel": channel.fillna("").astype(str)
+                                   .to_numpy(), "_order": order.to_numpy()}))
     if not parts:
         return pd.DataFrame(columns=["customer_id", "first_seen", "channel"], dtype=object)
     every = pd.concat(parts, ignore_index=True)
-    every = every[(every["customer_id"] != "") & (every["customer_id"] != "nan")]
-    every = every.assign(_order=_sortable(every["first_seen"])).dropna(subset=["_order"])
+    every = every[(every["customer_id"] != "") & (every["customer_id"] != "nan")].dropna(subset=["_order"])
     first = every.sort_values(["customer_id", "_order"], kind="stable").drop_duplicates("customer_id")
     return first.drop(columns="_order").reset_index(drop=True)
 

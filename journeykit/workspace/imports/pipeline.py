@@ -29,6 +29,8 @@ import pandas as pd
 
 from journeykit.core.errors import Problem
 from journeykit.core.safety import atomic_write_bytes
+from journeykit.workspace.config import read_config
+from journeykit.workspace.dates import DateRules
 from journeykit.workspace.imports import derived
 from journeykit.workspace.imports.base import Export, ImportResult, read_export
 from journeykit.workspace.imports.registry import PRESETS, preset_problem
@@ -79,6 +81,16 @@ def run_preset(name: str, files: Sequence[Path], options: Mapping[str, str] | No
     return converted
 
 
+def _date_rules(folder: Path) -> DateRules:
+    """How the workspace reads dates (journey.yaml defaults and time zone), or the defaults
+    when journey.yaml cannot be read (validation then says why)."""
+    config, _ = read_config(folder / "journey.yaml")
+    if config is None:
+        return DateRules()
+    defaults = config.defaults
+    return DateRules(defaults.dayfirst, defaults.dates_from, defaults.dates_to, config.timezone)
+
+
 def _rows_in(folder: Path, table: str) -> tuple[str, int] | None:
     """The workspace's source of ``table`` holding rows, and how many (None when none has)."""
     sources = scan_sources(folder, [table])
@@ -119,7 +131,7 @@ def import_into(workspace: str | Path, preset: str, files: Sequence[Path],
     if not result.ok:
         return outcome
     if "customers" not in result.tables and _rows_in(folder, "customers") is None:
-        customers = derived.customers_from_activity(result.tables)
+        customers = derived.customers_from_activity(result.tables, _date_rules(folder))
         if len(customers):
             result.tables["customers"] = customers
             made_from = ", ".join(t for t in result.tables if t in derived.ACTIVITY_TIME)
