@@ -43,8 +43,9 @@ print(f"{ws.config.business}: workspace {ws.path}")
 # ## Step 2 · Listen to the customers
 #
 # Every comment and support ticket gets a sentiment score (from -1, very negative, to
-# +1, very positive) and is linked to a stage or touchpoint - directly when the data
-# says where it came from, otherwise through the keyword themes in `journey.yaml`.
+# +1, very positive) and is linked to the touchpoint it is about: the `about` column
+# when your data has one, otherwise the keyword themes in `journey.yaml`, otherwise the
+# place the survey was sent (`asked_at`; satisfaction per stage is counted there).
 # Emails and phone numbers in the texts are masked.
 
 # %%

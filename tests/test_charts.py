@@ -60,6 +60,7 @@ def test_emotion_curve_chart_band_and_workshop_line():
     assert ys["sentiment from data"] == [0.5, -0.2]
     assert ys["workshop emotion ÷ 2"] == [0.5, -1.0]
     assert "CSAT 80% (n 20)" in ax.get_xticklabels()[0].get_text()
+    assert "where the survey was asked" in ax.get_xlabel()
     assert "Sentiment" in ax.get_ylabel()
 
 

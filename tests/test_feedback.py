@@ -155,26 +155,34 @@ def test_keyword_themes_match_whole_words_case_insensitively():
     assert pd.isna(out["theme"].iloc[3])
     assert out["theme_source"].iloc[0] == "keyword"
     assert pd.isna(out["theme_source"].iloc[1])
-    # the keyword rule fills touchpoint and stage
-    assert out["touchpoint"].iloc[0] == "tp_delivery" and out["stage"].iloc[0] == "post"
-    assert pd.isna(out["touchpoint"].iloc[1]) and pd.isna(out["stage"].iloc[1])
+    # the keyword rule says what the text is about
+    assert out["about"].iloc[0] == "tp_delivery" and out["about_stage"].iloc[0] == "post"
+    assert out["about_source"].iloc[0] == "theme"
+    assert pd.isna(out["about"].iloc[1]) and pd.isna(out["about_stage"].iloc[1])
+    assert pd.isna(out["about_source"].iloc[1])
 
 
-def test_explicit_columns_win_over_keyword_rules():
+def test_where_asked_is_kept_and_the_theme_says_what_it_is_about():
     ws = workspace(feedback=feedback_frame([
-        # explicit touchpoint: kept, its stage is used; the theme is still recognised
+        # asked at the till; about the payment theme's touchpoint
         {"touchpoint": "tp_till", "comment": "The card payment at the till was slow"},
-        # explicit stage that contradicts the theme's stage: no touchpoint is guessed
+        # asked at a stage; the theme's touchpoint and stage say what it is about
         {"stage": "aware", "comment": "The courier was late"},
         # theme tied to a touchpoint only: stage comes from that touchpoint
         {"comment": "My card payment failed"},
+        # no theme: about where it was asked
+        {"touchpoint": "tp_till", "comment": "Nothing to add"},
+        # a theme with neither stage nor touchpoint: about where it was asked
+        {"touchpoint": "tp_ads", "comment": "rude"},
     ]))
     out = analyze_feedback(ws)
-    assert out.loc[0, "touchpoint"] == "tp_till" and out.loc[0, "stage"] == "buy"
-    assert out.loc[0, "theme"] == "payment"
-    assert out.loc[1, "stage"] == "aware" and pd.isna(out.loc[1, "touchpoint"])
-    assert out.loc[1, "theme"] == "delivery"
-    assert out.loc[2, "touchpoint"] == "tp_checkout" and out.loc[2, "stage"] == "buy"
+    assert out["asked_at"].fillna("-").tolist() == ["tp_till", "-", "-", "tp_till", "tp_ads"]
+    assert out["asked_stage"].fillna("-").tolist() == ["buy", "aware", "-", "buy", "aware"]
+    assert out["about"].fillna("-").tolist() == [
+        "tp_checkout", "tp_delivery", "tp_checkout", "tp_till", "tp_ads"]
+    assert out["about_stage"].tolist() == ["buy", "post", "buy", "buy", "aware"]
+    assert out["about_source"].tolist() == ["theme", "theme", "theme", "asked", "asked"]
+    assert out["theme"].fillna("-").tolist() == ["payment", "delivery", "payment", "-", "staff"]
 
 
 def test_theme_consistent_with_the_explicit_touchpoint_wins_a_tie():
@@ -205,7 +213,9 @@ def test_theme_from_a_column_and_from_the_ticket_category():
     assert out["id"].tolist() == ["feedback-1", "T1", "T2"]
     assert out["theme"].tolist() == ["staff", "payment", "delivery"]
     assert out["theme_source"].tolist() == ["column", "column", "keyword"]
-    assert out.loc[1, "touchpoint"] == "tp_checkout"
+    assert out.loc[1, "about"] == "tp_checkout"
+    assert out.loc[1, "about_source"] == "theme"
+    assert pd.isna(out.loc[1, "asked_at"])          # a ticket is not asked anywhere
 
 
 def test_analysis_masks_texts_and_has_the_documented_columns():
@@ -216,7 +226,8 @@ def test_analysis_masks_texts_and_has_the_documented_columns():
     ]))
     out = analyze_feedback(ws)
     assert list(out.columns) == ["source", "id", "customer_id", "date", "text", "sentiment",
-                                 "stage", "touchpoint", "theme", "theme_source"]
+                                 "asked_stage", "asked_at", "about_stage", "about",
+                                 "about_source", "theme", "theme_source"]
     assert len(out) == 1
     assert out.loc[0, "text"] == "Terrible. Call me on [phone] or [email]"
     assert out.loc[0, "sentiment"] < 0
@@ -352,9 +363,11 @@ themes:
 
     ws = load_workspace(folder)
     out = analyze_feedback(ws)
-    assert out["touchpoint"].tolist()[0] == "tp_counter"
-    assert out["stage"].tolist() == ["decision", "decision"]
+    assert out["about"].tolist()[0] == "tp_counter"
+    assert out["about_stage"].tolist() == ["decision", "decision"]
+    assert pd.isna(out["asked_stage"].iloc[0]) and out["asked_stage"].iloc[1] == "decision"
     curve = emotion_curve(ws)
-    assert curve["n_texts"].tolist() == [0, 2]
-    assert curve["csat"].tolist()[1] == 0.5
+    assert curve["n_texts"].tolist() == [0, 2]       # texts count where they are about
+    # CSAT counts where the survey was asked: c1's answer was asked nowhere
+    assert curve["n_csat"].tolist() == [0, 1] and curve["csat"].tolist()[1] == 1.0
     assert curve["workshop_emotion"].tolist()[1] == -1.0

@@ -86,7 +86,7 @@ def test_map_draws_emotion_curve_and_workshop_line_from_data(tmp_path):
     text = all_text(fig)
     assert squash("Reached 200 (100%)") in text
     assert squash("From previous 25%") in text
-    assert squash("CSAT 75% (n 12)") in text
+    assert squash("CSAT where asked 75% (n 12)") in text
     assert_texts_inside(fig)
 
 

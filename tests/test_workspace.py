@@ -33,7 +33,8 @@ def _errors(problems):
 def test_minimal_workspace_loads_with_canonical_types(make_workspace):
     ws = jk.load_workspace(make_workspace(feedback=FEEDBACK))
     fb = ws.feedback
-    assert list(fb.columns[:7]) == ["customer_id", "date", "stage", "touchpoint", "nps", "csat", "ces"]
+    assert list(fb.columns[:9]) == ["customer_id", "date", "stage", "asked_at", "touchpoint",
+                                    "about", "nps", "csat", "ces"]
     assert str(fb["nps"].dtype) == "Int64"
     assert fb["date"].dtype == "datetime64[us]"
     assert fb["date"].dt.tz is None

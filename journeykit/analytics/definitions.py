@@ -58,7 +58,10 @@ def semantics(ws: Workspace | None = None, *, window: str | None = None, session
         ("NPS", "NPS = % promoters (9-10) - % detractors (0-6), from -100 to 100; answers that "
                 "are not whole numbers 0-10 are counted as invalid and left out; 95% interval: "
                 "adjusted Wald (Rocks 2016)."),
-        ("CSAT", csat_text + "; answers outside 1-5 are invalid and left out."),
+        ("CSAT", csat_text + "; answers outside 1-5 are invalid and left out. Per stage and "
+                 "touchpoint (the emotion curve, the map) an answer counts where the survey "
+                 "was asked (feedback stage / asked_at); its comment counts for pain points "
+                 "and sentiment where it is about (about, else its theme, else where asked)."),
         ("CES", "CES = mean answer on the 1-7 scale, 7 = very easy (higher is better), with a "
                 "t 95% interval."),
         ("Customer lifetime value", "Historical CLV = average order value x purchases per year x "

@@ -253,7 +253,8 @@ def emotion_curve_chart(curve_df: pd.DataFrame, *, ax: Axes | None = None,
 
     Solid line: mean sentiment of comments and tickets (−1 very negative … +1 very
     positive) with its 95 % interval as a band; dashed line: the workshop's emotion
-    (−2…+2) halved onto the same scale; under each stage the CSAT and n.
+    (−2…+2) halved onto the same scale; under each stage the CSAT where the survey was
+    asked, and n.
 
     Example:
         >>> emotion_curve_chart(emotion_curve(ws)).savefig("emotion.png")  # doctest: +SKIP
@@ -297,7 +298,7 @@ def emotion_curve_chart(curve_df: pd.DataFrame, *, ax: Axes | None = None,
     ax.set_xlim(-0.5, n - 0.5)
     ax.set_ylim(-1.05, 1.05)
     ax.set_ylabel("Sentiment (−1 negative … +1 positive)")
-    ax.set_xlabel("Stage")
+    ax.set_xlabel("Stage (CSAT where the survey was asked)")
     if drawn:
         ax.legend(loc="lower right" if np.nanmean(np.r_[sent, workshop]) > 0 else "upper right")
     else:

@@ -160,7 +160,7 @@ _LANE_NOTES = {
     "emotion": "mean sentiment −1…+1 with 95% band; dashed = workshop",
     "pains": "colour = severity 1–5; highest priority first",
     "opportunities": "highest priority first",
-    "kpis": "from events (stage funnel) and survey answers",
+    "kpis": "stage funnel from events; CSAT where the survey was asked",
     "owners": "backstage (touchpoints owned)",
 }
 
@@ -251,7 +251,9 @@ def journey_map(ws: Workspace, *, persona: str | None = None,
       (``painpoints.score_pain_points``); done/dropped items are left out;
     * **Opportunities** — highest priority first;
     * **KPIs per stage** — customers reaching the stage and conversion from the
-      stage funnel (``events.stage_funnel``), CSAT and n from the emotion curve;
+      stage funnel (``events.stage_funnel``), "CSAT where asked" and n from the
+      emotion curve (answers counted at the stage where the survey was sent; the
+      sentiment of the texts about the stage);
     * **Owning teams (backstage)** — owners of the stage's touchpoints.
 
     ``persona`` (an id or name) keeps only that persona's touchpoints (blank
@@ -411,7 +413,11 @@ def journey_map(ws: Workspace, *, persona: str | None = None,
         if c is not None:
             n_csat = int(_num(c.get("n_csat")) or 0) if not math.isnan(_num(c.get("n_csat"))) else 0
             if n_csat:
-                kpi_lines.append(f"CSAT {_fmt_pct(c.get('csat'))} (n {n_csat:,})")
+                # where the survey was asked (the lane's note says so when this is too wide)
+                csat_line = f"{_fmt_pct(c.get('csat'))} (n {n_csat:,})"
+                labelled = f"CSAT where asked {csat_line}"
+                kpi_lines.append(labelled if canvas.fit.width(labelled, body) <= inner
+                                 else f"CSAT {csat_line}")
             n_texts = _num(c.get("n_texts"))
             if not math.isnan(n_texts) and n_texts > 0:
                 kpi_lines.append(f"Sentiment {_num(c.get('sentiment')):+.2f} (n {int(n_texts):,})")

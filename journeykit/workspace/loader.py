@@ -321,6 +321,14 @@ class _Loader:
             closed_early = frame["closed"].notna() & frame["opened"].notna() & (frame["closed"] < frame["opened"])
             for row in frame.index[closed_early]:
                 checker.add(row, "closed", frame.at[row, "closed"], "a date on or after opened")
+        for column in table.columns:  # an older name (feedback touchpoint) beside the new one
+            new = column.older_name_of
+            if new is not None and column.name in frame.columns and new in frame.columns:
+                both = frame[column.name].notna() & frame[new].notna()
+                for row in frame.index[both & (frame[column.name] != frame[new]).fillna(False)]:
+                    checker.add(row, column.name, frame.at[row, column.name],
+                                f"the same touchpoint as {new} ({column.name} is the older "
+                                f"name of {new}), or blank")
         self.problems.extend(_capped(checker.problems[before:], raw.source, name,
                                     self.on_bad_rows == "quarantine"))
         self.row_problems[name] = checker.bad_rows

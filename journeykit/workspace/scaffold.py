@@ -76,7 +76,8 @@ def new_workspace(path: str | os.PathLike, *, name: str | None = None) -> Path:
     business = name or folder.resolve().name.replace("-", " ").replace("_", " ").title()
     (folder / "journey.yaml").write_text(_journey_yaml(business), encoding="utf-8")
     for table in TABLES.values():
-        (folder / f"{table.name}.csv").write_text(",".join(table.names) + "\n", encoding="utf-8")
+        header = ",".join(c.name for c in table.current_columns)
+        (folder / f"{table.name}.csv").write_text(header + "\n", encoding="utf-8")
     _write_workbook(folder / "workspace.xlsx")
     return folder
 
@@ -134,8 +135,8 @@ def _write_workbook(path: Path) -> None:
     }
     for table in TABLES.values():
         sheet = workbook.create_sheet(table.name)
-        sheet.append(table.names)
-        for index, column in enumerate(table.columns, start=1):
+        sheet.append([c.name for c in table.current_columns])
+        for index, column in enumerate(table.current_columns, start=1):
             sheet.cell(row=1, column=index).font = Font(bold=True)
             sheet.column_dimensions[get_column_letter(index)].width = max(12, len(column.name) + 4)
             list_name = dropdowns.get((table.name, column.name), "")

@@ -27,6 +27,9 @@ class Column:
     choices: tuple[str, ...] | None = None
     references: str | None = None  # "stages", "channels", or a table name
     description: str = ""
+    #: an older name of another column, read so existing workspaces keep working; a new
+    #: workspace (``journeykit new``) is not given it
+    older_name_of: str | None = None
 
     def expectation(self) -> str:
         """What a valid value looks like, in words (used in problem messages)."""
@@ -65,6 +68,11 @@ class Table:
     @property
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def current_columns(self) -> tuple[Column, ...]:
+        """The columns a new workspace is given: all but the older names."""
+        return tuple(c for c in self.columns if c.older_name_of is None)
 
 
 PAINPOINT_KINDS = ("pain", "opportunity")
@@ -164,8 +172,14 @@ TABLES: dict[str, Table] = {
             columns=(
                 Column("customer_id", "id", references="customers"),
                 Column("date", "datetime", required=True, not_null=True),
-                Column("stage", "id", references="stages"),
-                Column("touchpoint", "id", references="touchpoints"),
+                Column("stage", "id", references="stages",
+                       description="stage where the survey was asked (blank = asked_at's stage)"),
+                Column("asked_at", "id", references="touchpoints",
+                       description="touchpoint where the survey was asked (CSAT per stage counts here)"),
+                Column("touchpoint", "id", references="touchpoints", older_name_of="asked_at",
+                       description="the older name of asked_at: where the survey was asked"),
+                Column("about", "id", references="touchpoints",
+                       description="touchpoint the comment is about (blank = the theme's, else asked_at)"),
                 Column("nps", "int", low=0, high=10, description="0-10 likelihood to recommend"),
                 Column("csat", "int", low=1, high=5, description="1-5 satisfaction"),
                 Column("ces", "int", low=1, high=7, description="1-7 customer effort score, 7 = very easy"),

@@ -205,8 +205,10 @@ def _touchpoints(ws: Workspace) -> pd.DataFrame:
 
 def _units(tp_info: pd.DataFrame, themes: list[_Theme], items: pd.DataFrame) -> dict[Unit, np.ndarray]:
     """The units evidence is gathered for: every touchpoint, and every theme tied to no
-    touchpoint; each the ascending positions of its items."""
-    item_tp = items["touchpoint"].to_numpy(dtype=object, na_value=None)
+    touchpoint; each the ascending positions of its items. An item counts for the
+    touchpoint it is *about* (``about`` of :func:`journeykit.analytics.voice.analyze_feedback`),
+    not where its survey was asked."""
+    item_tp = items["about"].to_numpy(dtype=object, na_value=None)
     item_theme = items["theme"].to_numpy(dtype=object, na_value=None)
     by_tp: dict[str, list[int]] = {}
     for position, tp_id in enumerate(item_tp.tolist()):

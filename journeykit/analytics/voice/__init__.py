@@ -7,16 +7,18 @@ gets a sentiment score and is linked to a stage and touchpoint:
   ``vaderSentiment`` package, whose lexicon ships inside the wheel: fully offline,
   −1 (most negative) … +1 (most positive). VADER's own convention is used to call a
   text negative (compound ≤ −0.05) or positive (≥ +0.05); see :data:`NEGATIVE`.
-* **Linking**: explicit ``stage`` / ``touchpoint`` columns win. Otherwise the keyword
-  rules of journey.yaml ``themes:`` fill what is missing::
+* **Linking**: where a comment was asked (feedback ``stage`` / ``asked_at``, older name
+  ``touchpoint``: CSAT per stage counts there) is kept apart from what it is about (an
+  explicit ``about`` column, else the keyword theme's touchpoint, else where it was asked:
+  pain points and sentiment count there). The keyword rules of journey.yaml ``themes:``::
 
       themes:
         delivery: {keywords: [late, delivery, courier], stage: post_purchase, touchpoint: tp_delivery}
 
   Keywords match as whole words (``late`` matches "Late!" but not "latest"),
-  case-insensitively. When several themes match, the one consistent with an explicit
-  touchpoint/stage wins, then the one with most keyword hits, then the first in
-  journey.yaml.
+  case-insensitively. When several themes match, the one consistent with the explicit
+  ``about`` (else with where it was asked) wins, then the one with most keyword hits,
+  then the first in journey.yaml.
 * **Themes**: an explicit ``theme`` column (feedback or tickets), or a ticket
   ``category`` equal to a theme name, gives ``theme_source == "column"``; a keyword
   match gives ``"keyword"``; otherwise the theme is missing.

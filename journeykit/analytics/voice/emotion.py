@@ -49,9 +49,12 @@ def emotion_curve(ws: Workspace, *, by: str = "stage") -> pd.DataFrame:
     row per touchpoint of that stage (touchpoints table order).
 
     Columns: stage, stage_name, [touchpoint, touchpoint_name — only with by="touchpoint"],
-    n_texts, sentiment (mean VADER compound of the linked comments and ticket texts),
+    n_texts, sentiment (mean VADER compound of the comments and ticket texts *about* the
+    stage or touchpoint: ``about_stage`` / ``about`` of :func:`analyze_feedback`),
     sentiment_low / sentiment_high (95% t-interval, clipped to −1…1; NaN when n < 2),
-    n_csat, csat (share of CSAT answers that are 4 or 5), csat_low / csat_high (95% Wilson),
+    n_csat, csat (share of CSAT answers that are 4 or 5, counted *where the survey was
+    asked*: ``asked_stage`` / ``asked_at``; an answer asked nowhere, such as a review,
+    counts in the overall CSAT only), csat_low / csat_high (95% Wilson),
     workshop_emotion (−2…+2: the stage's ``emotion`` in journey.yaml, else the mean of its
     touchpoints' ``emotion`` column; for a touchpoint row its own ``emotion``; NaN if none).
     A stage or touchpoint without data has n 0 and NaN values.
@@ -68,8 +71,8 @@ def _compute_emotion_curve(ws: Workspace, by: str) -> pd.DataFrame:
     items = _voice_items(ws)
     analysis = items[items["sentiment"].notna()]
     answers = items[items["csat"].notna()]
-    answer_stage = answers["stage"]
-    answer_tp = answers["touchpoint"]
+    answer_stage = answers["asked_stage"]  # CSAT where asked; sentiment where it is about
+    answer_tp = answers["asked_at"]
     tp_info = _touchpoint_info(ws)
     rows = []
     for stage_id, stage_name, stage_emotion in _stages(ws):
@@ -82,7 +85,7 @@ def _compute_emotion_curve(ws: Workspace, by: str) -> pd.DataFrame:
         if by == "touchpoint":
             row.update({"touchpoint": None, "touchpoint_name": None})
         row.update(_curve_row(
-            analysis[analysis["stage"] == stage_id], answers["csat"][answer_stage == stage_id]
+            analysis[analysis["about_stage"] == stage_id], answers["csat"][answer_stage == stage_id]
         ))
         row["workshop_emotion"] = emotion
         rows.append(row)
@@ -91,7 +94,7 @@ def _compute_emotion_curve(ws: Workspace, by: str) -> pd.DataFrame:
                 tp_row = {"stage": stage_id, "stage_name": stage_name, "touchpoint": tp_id,
                           "touchpoint_name": _clean(info["name"]) or tp_id}
                 tp_row.update(_curve_row(
-                    analysis[analysis["touchpoint"] == tp_id], answers["csat"][answer_tp == tp_id]
+                    analysis[analysis["about"] == tp_id], answers["csat"][answer_tp == tp_id]
                 ))
                 tp_row["workshop_emotion"] = float(info["emotion"])
                 rows.append(tp_row)

@@ -1,16 +1,25 @@
 """Linking the voice of the customer to the journey: every survey comment and ticket text
-gets a sentiment, its personal data masked, and a stage, touchpoint and theme.
+gets a sentiment, its personal data masked, where it was asked, what it is about, and a
+theme.
 
-* **Linking**: explicit ``stage`` / ``touchpoint`` columns win. Otherwise the keyword
-  rules of journey.yaml ``themes:`` fill what is missing::
+* **Where asked** (``asked_stage``, ``asked_at``): the stage and touchpoint where the
+  survey was sent: feedback ``stage`` and ``asked_at`` (``touchpoint`` is the older name
+  of ``asked_at``); a missing stage is the asked-at touchpoint's. CSAT per stage counts an
+  answer here (:func:`journeykit.analytics.voice.emotion_curve`). A ticket is not asked.
+* **What about** (``about_stage``, ``about``; ``about_source`` says which rule gave it):
+  an explicit column (feedback ``about``, a ticket's ``touchpoint``) gives ``"column"``;
+  else the theme's touchpoint and stage (``"theme"``; a theme with a stage and no
+  touchpoint keeps the asked-at touchpoint when it is in that stage); else where it was
+  asked (``"asked"``). Pain-point evidence and the sentiment per stage count a text here,
+  so "my parcel never arrived", answered in the survey e-mail, is evidence for delivery::
 
       themes:
         delivery: {keywords: [late, delivery, courier], stage: post_purchase, touchpoint: tp_delivery}
 
   Keywords match as whole words (``late`` matches "Late!" but not "latest"),
-  case-insensitively. When several themes match, the one consistent with an explicit
-  touchpoint/stage wins, then the one with most keyword hits, then the first in
-  journey.yaml.
+  case-insensitively. When several themes match, the one consistent with the explicit
+  ``about`` (else with where it was asked) wins, then the one with most keyword hits,
+  then the first in journey.yaml.
 * **Themes**: an explicit ``theme`` column (feedback or tickets), or a ticket
   ``category`` equal to a theme name, gives ``theme_source == "column"``; a keyword
   match gives ``"keyword"``; otherwise the theme is missing.
@@ -19,7 +28,7 @@ The linked items (:func:`_voice_items`) are shared with the emotion curve and th
 points.
 
 Example:
-    >>> analyze_feedback(ws).groupby("stage")["sentiment"].mean()   # doctest: +SKIP
+    >>> analyze_feedback(ws).groupby("about_stage")["sentiment"].mean()   # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -41,7 +50,7 @@ __all__ = ["ANALYSIS_COLUMNS", "analyze_feedback"]
 
 ANALYSIS_COLUMNS = [
     "source", "id", "customer_id", "date", "text", "sentiment",
-    "stage", "touchpoint", "theme", "theme_source",
+    "asked_stage", "asked_at", "about_stage", "about", "about_source", "theme", "theme_source",
 ]
 
 
@@ -126,17 +135,38 @@ def _themes(ws: Workspace, tp_info: pd.DataFrame) -> list[_Theme]:
     return themes
 
 
+class _Linked:
+    """The linking of one table's rows (lists, one value per row)."""
+
+    __slots__ = ("about", "about_source", "about_stage", "asked_at", "asked_stage", "theme",
+                 "theme_source")
+
+    def __init__(self) -> None:
+        self.asked_stage: list[str | None] = []
+        self.asked_at: list[str | None] = []
+        self.about_stage: list[str | None] = []
+        self.about: list[str | None] = []
+        self.about_source: list[str | None] = []
+        self.theme: list[str | None] = []
+        self.theme_source: list[str | None] = []
+
+
 def _link_rows(
     texts: list[str | None],
-    stages: list[str | None],
-    touchpoints: list[str | None],
+    asked_stages: list[str | None],
+    asked_tps: list[str | None],
+    about_stages: list[str | None],
+    about_tps: list[str | None],
     explicit_themes: list[str | None],
     themes: list[_Theme],
     tp_info: pd.DataFrame,
-) -> tuple[list, list, list, list]:
-    """Stage, touchpoint, theme and theme_source of each row (see the module docstring)."""
+) -> _Linked:
+    """Where each row was asked, what it is about, and its theme (see the module
+    docstring). ``asked_*``: the survey's stage and touchpoint (feedback); ``about_*``:
+    explicit columns saying what the row concerns (feedback ``about``, a ticket's
+    ``touchpoint``)."""
     by_name = {t.name.lower(): t for t in themes}
-    out_stage, out_tp, out_theme, out_source = [], [], [], []
+    out = _Linked()
     keyword_hits: dict[str, list[tuple[int, _Theme, int]]] = {}  # texts repeat: match once
 
     def hits_of(text: str) -> list[tuple[int, _Theme, int]]:
@@ -153,40 +183,62 @@ def _link_rows(
 
     stage_of_tp = {tp_id: _clean(value) for tp_id, value in
                    zip(tp_info.index.tolist(), tp_info["stage"].tolist(), strict=True)}
-    for text, stage, tp, explicit in zip(texts, stages, touchpoints, explicit_themes, strict=True):
-        if tp is not None and stage is None and tp in stage_of_tp:
-            stage = stage_of_tp[tp]
+    rows = zip(texts, asked_stages, asked_tps, about_stages, about_tps, explicit_themes, strict=True)
+    for text, asked_stage, asked_tp, about_stage, about_tp, explicit in rows:
+        if asked_tp is not None and asked_stage is None:
+            asked_stage = stage_of_tp.get(asked_tp)
+        if about_tp is not None and about_stage is None:
+            about_stage = stage_of_tp.get(about_tp)
+        # the theme consistent with what the row is said to be about (else where it was
+        # asked) wins a tie
+        ref_tp = about_tp if about_tp is not None or about_stage is not None else asked_tp
+        ref_stage = about_stage if about_tp is not None or about_stage is not None else asked_stage
         theme: _Theme | None = None
-        source = None
+        theme_source = None
         if explicit is not None:
             theme = by_name.get(explicit.lower())
-            source = "column"
+            theme_source = "column"
             theme_name = theme.name if theme is not None else explicit
         else:
             theme_name = None
             if text:
                 best_key = None
                 for order, candidate, hits in hits_of(text):
-                    consistent = (tp is not None and candidate.touchpoint == tp) or (
-                        tp is None and stage is not None and candidate.stage == stage
+                    consistent = (ref_tp is not None and candidate.touchpoint == ref_tp) or (
+                        ref_tp is None and ref_stage is not None and candidate.stage == ref_stage
                     )
                     key = (consistent, hits, -order)
                     if best_key is None or key > best_key:
                         best_key, theme = key, candidate
                 if theme is not None:
-                    theme_name, source = theme.name, "keyword"
-        if theme is not None:
-            if tp is None and theme.touchpoint is not None and (
-                stage is None or stage == theme.stage
-            ):
-                tp = theme.touchpoint
-            if stage is None:
-                stage = theme.stage
-        out_stage.append(stage)
-        out_tp.append(tp)
-        out_theme.append(theme_name)
-        out_source.append(source)
-    return out_stage, out_tp, out_theme, out_source
+                    theme_name, theme_source = theme.name, "keyword"
+        about_source: str | None
+        if about_tp is not None or about_stage is not None:
+            about_source = "column"
+            if about_tp is None and theme is not None and theme.touchpoint is not None \
+                    and about_stage == theme.stage:
+                about_tp = theme.touchpoint
+        elif theme is not None and (theme.touchpoint is not None or theme.stage is not None):
+            about_source = "theme"
+            if theme.touchpoint is not None:
+                about_tp = theme.touchpoint
+                about_stage = theme.stage if theme.stage is not None \
+                    else stage_of_tp.get(theme.touchpoint)
+            else:
+                about_stage = theme.stage
+                about_tp = asked_tp if asked_stage == theme.stage else None
+        elif asked_tp is not None or asked_stage is not None:
+            about_source, about_tp, about_stage = "asked", asked_tp, asked_stage
+        else:
+            about_source = None
+        out.asked_stage.append(asked_stage)
+        out.asked_at.append(asked_tp)
+        out.about_stage.append(about_stage)
+        out.about.append(about_tp)
+        out.about_source.append(about_source)
+        out.theme.append(theme_name)
+        out.theme_source.append(theme_source)
+    return out
 
 
 def _column(frame: pd.DataFrame, name: str) -> list[str | None]:
@@ -195,16 +247,35 @@ def _column(frame: pd.DataFrame, name: str) -> list[str | None]:
     return [_clean(v) for v in frame[name].astype("object").tolist()]
 
 
+_LINK_COLUMNS = ["asked_stage", "asked_at", "about_stage", "about", "about_source", "theme",
+                 "theme_source"]
+
+
+def _put_links(out: pd.DataFrame, linked: _Linked) -> None:
+    for column in _LINK_COLUMNS:
+        out[column] = getattr(linked, column)
+
+
+def _asked_touchpoints(feedback: pd.DataFrame) -> list[str | None]:
+    """The touchpoint each feedback row was asked at: ``asked_at``, else ``touchpoint``
+    (its older name; the loader refuses a row where the two differ)."""
+    asked = _column(feedback, "asked_at")
+    older = _column(feedback, "touchpoint")
+    return [a if a is not None else t for a, t in zip(asked, older, strict=True)]
+
+
 def _linked_feedback(ws: Workspace) -> pd.DataFrame | None:
-    """Every feedback row (with or without comment) with stage, touchpoint, theme linked."""
+    """Every feedback row (with or without comment), linked: where it was asked, what it
+    is about, its theme."""
     feedback = ws.feedback
     if feedback is None:
         return None
     tp_info = _touchpoint_info(ws)
     themes = _themes(ws, tp_info)
     comments = _column(feedback, "comment")
-    stage, tp, theme, source = _link_rows(
-        comments, _column(feedback, "stage"), _column(feedback, "touchpoint"),
+    linked = _link_rows(
+        comments, _column(feedback, "stage"), _asked_touchpoints(feedback),
+        [None] * len(feedback), _column(feedback, "about"),
         _column(feedback, "theme"), themes, tp_info,
     )
     out = pd.DataFrame(index=feedback.index)
@@ -212,7 +283,7 @@ def _linked_feedback(ws: Workspace) -> pd.DataFrame | None:
     out["customer_id"] = _column(feedback, "customer_id")
     out["date"] = feedback["date"] if "date" in feedback.columns else pd.NaT
     out["comment"] = comments
-    out["stage"], out["touchpoint"], out["theme"], out["theme_source"] = stage, tp, theme, source
+    _put_links(out, linked)
     out["csat"] = (
         pd.to_numeric(feedback["csat"], errors="coerce").astype("float64")
         if "csat" in feedback.columns else np.nan
@@ -221,6 +292,8 @@ def _linked_feedback(ws: Workspace) -> pd.DataFrame | None:
 
 
 def _linked_tickets(ws: Workspace) -> pd.DataFrame | None:
+    """Every ticket, linked: a ticket is not asked anywhere; its ``touchpoint`` says what it
+    is about."""
     tickets = ws.tickets
     if tickets is None:
         return None
@@ -234,8 +307,10 @@ def _linked_tickets(ws: Workspace) -> pd.DataFrame | None:
         for e, c in zip(explicit, categories, strict=True)
     ]
     texts = _column(tickets, "text")
-    stage, tp, theme, source = _link_rows(
-        texts, _column(tickets, "stage"), _column(tickets, "touchpoint"), explicit, themes, tp_info,
+    nothing: list[str | None] = [None] * len(tickets)
+    linked = _link_rows(
+        texts, nothing, nothing, _column(tickets, "stage"), _column(tickets, "touchpoint"),
+        explicit, themes, tp_info,
     )
     out = pd.DataFrame(index=tickets.index)
     ids = _column(tickets, "ticket_id")
@@ -243,16 +318,19 @@ def _linked_tickets(ws: Workspace) -> pd.DataFrame | None:
     out["customer_id"] = _column(tickets, "customer_id")
     out["date"] = tickets["opened"] if "opened" in tickets.columns else pd.NaT
     out["comment"] = texts
-    out["stage"], out["touchpoint"], out["theme"], out["theme_source"] = stage, tp, theme, source
+    _put_links(out, linked)
     return out
 
 
 def _voice_items(ws: Workspace) -> pd.DataFrame:
     """Every feedback row and ticket, linked: source, id, customer_id, date, text (masked,
-    may be missing), sentiment (NaN without text), stage, touchpoint, theme, theme_source,
-    csat (float, NaN for tickets or no answer). Internal: shared with painpoints.
-    Computed once per workspace state (``Workspace.memo``)."""
+    may be missing), sentiment (NaN without text), asked_stage, asked_at, about_stage,
+    about, about_source, theme, theme_source, csat (float, NaN for tickets or no answer).
+    Internal: shared with painpoints. Computed once per workspace state (``Workspace.memo``)."""
     return _memo(ws, ("feedback._voice_items",), lambda: _compute_voice_items(ws))
+
+
+_TEXT_COLUMNS = ["source", "id", "customer_id", "text", *_LINK_COLUMNS]
 
 
 def _compute_voice_items(ws: Workspace) -> pd.DataFrame:
@@ -260,20 +338,19 @@ def _compute_voice_items(ws: Workspace) -> pd.DataFrame:
     for source, linked in (("feedback", _linked_feedback(ws)), ("ticket", _linked_tickets(ws))):
         if linked is None or linked.empty:
             continue
-        parts.append(pd.DataFrame({
+        part = pd.DataFrame({
             "source": source,
             "id": linked["id"].to_numpy(),
             "customer_id": linked["customer_id"].to_numpy(),
             "date": pd.to_datetime(linked["date"], errors="coerce").to_numpy(),
             "text": [mask_pii(t) for t in linked["comment"]],
             "sentiment": sentiment(linked["comment"]).to_numpy(),
-            "stage": linked["stage"].to_numpy(),
-            "touchpoint": linked["touchpoint"].to_numpy(),
-            "theme": linked["theme"].to_numpy(),
-            "theme_source": linked["theme_source"].to_numpy(),
-            "csat": linked["csat"].to_numpy(dtype="float64") if "csat" in linked.columns
-            else np.nan,
-        }))
+        })
+        for column in _LINK_COLUMNS:
+            part[column] = linked[column].to_numpy()
+        part["csat"] = (linked["csat"].to_numpy(dtype="float64") if "csat" in linked.columns
+                        else np.nan)
+        parts.append(part)
     if not parts:
         out = pd.DataFrame({c: pd.Series(dtype="string") for c in ANALYSIS_COLUMNS})
         out["date"] = pd.Series(dtype="datetime64[us]")
@@ -281,8 +358,7 @@ def _compute_voice_items(ws: Workspace) -> pd.DataFrame:
         out["csat"] = pd.Series(dtype="float64")
         return out
     out = pd.concat(parts, ignore_index=True)
-    for column in ("source", "id", "customer_id", "text", "stage", "touchpoint", "theme",
-                   "theme_source"):
+    for column in _TEXT_COLUMNS:
         out[column] = out[column].astype("string")
     out["sentiment"] = out["sentiment"].astype("float64")
     out["csat"] = out["csat"].astype("float64")
@@ -301,8 +377,15 @@ def analyze_feedback(ws: Workspace) -> pd.DataFrame:
     date          feedback ``date`` / ticket ``opened`` (datetime)
     text          the text with e-mails and phone numbers masked (:func:`mask_pii`)
     sentiment     VADER compound, −1 … +1
-    stage         stage id: explicit column, else touchpoint's stage, else the theme's
-    touchpoint    touchpoint id: explicit column, else the theme's
+    asked_stage   stage id where the survey was asked: feedback ``stage``, else the
+                  asked-at touchpoint's stage; missing for tickets
+    asked_at      touchpoint id where the survey was asked: feedback ``asked_at`` (or its
+                  older name ``touchpoint``); missing for tickets
+    about_stage   stage id the text is about (the ``about`` touchpoint's stage, the theme's
+                  stage, else ``asked_stage``)
+    about         touchpoint id the text is about: feedback ``about`` / ticket
+                  ``touchpoint``, else the theme's touchpoint, else ``asked_at``
+    about_source  which rule gave ``about``: ``"column"``, ``"theme"``, ``"asked"`` or missing
     theme         theme name (journey.yaml ``themes:``) or missing
     theme_source  ``"column"`` (theme / ticket category column), ``"keyword"`` or missing
     ============  ===================================================================
@@ -311,7 +394,7 @@ def analyze_feedback(ws: Workspace) -> pd.DataFrame:
 
     Example:
         >>> analysis = analyze_feedback(ws)                          # doctest: +SKIP
-        >>> analysis.groupby("stage")["sentiment"].mean()            # doctest: +SKIP
+        >>> analysis.groupby("about_stage")["sentiment"].mean()      # doctest: +SKIP
     """
     def compute() -> pd.DataFrame:
         items = _voice_items(ws)
