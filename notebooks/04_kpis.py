@@ -42,6 +42,10 @@ jk.setup_notebook()  # charts as pictures, tables from data as plain text
 ws = jk.load_workspace(workspace, on_bad_rows=on_bad_rows)
 out = jk.Outputs(output_dir, notebook="04_kpis")
 print(f"{ws.config.business}: workspace {ws.path}")
+# the stage analyses need events and stages that list which events belong to them
+stage_events = ws.has("events") and bool(ws.config.event_stage)
+no_stages = ("the workspace has no events table" if not ws.has("events") else
+             "no stage in journey.yaml lists its events yet (stages: events:)")
 
 # %% [markdown]
 # ## Step 2 · The scorecard
@@ -64,14 +68,14 @@ card
 # limit unless journey.yaml sets one (`defaults: stage_window`, e.g. `90D`).
 
 # %%
-if ws.has("events"):
+if stage_events:
     stages = jk.stage_funnel(ws)
     out.table(stages, "stage_funnel")
     fig = jk.funnel_chart(stages)
     display(out.show(fig, "stage_funnel", title="Customers reaching each stage",
                alt="Bar chart of customers reaching each journey stage with conversion rates"))
 else:
-    print(out.skipped("Stage funnel skipped: the workspace has no events table."))
+    print(out.skipped(f"Stage funnel skipped: {no_stages}."))
 
 # %% [markdown]
 # **How to read it:** the largest drop between two bars is where most customers give
@@ -83,7 +87,7 @@ else:
 # The same funnel split by channel and by persona: is the leak the same everywhere?
 
 # %%
-if ws.has("events"):
+if stage_events:
     by_channel = jk.stage_funnel(ws, by="channel")
     out.table(by_channel, "stage_funnel_by_channel")
     display(by_channel)
@@ -92,7 +96,7 @@ if ws.has("events"):
         out.table(by_persona, "stage_funnel_by_persona")
         display(by_persona)
 else:
-    print("Drop-off by channel and persona skipped: no events table.")
+    print(f"Drop-off by channel and persona skipped: {no_stages}.")
 
 # %% [markdown]
 # > **Your turn.** Which channel or persona loses the most customers at the worst stage? Name one
@@ -111,7 +115,7 @@ else:
 # broke. The week with the largest drop is marked.
 
 # %%
-if ws.has("events"):
+if stage_events:
     dropouts = jk.stage_dropouts(ws)
     out.customer_list(dropouts, "dropouts")
     display(dropouts.groupby(["step", "stage_name"], sort=True).size().rename("customers dropped off")
@@ -126,7 +130,7 @@ if ws.has("events"):
     else:
         print(out.skipped("Funnel over time skipped: fewer than two stages list events."))
 else:
-    print(out.skipped("Drop-off lists skipped: the workspace has no events table."))
+    print(out.skipped(f"Drop-off lists skipped: {no_stages}."))
 
 # %% [markdown]
 # **How to read it:** a single low week with a wide band may be chance (few customers

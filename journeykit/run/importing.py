@@ -1,7 +1,7 @@
 """``journeykit import``: turn real exports into a workspace's canonical tables.
 
-``journeykit import PRESET FILE... --into WORKSPACE [--set NAME=VALUE ...] [--replace]
-[--dry-run]`` runs one preset (:mod:`journeykit.workspace.imports`) on the files, prints
+``journeykit import PRESET FILE... --into WORKSPACE [--set NAME=VALUE ...] [--replace |
+--append] [--dry-run]`` runs one preset (:mod:`journeykit.workspace.imports`) on the files, prints
 what it did (rows in per file, rows out per table, rows set aside and why, notes) and
 writes the tables into the workspace; the exports are never changed. ``journeykit import
 --list`` prints the presets. Exit codes as every command: 0 done, 2 bad input (nothing
@@ -55,7 +55,7 @@ def import_command(args: argparse.Namespace) -> int:
     if args.into is None:
         raise JourneykitError("say which workspace to import into: --into WORKSPACE (make one with journeykit new)")
     outcome = import_into(args.into, args.preset, [Path(f) for f in args.files], parse_settings(args.set),
-                          replace=args.replace, dry_run=args.dry_run)
+                          replace=args.replace, append=args.append, dry_run=args.dry_run)
     result = outcome.result
     for line in result.summary():
         print(line)
@@ -84,6 +84,8 @@ def add_import_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="a preset option, e.g. --set nps=Q5 (repeatable)")
     parser.add_argument("--replace", action="store_true", help="replace a table that already has rows")
+    parser.add_argument("--append", action="store_true",
+                        help="add the rows to a table that has rows (e.g. a till's orders after the web shop's)")
     parser.add_argument("--dry-run", action="store_true", help="show what would be imported; write nothing")
     parser.add_argument("--list", action="store_true", help="list the presets and their options")
     parser.set_defaults(func=import_command)

@@ -37,6 +37,7 @@ from journeykit.workspace.imports.registry import PRESETS, preset_problem
 from journeykit.workspace.imports.spec import SourceSpec
 from journeykit.workspace.locations import outside_reason
 from journeykit.workspace.readers import read_source, scan_sources
+from journeykit.workspace.schema import TABLES
 
 #: an event log with more rows than this is written as Parquet
 PARQUET_EVENTS_ROWS = 1_000_000
@@ -117,28 +118,88 @@ class ImportOutcome:
     written: list[Path] = field(default_factory=list)
 
 
+def _existing_rows(folder: Path, table: str) -> tuple[pd.DataFrame | None, Problem | None]:
+    """The text cells of ``table``'s CSV in the workspace, to add rows to; a problem when
+    the table is held elsewhere or not under journeykit's column names."""
+    for kind, path, sheet in scan_sources(folder, [table]).found[table]:
+        raw = read_source(table, kind, path, sheet)
+        if not raw.rows:
+            continue
+        if kind != "csv":
+            return None, Problem(raw.source, f"{table} in a CSV file to add rows to (it is in {raw.source}); "
+                                 "use sources: in journey.yaml to combine exports", table=table)
+        missing = [c.name for c in TABLES[table].columns if c.required and c.name not in raw.frame.columns]
+        if missing:
+            return None, Problem(raw.source, f"journeykit's column names in {raw.source} to add rows to "
+                                 f"(missing {', '.join(missing)}); use sources: in journey.yaml instead",
+                                 row=1, table=table)
+        return raw.frame.reset_index(drop=True), None
+    return None, None
+
+
+def _customers_were_derived(folder: Path) -> bool:
+    """True when the workspace's customers were last written by an import that derived them."""
+    log = folder / IMPORT_LOG
+    if not log.exists():
+        return False
+    derived_last = False
+    for line in log.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if "customers.csv" in entry.get("written", []):
+            derived_last = bool(entry.get("derived_customers"))
+    return derived_last
+
+
+def _add_customers(folder: Path, result: ImportResult) -> bool:
+    """Customers for the import's activity when the workspace has none, or new ones added to
+    a customers table earlier imports derived (a customer table the user wrote is never
+    changed: ids it lacks are the loader's problems). True when customers were derived."""
+    made_from = ", ".join(t for t in result.tables if t in derived.ACTIVITY_TIME)
+    if "customers" in result.tables or not made_from:
+        return False
+    fresh = derived.customers_from_activity(result.tables, _date_rules(folder))
+    held = _rows_in(folder, "customers")
+    if held is None:
+        if len(fresh):
+            result.tables["customers"] = fresh
+            result.notes.append(f"the workspace has no customers: {len(fresh):,} derived from {made_from} "
+                                "(first_seen = first activity)")
+        return bool(len(fresh))
+    if not _customers_were_derived(folder):
+        return False
+    existing, problem = _existing_rows(folder, "customers")
+    if existing is None or problem is not None:
+        return False
+    new = fresh[~fresh["customer_id"].isin(set(existing["customer_id"].astype(str).str.strip()))]
+    if len(new):
+        result.tables["customers"] = pd.concat([existing, new], ignore_index=True).fillna("")
+        result.notes.append(f"{len(new):,} customers added to the derived customers table from {made_from}")
+    return True
+
+
 def import_into(workspace: str | Path, preset: str, files: Sequence[Path],
-                options: Mapping[str, str] | None = None, *, replace: bool = False,
+                options: Mapping[str, str] | None = None, *, replace: bool = False, append: bool = False,
                 dry_run: bool = False) -> ImportOutcome:
     """Run ``preset`` on ``files`` and write its tables into ``workspace`` (see the module
-    docstring). With errors, or a table that has rows already and ``replace`` false,
-    nothing is written and the problems say why."""
+    docstring). A table that has rows already is refused unless ``replace`` (its rows are
+    replaced; the old file kept in .journeykit/history) or ``append`` (the new rows are
+    added: a web shop's and a till's orders in one table). With errors nothing is written
+    and the problems say why."""
     folder = Path(workspace)
     result = run_preset(preset, files, options)
     outcome = ImportOutcome(result)
+    if replace and append:
+        result.problems.append(Problem("(options)", "either --replace or --append, not both"))
     if not folder.is_dir():
         result.problems.append(Problem(str(folder), "a workspace folder (make one with journeykit new)"))
     if not result.ok:
         return outcome
-    if "customers" not in result.tables and _rows_in(folder, "customers") is None:
-        customers = derived.customers_from_activity(result.tables, _date_rules(folder))
-        if len(customers):
-            result.tables["customers"] = customers
-            made_from = ", ".join(t for t in result.tables if t in derived.ACTIVITY_TIME)
-            result.notes.append(f"the workspace has no customers: {len(customers):,} derived from {made_from} "
-                                "(first_seen = first activity)")
+    derived_customers = _add_customers(folder, result)
     targets: dict[str, Path] = {}
-    for table, frame in result.tables.items():
+    for table, frame in list(result.tables.items()):
         name = f"{table}.parquet" if table == "events" and len(frame) > PARQUET_EVENTS_ROWS else f"{table}.csv"
         target = folder / name
         refused = outside_reason(folder, target) if target.exists() or target.is_symlink() else None
@@ -146,13 +207,23 @@ def import_into(workspace: str | Path, preset: str, files: Sequence[Path],
             result.problems.append(Problem(name, refused, table=table))
             continue
         held = _rows_in(folder, table)
-        if held is not None and not replace:
+        if held is not None and table == "customers" and derived_customers:
+            pass  # the derived customers, extended above
+        elif held is not None and append:
+            existing, problem = _existing_rows(folder, table)
+            if problem is not None:
+                result.problems.append(problem)
+            elif existing is not None:
+                result.tables[table] = pd.concat([existing, frame], ignore_index=True).fillna("")
+                result.notes.append(f"{len(frame):,} rows added to the {held[1]:,} {table} rows of {held[0]}")
+                target = folder / f"{table}.csv"
+        elif held is not None and not replace:
             result.problems.append(Problem(
-                held[0], f"an empty {table} table to import into (it has {held[1]:,} rows); use --replace to replace them "
-                "(the old file is kept in .journeykit/history)", table=table))
+                held[0], f"an empty {table} table to import into (it has {held[1]:,} rows); use --replace to replace "
+                "them (the old file is kept in .journeykit/history) or --append to add to them", table=table))
         elif held is not None and not held[0].endswith((".csv", ".parquet")):
-            result.problems.append(Problem(held[0], f"{table} rows outside the sheet: empty the sheet to import "
-                                           "into this workspace", table=table))
+            result.problems.append(Problem(held[0], f"{table} rows only in a file to replace them: delete the rows "
+                                           "of the sheet, or use sources: in journey.yaml", table=table))
         targets[table] = target
     if not result.ok or dry_run:
         return outcome
@@ -171,7 +242,7 @@ def import_into(workspace: str | Path, preset: str, files: Sequence[Path],
         else:
             atomic_write_bytes(target, _csv_bytes(frame))
         outcome.written.append(target)
-    _log(folder, result, files, outcome.written)
+    _log(folder, result, files, outcome.written, derived_customers and "customers" in result.tables)
     return outcome
 
 
@@ -182,12 +253,14 @@ def _keep_history(folder: Path, path: Path) -> None:
     atomic_write_bytes(history / f"{stamp}-{path.name}", path.read_bytes())
 
 
-def _log(folder: Path, result: ImportResult, files: Sequence[Path], written: list[Path]) -> None:
+def _log(folder: Path, result: ImportResult, files: Sequence[Path], written: list[Path],
+         derived_customers: bool = False) -> None:
     entry = {"at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "preset": result.preset,
              "files": [{"name": Path(f).name, "bytes": Path(f).stat().st_size, "sha256": _digest(Path(f))}
                        for f in files],
              "rows_in": result.rows_in, "rows_out": result.rows_out,
-             "set_aside": [a.describe() for a in result.set_aside], "written": [p.name for p in written]}
+             "set_aside": [a.describe() for a in result.set_aside], "written": [p.name for p in written],
+             "derived_customers": derived_customers}
     log = folder / IMPORT_LOG
     log.parent.mkdir(parents=True, exist_ok=True)
     old = log.read_bytes() if log.exists() else b""
