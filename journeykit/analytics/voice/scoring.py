@@ -64,7 +64,7 @@ def _compute_scored_items(ws: Workspace) -> pd.DataFrame:
     if feedback is not None and "nps" in feedback.columns and int(is_feedback.sum()) == len(feedback):
         nps[is_feedback] = pd.to_numeric(feedback["nps"], errors="coerce").to_numpy(dtype="float64")
     rating = rating_emotion(items["csat"], nps)
-    methods = []
+    methods: list[str | None] = []
     for text, method, stand_in in zip(items["text"].tolist(), scores["method"].tolist(),
                                       rating.tolist(), strict=True):
         if text is None or text is pd.NA:
