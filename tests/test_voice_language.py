@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from journeykit.analytics.definitions import semantics
 from journeykit.analytics.voice import (
     NEGATIVE,
     analyze_feedback,
@@ -266,3 +267,10 @@ def test_theme_keywords_match_accented_words_whatever_the_case():
     analysis = analyze_feedback(workspace(frame, themes=themes))
     assert analysis["theme"].tolist() == ["not_received", "not_received"]
     assert analysis["stage"].tolist() == ["post", "post"]
+
+
+def test_the_report_definitions_say_how_sentiment_was_scored():
+    definition = semantics().set_index("topic").loc["Sentiment", "definition"]
+    for phrase in ("language is detected offline", "en: vader", "pt: leia", "no sentiment (not 0)",
+                   "(csat - 3) / 2", "not scored"):
+        assert phrase in definition
