@@ -61,7 +61,9 @@ def _compute_scored_items(ws: Workspace) -> pd.DataFrame:
     feedback = ws.feedback
     is_feedback = (items["source"] == "feedback").fillna(False).to_numpy(dtype=bool)
     nps = pd.Series(np.nan, index=items.index, dtype="float64")
-    if feedback is not None and "nps" in feedback.columns and int(is_feedback.sum()) == len(feedback):
+    if "nps" in items.columns:
+        nps = pd.to_numeric(items["nps"], errors="coerce").astype("float64")
+    elif feedback is not None and "nps" in feedback.columns and int(is_feedback.sum()) == len(feedback):
         nps[is_feedback] = pd.to_numeric(feedback["nps"], errors="coerce").to_numpy(dtype="float64")
     rating = rating_emotion(items["csat"], nps)
     methods: list[str | None] = []
