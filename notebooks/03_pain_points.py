@@ -46,12 +46,19 @@ print(f"{ws.config.business}: workspace {ws.path}")
 # +1, very positive) and is linked to the touchpoint it is about: the `about` column
 # when your data has one, otherwise the keyword themes in `journey.yaml`, otherwise the
 # place the survey was sent (`asked_at`; satisfaction per stage is counted there).
+# Each text's language is detected first: English is scored with VADER, Portuguese
+# with LeIA; a text in another language is not guessed at - the rating given with it
+# (CSAT stars, else NPS) stands in, and a text with neither is counted as not scored.
 # Emails and phone numbers in the texts are masked.
 
 # %%
 if ws.has("feedback") or ws.has("tickets"):
-    voice = jk.analyze_feedback(ws)
+    voice = jk.voice_scores(ws)
     print(f"{len(voice)} texts read; {int(voice['theme'].notna().sum())} matched a theme.")
+    languages = voice["language"].astype("object").fillna("undetermined").value_counts()
+    print("Languages: " + ", ".join(f"{code} {n}" for code, n in languages.items()))
+    methods = voice["method"].value_counts()
+    print("Scored by: " + ", ".join(f"{name} {n}" for name, n in methods.items()))
     display(jk.candidate_themes(voice, top=10))
 else:
     print(out.skipped("Voice of the customer skipped: no feedback or tickets table."))
@@ -65,8 +72,9 @@ else:
 # %% [markdown]
 # ## Step 3 · How customers feel along the way
 #
-# Average sentiment of comments and tickets per stage, and the share of satisfied
-# survey answers, each with its uncertainty. Where the team scored emotions in the
+# Average sentiment of comments and tickets per stage (the `methods` column says how
+# many were scored by VADER, LeIA or their rating, `n_unscored` how many could not be),
+# and the share of satisfied survey answers, each with its uncertainty. Where the team scored emotions in the
 # workshop, that line is drawn too, so you can see where your feeling and the
 # customers' differ. The low points are where to look for pain points first.
 

@@ -23,6 +23,8 @@ from journeykit.analytics.painpoints import (
     EFFORT_THRESHOLD,
     IMPACT_THRESHOLD,
 )
+from journeykit.analytics.voice import METHODS, NEGATIVE
+from journeykit.analytics.voice.language import LANGUAGES, MIN_CONFIDENCE
 from journeykit.workspace import Workspace
 from journeykit.workspace.config import Defaults
 
@@ -46,6 +48,7 @@ def semantics(ws: Workspace | None = None, *, window: str | None = None, session
     session_gap = session_gap or defaults.session_gap
     csat_definition = csat_definition or defaults.csat_definition
     timezone = ws.config.timezone if ws is not None else "the workspace's timezone"
+    methods = "; ".join(f"{code}: {name}" for code, name in METHODS.items())
     weights = ", ".join(f"{k} {v:g}" for k, v in DEFAULT_WEIGHTS.items())
     csat_text = ("CSAT = share of answers 4-5 on the 1-5 scale, with a Wilson 95% interval"
                  if csat_definition == "top2" else
@@ -83,6 +86,14 @@ def semantics(ws: Workspace | None = None, *, window: str | None = None, session
                           "value. " + (f"In this workspace: {dropoff_value(ws).label}." if ws is not None
                                        else "")),
         ("Funnel over time", TREND_SEMANTICS),
+        ("Sentiment", f"Each comment's and ticket's language is detected offline (langid.py's "
+                      f"model, py3langid) among the {len(LANGUAGES)} official EU languages; "
+                      f"below {MIN_CONFIDENCE:.0%} probability it is undetermined. Sentiment "
+                      f"-1..+1 by the language's method ({methods}); negative at <= "
+                      f"{NEGATIVE:g}. A text in a language without a method gets no sentiment "
+                      f"(not 0): the emotion curve uses the rating on its row instead (CSAT "
+                      f"stars as (csat - 3) / 2, else NPS as (nps - 5) / 5) and counts a text "
+                      f"with neither as not scored."),
         ("Timestamps", f"All dates and times are local time in {timezone}; values written with "
                        "an offset were converted to it."),
     ]

@@ -157,7 +157,7 @@ _LANES: list[tuple[str, str, float]] = [
 _LANE_NOTES = {
     "goals": "stage description; actions = its events",
     "touchpoints": "● online  ■ offline; colour = channel",
-    "emotion": "mean sentiment −1…+1 with 95% band; dashed = workshop",
+    "emotion": "mean sentiment −1…+1 (else rating), 95% band; dashed = workshop",
     "pains": "colour = severity 1–5; highest priority first",
     "opportunities": "highest priority first",
     "kpis": "stage funnel from events; CSAT where the survey was asked",
@@ -245,7 +245,10 @@ def journey_map(ws: Workspace, *, persona: str | None = None,
     * **Touchpoints by channel** — one marker per touchpoint (circle = online,
       square = offline, diamond = not stated; colour = channel), grouped by channel;
     * **Emotion from data** — mean sentiment of the stage's comments and tickets
-      (−1…+1) with its 95 % band (``voice.emotion_curve``); the workshop's own
+      (−1…+1; a text in a language without a sentiment method counts by its rating, a
+      stage with no scorable text has no point, not a neutral 0) with its 95 % band
+      (``voice.emotion_curve``; the KPI lane says how many came from ratings and how
+      many could not be scored); the workshop's own
       emotion (−2…+2, drawn halved on the same scale) as a dashed line when entered;
     * **Pain points** — coloured by severity 1–5, highest priority first
       (``painpoints.score_pain_points``); done/dropped items are left out;
@@ -418,9 +421,9 @@ def journey_map(ws: Workspace, *, persona: str | None = None,
                 labelled = f"CSAT where asked {csat_line}"
                 kpi_lines.append(labelled if canvas.fit.width(labelled, body) <= inner
                                  else f"CSAT {csat_line}")
-            n_texts = _num(c.get("n_texts"))
-            if not math.isnan(n_texts) and n_texts > 0:
-                kpi_lines.append(f"Sentiment {_num(c.get('sentiment')):+.2f} (n {int(n_texts):,})")
+            line = _sentiment_line(c)
+            if line:
+                kpi_lines.append(line)
         kpi_size = body
         max_kpi = max(1, int((lane_h - 2 * pad) // _line_height(kpi_size)))
         shown = [canvas.fit.shorten(t, inner, kpi_size) for t in kpi_lines[:max_kpi]]
@@ -491,6 +494,35 @@ def _draw_emotion_lane(fig: Figure, canvas: MapCanvas, data: _MapData,
                     fontsize=st.FONT_SIZES["small"])
         t.set_parse_math(False)
     _plain_ticks(ax)
+
+
+def _sentiment_line(c: dict) -> str | None:
+    """The stage's sentiment as the KPI lane says it: "Sentiment +0.21 (n 40)", with how
+    many came from ratings ("n 40, 12 by rating") and how many texts could not be scored
+    ("8 not scored"); "Sentiment: 8 texts not scored" when none could be, never a 0.
+
+    Example:
+        >>> _sentiment_line({"n_texts": 40, "sentiment": 0.21, "n_unscored": 3,
+        ...                  "methods": "vader 28, rating 12, none 3"})
+        'Sentiment +0.21 (n 40, 12 by rating; 3 not scored)'
+        >>> _sentiment_line({"n_texts": 0, "sentiment": float("nan"), "n_unscored": 8})
+        'Sentiment: 8 texts not scored'
+    """
+    n_texts = _num(c.get("n_texts"))
+    n_texts = 0 if math.isnan(n_texts) else int(n_texts)
+    unscored = _num(c.get("n_unscored"))
+    unscored = 0 if math.isnan(unscored) else int(unscored)
+    if n_texts == 0:
+        return f"Sentiment: {unscored:,} texts not scored" if unscored else None
+    by_rating = 0
+    for part in str(c.get("methods") or "").split(","):
+        name, _, count = part.strip().partition(" ")
+        if name == "rating" and count.isdigit():
+            by_rating = int(count)
+    detail = f"n {n_texts:,}" + (f", {by_rating:,} by rating" if by_rating else "")
+    if unscored:
+        detail += f"; {unscored:,} not scored"
+    return f"Sentiment {_num(c.get('sentiment')):+.2f} ({detail})"
 
 
 def _draw_map_legend(fig: Figure, data: _MapData, channel_color: dict[str, str],

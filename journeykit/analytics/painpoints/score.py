@@ -490,9 +490,7 @@ def _compute_scores(ws: Workspace, w: dict[str, float]) -> pd.DataFrame:
 def _best_theme(text: str, themes: list[_Theme], touchpoint: str | None) -> str | None:
     best_key, best = None, None
     for order, theme in enumerate(themes):
-        if theme.pattern is None:
-            continue
-        hits = len(theme.pattern.findall(text))
+        hits = theme.hits(text)
         if hits:
             key = (touchpoint is not None and theme.touchpoint == touchpoint, hits, -order)
             if best_key is None or key > best_key:

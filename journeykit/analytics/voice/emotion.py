@@ -1,5 +1,9 @@
 """The emotion curve from data: sentiment and CSAT per stage (and touchpoint).
 
+Each stage says how many of its texts could be scored and by which method (``methods``):
+a text in a language without a sentiment method counts by its rating, or not at all, so
+a stage whose texts could not be read has no sentiment (NaN), not a neutral 0.
+
 Example:
     >>> emotion_curve(ws)[["stage", "sentiment", "csat", "n_texts"]]   # doctest: +SKIP
 """
@@ -15,8 +19,8 @@ from journeykit.analytics.voice.linking import (
     _memo,
     _stages,
     _touchpoint_info,
-    _voice_items,
 )
+from journeykit.analytics.voice.scoring import METHOD_ORDER, _scored_items
 from journeykit.core._stats import t_interval, wilson_interval
 from journeykit.core.errors import JourneykitError
 from journeykit.workspace import Workspace
@@ -25,8 +29,14 @@ __all__ = ["emotion_curve"]
 
 
 
+def _methods(texts: pd.DataFrame) -> str:
+    """How the texts were scored, e.g. ``"vader 40, rating 12, none 3"`` (empty without texts)."""
+    counts = texts["method"].value_counts()
+    return ", ".join(f"{m} {int(counts[m])}" for m in METHOD_ORDER if m in counts.index)
+
+
 def _curve_row(texts: pd.DataFrame, answers: pd.Series) -> dict:
-    values = texts["sentiment"].dropna().to_numpy(dtype="float64")
+    values = texts["emotion"].dropna().to_numpy(dtype="float64")
     mean, _sd, low, high = t_interval(values, 0.95, -1.0, 1.0)
     scores = answers.dropna()
     n_csat = int(len(scores))
@@ -34,6 +44,8 @@ def _curve_row(texts: pd.DataFrame, answers: pd.Series) -> dict:
     csat_low, csat_high = wilson_interval(top2, n_csat)
     return {
         "n_texts": int(len(values)),
+        "n_unscored": int(len(texts) - len(values)),
+        "methods": _methods(texts),
         "sentiment": mean, "sentiment_low": low, "sentiment_high": high,
         "n_csat": n_csat,
         "csat": top2 / n_csat if n_csat else float("nan"),
@@ -49,9 +61,14 @@ def emotion_curve(ws: Workspace, *, by: str = "stage") -> pd.DataFrame:
     row per touchpoint of that stage (touchpoints table order).
 
     Columns: stage, stage_name, [touchpoint, touchpoint_name — only with by="touchpoint"],
-    n_texts, sentiment (mean VADER compound of the comments and ticket texts *about* the
-    stage or touchpoint: ``about_stage`` / ``about`` of :func:`analyze_feedback`),
-    sentiment_low / sentiment_high (95% t-interval, clipped to −1…1; NaN when n < 2),
+    n_texts (the comments and ticket texts *about* the stage or touchpoint - ``about_stage`` /
+    ``about`` of :func:`analyze_feedback` - that have an emotion signal), n_unscored
+    (texts without one: a language with no sentiment method and no rating on the row),
+    methods (how the texts were scored, e.g. ``"vader 40, rating 12, none 3"``: see
+    :func:`journeykit.analytics.voice.scoring.voice_scores`), sentiment (mean emotion
+    signal −1…+1: the text's sentiment by its language's method, else its row's rating;
+    NaN when no text could be scored, never 0), sentiment_low / sentiment_high (95%
+    t-interval, clipped to −1…1; NaN when n < 2),
     n_csat, csat (share of CSAT answers that are 4 or 5, counted *where the survey was
     asked*: ``asked_stage`` / ``asked_at``; an answer asked nowhere, such as a review,
     counts in the overall CSAT only), csat_low / csat_high (95% Wilson),
@@ -68,8 +85,8 @@ def emotion_curve(ws: Workspace, *, by: str = "stage") -> pd.DataFrame:
 
 
 def _compute_emotion_curve(ws: Workspace, by: str) -> pd.DataFrame:
-    items = _voice_items(ws)
-    analysis = items[items["sentiment"].notna()]
+    items = _scored_items(ws)
+    analysis = items[items["text"].notna()]
     answers = items[items["csat"].notna()]
     answer_stage = answers["asked_stage"]  # CSAT where asked; sentiment where it is about
     answer_tp = answers["asked_at"]
@@ -101,12 +118,12 @@ def _compute_emotion_curve(ws: Workspace, by: str) -> pd.DataFrame:
     columns = ["stage", "stage_name"]
     if by == "touchpoint":
         columns += ["touchpoint", "touchpoint_name"]
-    columns += ["n_texts", "sentiment", "sentiment_low", "sentiment_high", "n_csat", "csat",
+    columns += ["n_texts", "n_unscored", "methods", "sentiment", "sentiment_low", "sentiment_high", "n_csat", "csat",
                 "csat_low", "csat_high", "workshop_emotion"]
     out = pd.DataFrame(rows, columns=columns)
-    for column in ("stage", "stage_name") + (("touchpoint", "touchpoint_name")
+    for column in ("stage", "stage_name", "methods") + (("touchpoint", "touchpoint_name")
                                             if by == "touchpoint" else ()):
         out[column] = out[column].astype("string")
-    for column in ("n_texts", "n_csat"):
+    for column in ("n_texts", "n_unscored", "n_csat"):
         out[column] = out[column].astype("int64")
     return out

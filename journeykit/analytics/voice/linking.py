@@ -42,6 +42,7 @@ import pandas as pd
 
 from journeykit.analytics.voice.pii import mask_pii
 from journeykit.analytics.voice.sentiment import sentiment
+from journeykit.analytics.voice.stopwords import fold
 from journeykit.core.cells import cell_text
 from journeykit.core.errors import JourneykitError
 from journeykit.workspace import Workspace
@@ -105,12 +106,17 @@ class _Theme:
         self.label = label or name.replace("_", " ")
         self.stage = stage
         self.touchpoint = touchpoint
-        words = sorted({k.strip() for k in keywords if k and k.strip()}, key=len, reverse=True)
+        words = sorted({fold(k.strip()) for k in keywords if k and k.strip()}, key=len, reverse=True)
         self.pattern = (
             re.compile("(?<!\\w)(?:" + "|".join(re.escape(w) for w in words) + ")(?!\\w)", re.I)
             if words
             else None
         )
+
+    def hits(self, text: str) -> int:
+        """How often the theme's keywords occur in ``text``, whatever the case and accents
+        ("nao recebi" finds "NÃO RECEBI")."""
+        return 0 if self.pattern is None else len(self.pattern.findall(fold(text)))
 
 
 def _themes(ws: Workspace, tp_info: pd.DataFrame) -> list[_Theme]:
@@ -173,9 +179,7 @@ def _link_rows(
         if text not in keyword_hits:
             found = []
             for order, candidate in enumerate(themes):
-                if candidate.pattern is None:
-                    continue
-                hits = len(candidate.pattern.findall(text))
+                hits = candidate.hits(text)
                 if hits:
                     found.append((order, candidate, hits))
             keyword_hits[text] = found

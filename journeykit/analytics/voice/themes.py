@@ -1,5 +1,9 @@
 """Candidate themes: frequent phrases (TF-IDF 1–3-grams) of the texts no theme caught.
 
+Words are compared without accents or case ("não" = "nao"; each phrase is shown in its
+most frequent spelling) and each text loses the stop words of English and of its own
+language (Portuguese, Spanish, German, Dutch, French: :mod:`.stopwords`).
+
 Example:
     >>> candidate_themes(analyze_feedback(ws), top=5)            # doctest: +SKIP
 """
@@ -12,7 +16,9 @@ import re
 import numpy as np
 import pandas as pd
 
+from journeykit.analytics.voice.language import detect_language
 from journeykit.analytics.voice.sentiment import NEGATIVE
+from journeykit.analytics.voice.stopwords import STOP_WORDS, fold
 from journeykit.core.errors import JourneykitError
 
 __all__ = ["ENGLISH_STOP_WORDS", "candidate_themes"]
@@ -60,18 +66,29 @@ class _TermColumn:
         self.values: list[float] = []
 
 
-def _tfidf(texts: list[str], stop_words: frozenset[str], *, max_n: int = 3, min_df: int = 2
+def _tfidf(texts: list[str], stop_words: frozenset[str] | list[frozenset[str]], *,
+           max_n: int = 3, min_df: int = 2
            ) -> tuple[list[str], list[_TermColumn]]:
     """TF-IDF of 1…``max_n``-word n-grams, column by column, as scikit-learn's
     ``TfidfVectorizer(ngram_range=(1, max_n), stop_words=…, min_df=…, token_pattern=_TOKEN,
     lowercase=True)`` computes it (smooth idf = ln((1 + n) / (1 + df)) + 1, raw counts,
     rows scaled to unit length), with the same floating-point operations in the same order,
-    so the weights are identical. Returns the phrases (sorted) and their columns. Raises
-    ValueError when no phrase is left, as scikit-learn does."""
+    so the weights are identical for texts without accents. Words are folded
+    (:func:`~journeykit.analytics.voice.stopwords.fold`: no accents, casefolded) before
+    they are compared with each other and with the stop words, which are folded too;
+    ``stop_words`` is one set for every text or one set per text. Returns the phrases
+    (folded, sorted) and their columns. Raises ValueError when no phrase is left, as
+    scikit-learn does."""
+    per_text = stop_words if isinstance(stop_words, list) else [stop_words] * len(texts)
+    folded_sets: dict[int, frozenset[str]] = {}
     first_seen: dict[str, int] = {}  # corpus vocabulary in order of first appearance
     documents: list[dict[str, int]] = []
-    for text in texts:
-        tokens = [w for w in _TOKEN.findall(text.lower()) if w not in stop_words]
+    for text, stops in zip(texts, per_text, strict=True):
+        if id(stops) not in folded_sets:
+            folded_sets[id(stops)] = frozenset(fold(w) for w in stops)
+        folded_stops = folded_sets[id(stops)]
+        tokens = [f for f in (fold(w) for w in _TOKEN.findall(text.lower()))
+                  if f not in folded_stops]
         grams = list(tokens)
         for size in range(2, min(max_n + 1, len(tokens) + 1)):
             grams.extend(" ".join(tokens[i:i + size]) for i in range(len(tokens) - size + 1))
@@ -112,14 +129,28 @@ def _tfidf(texts: list[str], stop_words: frozenset[str], *, max_n: int = 3, min_
     return terms, columns
 
 
+def _spellings(texts: list[str]) -> dict[str, str]:
+    """The most frequent lower-case spelling of each folded word ("não" over "nao" when
+    more texts write it so; the first seen on a tie)."""
+    counts: dict[str, dict[str, int]] = {}
+    for text in texts:
+        for word in _TOKEN.findall(text.lower()):
+            forms = counts.setdefault(fold(word), {})
+            forms[word] = forms.get(word, 0) + 1
+    return {key: max(forms, key=lambda f: forms[f]) for key, forms in counts.items()}
+
+
 def candidate_themes(analysis: pd.DataFrame, *, top: int = 10, negative_only: bool = True) -> pd.DataFrame:
     """Frequent phrases among texts that no theme caught, offered as candidate themes.
 
     With ``negative_only`` (the default) only negative texts (sentiment <= -0.05, VADER's
-    usual cut-off) are read: a pain point hides in complaints, and praise ("happy with my
+    usual cut-off; with ``voice_scores``' ``emotion`` column, the text's rating where its
+    language has no sentiment method) are read: a pain point hides in complaints, and praise ("happy with my
     bike") would otherwise fill the list. ``negative_only=False`` reads every unthemed text.
 
-    TF-IDF over 1–3-word n-grams (English stop words removed, a phrase must occur in at
+    TF-IDF over 1–3-word n-grams (English stop words and those of the text's language
+    removed, the language from a ``language`` column or detected; words compared without
+    accents or case; a phrase must occur in at
     least two texts; the weights scikit-learn's ``TfidfVectorizer`` gives, computed without
     importing it) of the rows of ``analysis`` whose ``theme`` is missing.
     Phrases are ranked by summed TF-IDF weight. A phrase that overlaps one already chosen
@@ -128,7 +159,8 @@ def candidate_themes(analysis: pd.DataFrame, *, top: int = 10, negative_only: bo
     one and found in at least 80% as many texts replaces it ("opening hours", not "hours").
 
     Columns: phrase, score (summed TF-IDF), n_texts (texts containing it), share (of the
-    unthemed texts), mean_sentiment, example (the masked text where it weighs most).
+    unthemed texts), mean_sentiment (of ``emotion`` when the frame has it), example (the
+    masked text where it weighs most). A phrase is shown in its most frequent spelling.
 
     Example:
         >>> candidate_themes(analyze_feedback(ws), top=5)            # doctest: +SKIP
@@ -139,16 +171,24 @@ def candidate_themes(analysis: pd.DataFrame, *, top: int = 10, negative_only: bo
             "candidate_themes needs the result of analyze_feedback (columns 'text' and 'theme')"
         )
     rows = analysis[analysis["theme"].isna() & analysis["text"].notna()]
-    if negative_only and "sentiment" in rows.columns:
-        rows = rows[pd.to_numeric(rows["sentiment"], errors="coerce") <= NEGATIVE]
+    signal = "emotion" if "emotion" in rows.columns else "sentiment"
+    if negative_only and signal in rows.columns:
+        rows = rows[pd.to_numeric(rows[signal], errors="coerce") <= NEGATIVE]
     empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
     if len(rows) < 2:
         return empty
     texts = rows["text"].astype(str).tolist()
+    languages = (rows["language"] if "language" in rows.columns
+                 else detect_language(rows["text"])).astype("object").tolist()
+    english = ENGLISH_STOP_WORDS | _EXTRA_STOP_WORDS
+    stop_sets = {code: english | words for code, words in STOP_WORDS.items()}
+    per_text = [stop_sets.get(code, english) if isinstance(code, str) else english
+                for code in languages]
     try:
-        terms_list, term_columns = _tfidf(texts, ENGLISH_STOP_WORDS | _EXTRA_STOP_WORDS)
+        terms_list, term_columns = _tfidf(texts, per_text)
     except ValueError:  # nothing left after stop words / min_df
         return empty
+    spelling = _spellings(texts)
     terms = np.array(terms_list, dtype=object)
     scores = np.zeros(len(terms), dtype=np.float64)
     for j, column in enumerate(term_columns):
@@ -157,7 +197,8 @@ def candidate_themes(analysis: pd.DataFrame, *, top: int = 10, negative_only: bo
             total += value
         scores[j] = total
     counts = np.array([len(c.rows) for c in term_columns], dtype=np.int64)
-    sentiments = rows["sentiment"].to_numpy(dtype="float64")
+    sentiments = (pd.to_numeric(rows[signal], errors="coerce").to_numpy(dtype="float64")
+                  if signal in rows.columns else np.full(len(texts), np.nan))
     order = np.lexsort((terms, -counts, -scores))
 
     def words(phrase: str) -> str:
@@ -168,7 +209,8 @@ def candidate_themes(analysis: pd.DataFrame, *, top: int = 10, negative_only: bo
         column[term_columns[j].rows] = term_columns[j].values
         present = column > 0
         return {
-            "phrase": str(terms[j]),
+            "phrase": " ".join(spelling.get(w, w) for w in str(terms[j]).split()),
+            "_key": str(terms[j]),
             "score": float(scores[j]),
             "n_texts": int(counts[j]),
             "share": float(counts[j] / len(texts)),
@@ -182,7 +224,7 @@ def candidate_themes(analysis: pd.DataFrame, *, top: int = 10, negative_only: bo
         docs = set(term_columns[j].rows)
         overlapping = [
             c for c in chosen
-            if set(phrase.split()) & set(c["phrase"].split())
+            if set(phrase.split()) & set(c["_key"].split())
             or len(docs & c["_docs"]) >= 0.8 * len(docs | c["_docs"])
         ]
         if not overlapping:
@@ -191,11 +233,11 @@ def candidate_themes(analysis: pd.DataFrame, *, top: int = 10, negative_only: bo
             continue
         # a longer phrase found in (nearly) as many texts says more: it replaces the shorter
         first = overlapping[0]
-        if (len(overlapping) == 1 and words(first["phrase"]) in words(phrase)
+        if (len(overlapping) == 1 and words(first["_key"]) in words(phrase)
                 and counts[j] >= 0.8 * first["n_texts"]):
             chosen[chosen.index(first)] = {**candidate(j), "_docs": docs}
     for c in chosen:
-        del c["_docs"]
+        del c["_docs"], c["_key"]
     out = pd.DataFrame(chosen, columns=columns)
     out["n_texts"] = out["n_texts"].astype("int64")
     return out
