@@ -20,8 +20,8 @@ from openpyxl import load_workbook
 
 from journeykit.run.runs import resolve_latest
 
-from .conftest import SAMPLE, tree_digest
 from .browser import ARTIFACTS, open_report
+from .conftest import SAMPLE, tree_digest
 
 SCRIPT = "<script>alert('xss')</script>"
 HANDLER = "<img src=x onerror=alert(1)>"
