@@ -49,6 +49,11 @@ _PAGE_FACTS = """() => {
 }"""
 
 
+def _short(url: str) -> str:
+    """A URL for a message: data: URIs cut to their start, others whole."""
+    return url[:60] + "…" if url.startswith("data:") else url
+
+
 def open_report(chromium: str, html: Path, tmp_path: Path | None = None, *, width: int = 1280,
                 height: int = 900, screenshot: Path | None = None) -> dict[str, Any]:
     """Open ``html`` in headless Chromium at ``width`` x ``height`` CSS pixels, wait for
@@ -69,7 +74,7 @@ def open_report(chromium: str, html: Path, tmp_path: Path | None = None, *, widt
             page.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}")
                     if m.type in ("error", "assert") else None)
             page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
-            page.on("requestfailed", lambda r: errors.append(f"failed to load {r.url[:80]}: {r.failure}"))
+            page.on("requestfailed", lambda r: errors.append(f"failed to load {_short(r.url)}: {r.failure}"))
             page.on("request", lambda r: requests.append(r.url))
             page.goto(html.resolve().as_uri(), wait_until="load", timeout=60_000)
             facts = page.evaluate(_PAGE_FACTS)
