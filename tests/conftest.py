@@ -110,3 +110,50 @@ def empty_ws(tmp_path_factory):
     (path / "personas.csv").write_text("id,name\n", encoding="utf-8")
     (path / "touchpoints.csv").write_text("id,stage,channel,name\n", encoding="utf-8")
     return load_workspace(path)
+
+
+# --------------------------------------------------------------------------- browser tests
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Headless Chromium, found as `journeykit run --pdf` finds it. Missing: the test is
+    skipped, saying so, unless CI=true (then it fails: .ci/run installs it)."""
+    import os
+
+    from journeykit.run.pdf import ChromiumNotFound, find_chromium
+
+    try:
+        return find_chromium()
+    except ChromiumNotFound as exc:
+        message = f"{exc} (needed to open and print the report)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def demo_report_run(tmp_path_factory, chromium_path) -> dict:
+    """One real `journeykit run --pdf` on a private copy of the demo workspace, shared by
+    the browser and PDF tests: {"run": run folder, "stdout", "stderr"}."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from journeykit.run.runs import resolve_latest
+
+    base = tmp_path_factory.mktemp("demo_report")
+    workspace = base / "sample"
+    if (SAMPLE / "journey.yaml").exists():
+        shutil.copytree(SAMPLE, workspace)
+    else:
+        from journeykit.sample.simulation import generate_sample
+
+        generate_sample(workspace)
+    out = base / "reports"
+    result = subprocess.run([sys.executable, "-m", "journeykit.run.cli", "run", "--workspace", str(workspace),
+                             "--out", str(out), "--quiet", "--pdf"],
+                            capture_output=True, text=True, timeout=900, env=os.environ.copy())
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return {"run": resolve_latest(out), "stdout": result.stdout, "stderr": result.stderr}

@@ -20,8 +20,8 @@ from openpyxl import load_workbook
 
 from journeykit.run.runs import resolve_latest
 
+from .browser import ARTIFACTS, open_report
 from .conftest import SAMPLE, tree_digest
-from .test_browser import ARTIFACTS, chromium_path, open_report  # noqa: F401 (fixture)
 
 SCRIPT = "<script>alert('xss')</script>"
 HANDLER = "<img src=x onerror=alert(1)>"
@@ -156,7 +156,7 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def test_every_page_opens_cleanly_in_chromium(hostile_run, chromium_path, tmp_path):  # noqa: F811
+def test_every_page_opens_cleanly_in_chromium(hostile_run, chromium_path, tmp_path):
     for page in _html_files(hostile_run):
         shot = ARTIFACTS / f"hostile_{page.stem}.png" if page.name == "index.html" else None
         result = open_report(chromium_path, page, tmp_path / page.stem, screenshot=shot)

@@ -27,6 +27,7 @@ from journeykit.core.errors import JourneykitError, WorkspaceError, format_probl
 from journeykit.run.execute import quiet_kernel_machinery
 from journeykit.run.exit_codes import ExitCode
 from journeykit.run.importing import add_import_parser
+from journeykit.run.pdf import ChromiumNotFound, find_chromium, print_pdf
 from journeykit.run.runner import RunInterrupted, RunLockedError, RunWriteError, run_notebooks
 from journeykit.run.runs import find_runs, resolve_run
 from journeykit.sample import generate_sample
@@ -118,6 +119,13 @@ def run_command(args: argparse.Namespace, *, stdout: Any = None, stderr: Any = N
     run like Ctrl-C: kernels killed, temporary folder removed, exit 143)."""
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
+    chromium = None
+    if getattr(args, "pdf", False):  # --pdf: find the browser before any notebook runs
+        try:
+            chromium = find_chromium()
+        except ChromiumNotFound as exc:
+            print(f"journeykit run --pdf: {exc}. Nothing was run.", file=stderr)
+            return ExitCode.BAD_INPUT
     previous_handler = None
     in_main_thread = threading.current_thread() is threading.main_thread()
     if in_main_thread:
@@ -178,6 +186,14 @@ def run_command(args: argparse.Namespace, *, stdout: Any = None, stderr: Any = N
     else:
         print(f"journeykit run: {result.run_id} done in {result.duration_s:.1f} s -> "
               f"{result.path / 'index.html'}", file=stdout)
+    if chromium is not None:
+        try:
+            pdf = print_pdf(result.path / "index.html", chromium=chromium)
+        except JourneykitError as exc:
+            print(f"journeykit run --pdf: FAILED to print the report (index.html is complete): {exc}",
+                  file=stderr)
+            return ExitCode.FAILED
+        print(pdf if args.quiet else f"journeykit run: PDF -> {pdf}", file=stdout)
     return ExitCode.OK
 
 
@@ -296,6 +312,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="seconds to wait for another run into the same --out (then exit 3)")
     run.add_argument("--svg", action="store_true",
                      help="also save every figure as SVG (for slides and print; PNG is always saved)")
+    run.add_argument("--pdf", action="store_true",
+                     help="also print the report to report.pdf in the run folder (needs headless Chromium)")
     run.add_argument("--quiet", action="store_true", help="print only errors and the report path")
     run.set_defaults(func=run_command)
 
