@@ -42,7 +42,14 @@ from .analytics.painpoints import action_plan, export_action_plan, score_pain_po
 from .analytics.personas.cards import persona_cards
 from .analytics.personas.segments import SegmentSuggestion, suggest_segments
 from .analytics.scorecard import scorecard, what_changed
-from .analytics.voice import analyze_feedback, candidate_themes, emotion_curve, mask_pii, sentiment
+from .analytics.voice import (
+    analyze_feedback,
+    candidate_themes,
+    emotion_curve,
+    linked_feedback,
+    mask_pii,
+    sentiment,
+)
 from .core.durations import parse_duration
 from .core.errors import JourneykitError, Problem, WorkspaceError, problems_frame
 from .run.history import kpi_history, previous_metrics
@@ -109,6 +116,7 @@ __all__ = [
     "kpi_history",
     "kpi_table",
     "kpi_trend",
+    "linked_feedback",
     "load_workspace",
     "mask_pii",
     "new_workspace",

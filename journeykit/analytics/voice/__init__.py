@@ -33,7 +33,7 @@ Example:
 """
 
 from journeykit.analytics.voice.emotion import emotion_curve
-from journeykit.analytics.voice.linking import ANALYSIS_COLUMNS, analyze_feedback
+from journeykit.analytics.voice.linking import ANALYSIS_COLUMNS, analyze_feedback, linked_feedback
 from journeykit.analytics.voice.pii import mask_pii
 from journeykit.analytics.voice.sentiment import NEGATIVE, POSITIVE, sentiment
 from journeykit.analytics.voice.themes import ENGLISH_STOP_WORDS, candidate_themes
@@ -46,6 +46,7 @@ __all__ = [
     "analyze_feedback",
     "candidate_themes",
     "emotion_curve",
+    "linked_feedback",
     "mask_pii",
     "sentiment",
 ]

@@ -37,7 +37,7 @@ from journeykit.core.cells import cell_text
 from journeykit.core.errors import JourneykitError
 from journeykit.workspace import Workspace
 
-__all__ = ["ANALYSIS_COLUMNS", "analyze_feedback"]
+__all__ = ["ANALYSIS_COLUMNS", "analyze_feedback", "linked_feedback"]
 
 ANALYSIS_COLUMNS = [
     "source", "id", "customer_id", "date", "text", "sentiment",
@@ -217,6 +217,26 @@ def _linked_feedback(ws: Workspace) -> pd.DataFrame | None:
         pd.to_numeric(feedback["csat"], errors="coerce").astype("float64")
         if "csat" in feedback.columns else np.nan
     )
+    return out
+
+
+def linked_feedback(ws: Workspace) -> pd.DataFrame | None:
+    """``ws.feedback`` with its ``stage`` and ``touchpoint`` as the voice of the customer
+    links them (the row's own columns first, else its touchpoint's stage, else the keyword
+    themes of journey.yaml): the one stage of an answer, shared by the emotion curve, the
+    journey map and "CSAT by stage" (``kpi_table(linked_feedback(ws), by="stage")``).
+    None without a feedback table.
+
+    Example:
+        >>> kpi_table(linked_feedback(ws), by="stage", levels={"stage": ws.stage_ids})  # doctest: +SKIP
+    """
+    feedback = ws.feedback
+    linked = _linked_feedback(ws)
+    if feedback is None or linked is None:
+        return None
+    out = feedback.copy()
+    out["stage"] = pd.array(linked["stage"].tolist(), dtype="string")
+    out["touchpoint"] = pd.array(linked["touchpoint"].tolist(), dtype="string")
     return out
 
 
