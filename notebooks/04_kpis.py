@@ -156,7 +156,8 @@ if ws.has("feedback"):
                               csat_definition=csat_definition)
     out.table(by_persona, "kpis_by_persona")
     out.table(by_stage, "kpis_by_stage")
-    fig = jk.kpi_by_group(by_stage, "csat", title="CSAT by stage", labels=ws.labels("stage"))
+    fig = jk.kpi_by_group(by_stage, "csat", title="CSAT by stage",
+                          labels={**ws.labels("stage"), "": "not linked to a stage"})
     display(out.show(fig, "csat_by_stage", title="CSAT by stage",
                alt="CSAT per journey stage with 95% intervals"))
     display(by_stage)

@@ -194,6 +194,12 @@ def kpi_trend(history_df: pd.DataFrame, targets: Any = None, *, kpis: Sequence[s
     return _finish(fig, own)
 
 
+def _group_axis(column: str) -> str:
+    """A group column as an axis label: ``persona_id`` → ``Persona``."""
+    text = str(column).removesuffix("_id").replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
 _KPI_TABLE_STANDARD = {"kpi", "value", "n", "ci_low", "ci_high", "small_sample", "label",
                        "unit", "invalid"}
 
@@ -227,7 +233,7 @@ def kpi_by_group(kpi_table_df: pd.DataFrame, kpi: str, *, ax: Axes | None = None
     ax.set_title(title or f"{kpi.upper() if len(kpi) <= 4 else kpi} by "
                  f"{', '.join(by) if by else 'group'}", loc="left")
     ax.set_xlabel(_kpi_axis_label(kpi))
-    ax.set_ylabel(", ".join(by) if by else "Group")
+    ax.set_ylabel(", ".join(_group_axis(c) for c in by) if by else "Group")
     if rows.empty:
         _no_data(ax, f"no {kpi} answers")
         ax.set_xticks([])

@@ -286,6 +286,7 @@ def _priorities(plan: pd.DataFrame | None, names: Names, plan_file: str) -> tupl
         return None, None
     _, top = present(plan.head(TOP_PRIORITIES), "action_plan", names)
     keep = [k for k, header in enumerate(top.columns) if header in _SUMMARY_PLAN_COLUMNS]
+    keep = keep if "Pain point" in top.columns else list(range(len(top.columns)))  # a plan of another shape
     top = TableView(name="top_priorities", title="Top priorities", columns=[top.columns[k] for k in keep],
                     rows=[[row[k] for k in keep] for row in top.rows], total_rows=len(plan), source=plan_file)
     rest = None
@@ -374,7 +375,8 @@ def build_report(run_dir: str | os.PathLike, *, previous_run_dir: str | os.PathL
         grouped_notes.setdefault(kind, []).append({"notebook": notebook, "text": text})
     owner_line = _owner_line(tables)
     problem_kinds, n_problems = _problem_kinds(manifest.get("workspace_problems"))
-    quarantined = manifest.get("quarantined_rows") if isinstance(manifest.get("quarantined_rows"), Mapping) else {}
+    quarantined_rows = manifest.get("quarantined_rows")
+    quarantined: Mapping[str, Any] = quarantined_rows if isinstance(quarantined_rows, Mapping) else {}
     semantics = tables.get("semantics")
 
     html_notebooks = [

@@ -262,7 +262,8 @@ def _personas(r: Row, n: Names) -> Cell:
 @dataclass(frozen=True)
 class Spec:
     """How the report shows one known table: its section, title, columns (header,
-    getter), an optional preparation (filter, sort, pivot) and the number of rows."""
+    getter), an optional preparation (filter, sort, pivot), the number of rows, and the
+    source columns :data:`NEEDS` names (a table without them is shown by :func:`generic_view`)."""
 
     section: str
     title: str
@@ -386,6 +387,15 @@ SPECS: dict[str, Spec] = {
             "_c", ascending=False, kind="stable").drop(columns="_c") if "count" in f else f),
 }
 
+#: the column a known table must have for its Spec; without it the table is shown generically
+NEEDS: dict[str, str] = {
+    "persona_cards": "name", "segments": "segment", "stage_funnel": "customers", "emotion_curve": "stage_name",
+    "action_plan": "pain_point", "pain_points": "title", "data_present": "table", "touchpoints": "name",
+    "touchpoints_without_owner": "name", "top_paths": "events", "transitions": "target",
+    "stage_funnel_by_channel": "customers", "stage_funnel_by_persona": "customers", "kpis_by_stage": "kpi",
+    "kpis_by_persona": "kpi",
+}
+
 #: shown elsewhere (the summary, a figure, the definitions) or only linked: never a second table
 LINKED_ONLY = {"top_priorities", "scorecard", "what_changed", "kpi_history", "retention",
                "top_pain_points_per_stage", "workspace_problems", "semantics", "action_plan_top"}
@@ -400,6 +410,8 @@ def present(frame: pd.DataFrame, name: str, names: Names) -> tuple[str, TableVie
     spec = SPECS.get(name)
     if spec is None:
         return "appendix", generic_view(frame, name, names)
+    if NEEDS.get(name, "") not in frame.columns and name in NEEDS:
+        return spec.section, generic_view(frame, name, names, title=spec.title, max_rows=spec.max_rows)
     shown = spec.prepare(frame, names) if spec.prepare is not None else frame
     columns = spec.columns or _columns_as_is(shown, _GROUP_HEADERS.get(name, "Group"))
     missing = not spec.columns and shown is frame  # a pivot that did not apply: show it plainly

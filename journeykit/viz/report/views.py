@@ -248,7 +248,8 @@ def table_view(frame: pd.DataFrame, name: str, *, max_rows: int = MAX_TABLE_ROWS
     if columns is not None:
         frame = frame[[c for c in columns if c in frame.columns]]
     shown = frame.head(max_rows)
-    rows = [[display_text(v) for v in row] for row in shown.astype(object).itertuples(index=False, name=None)]
+    rows: list[list[Cell]] = [[display_text(v) for v in row]
+                              for row in shown.astype(object).itertuples(index=False, name=None)]
     return TableView(name=name, title=title or title_from_name(name),
                      columns=[display_text(c).replace("_", " ") for c in frame.columns],
                      rows=rows, total_rows=len(frame), source=source or f"tables/{name}.csv")
