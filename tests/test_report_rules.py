@@ -267,7 +267,7 @@ def test_lists_are_bullets_booleans_words_paths_arrows(report):
     said = [visible(li) for li in quotes.select("li")]
     assert said == ["They said three days, it took 15.", "Slow!"]
     paths = table_named(report, "The most common paths")
-    assert visible(paths.select("tbody td")[0]) == "order_placed → payment_approved"
+    assert visible(paths.select("tbody td")[0]) == "order placed → payment approved"
 
 
 def test_intervals_read_as_value_and_range(report):

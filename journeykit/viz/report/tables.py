@@ -36,7 +36,7 @@ from journeykit.viz.report.views import (
     to_float,
 )
 
-__all__ = ["SPECS", "Names", "Spec", "generic_view", "humanise", "present", "tidy_cell"]
+__all__ = ["NEEDS", "SPECS", "Names", "Spec", "generic_view", "humanise", "present", "tidy_cell", "words"]
 
 Row = Mapping[str, str]
 Getter = Callable[[Row, "Names"], Cell]
@@ -99,6 +99,20 @@ def _squash(text: str, width: int = 220) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
+_SNAKE = re.compile(r"(?<![\w/.])([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?![\w/.])")
+
+
+def words(text: str) -> str:
+    """Event names and other snake_case keys inside a text read as words
+    (``checkout_payment → order_completed`` → ``checkout payment → order completed``);
+    file names and paths are left alone.
+
+    >>> words("step checkout_payment → order_completed (see dropouts.csv)")
+    'step checkout payment → order completed (see dropouts.csv)'
+    """
+    return _SNAKE.sub(lambda m: m[1].replace("_", " "), text)
+
+
 def _duration(text: str) -> str:
     """``2 days 04:11:03`` → ``2 days 4 h``; ``0 days 00:35:10`` → ``35 min``."""
     match = _DURATION.match(text)
@@ -116,7 +130,7 @@ def tidy_cell(value: object, names: Names, column: str = "") -> Cell:
     decimals (shares as percentages when the column says so), durations in words.
 
     >>> tidy_cell("('order_placed', 'paid')", Names(), "events"), tidy_cell("0.4567", Names(), "share")
-    ('order_placed → paid', '45.7 %')
+    ('order placed → paid', '45.7 %')
     """
     text = display_text(value)
     if text.strip() in _BLANKS:
@@ -126,7 +140,7 @@ def tidy_cell(value: object, names: Names, column: str = "") -> Cell:
     items = _literal(text)
     if items is not None:
         if text.startswith("("):
-            return " → ".join(names.of(i) for i in items)
+            return " → ".join(words(names.of(i)) for i in items)
         return [_squash(display_text(i)) for i in items[:3]]
     lowered = column.lower()
     if _FLOAT.match(text) or _INT.match(text):
@@ -185,6 +199,10 @@ def generic_view(frame: pd.DataFrame, name: str, names: Names, *, title: str | N
 
 
 # -- getters for the known tables ---------------------------------------------------------------
+
+
+def _words(column: str, width: int = 400) -> Getter:
+    return lambda r, n: words(_squash(display_text(r.get(column, "")), width))
 
 
 def _text(column: str, width: int = 220) -> Getter:
@@ -358,7 +376,7 @@ SPECS: dict[str, Spec] = {
     "action_plan": Spec("hurts", "Action plan", (
         ("Rank", _text("priority")), ("Pain point", _text("pain_point")), ("Where", _text("touchpoint")),
         ("Stage", _text("stage")), ("Owner", _text("owner_team")), ("Quadrant", _text("quadrant")),
-        ("First step", _text("first_step", 400)), ("KPI to watch", _text("kpi_to_watch")),
+        ("First step", _words("first_step")), ("KPI to watch", _words("kpi_to_watch")),
         ("Status", _text("status")))),
     "pain_points": Spec("hurts", "The evidence behind each pain point", (
         ("Pain point", _text("title")), ("Where", _text("touchpoint_name")),
@@ -381,7 +399,7 @@ SPECS: dict[str, Spec] = {
         ("Path", _cell("events")), ("Visits", _count("sessions")), ("Customers", _count("customers")),
         ("Share of visits", _pct("share")))),
     "transitions": Spec("appendix", "What customers do next", (
-        ("After", _text("source")), ("Next", _text("target")), ("Times", _count("count")),
+        ("After", _words("source")), ("Next", _words("target")), ("Times", _count("count")),
         ("Share of next steps", _pct("probability"))),
         prepare=lambda f, n: f.assign(_c=pd.to_numeric(f["count"], errors="coerce")).sort_values(
             "_c", ascending=False, kind="stable").drop(columns="_c") if "count" in f else f),
