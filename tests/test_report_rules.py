@@ -336,3 +336,12 @@ def test_the_dropoff_section_keeps_a_place_for_who_dropped_off(tmp_path):
     assert slot.select_one("img[alt='alt weekly_conversion']") is not None
     assert slot.select_one('a[href="dropouts.csv"]') is not None
     assert soup.select_one("#improving img[alt='alt weekly_conversion']") is None
+
+
+def test_a_second_run_without_moves_says_so_and_keeps_the_kpi_off_target(tmp_path):
+    previous = make_run(tmp_path / "a", run_id="20261101T000000Z")
+    current = make_run(tmp_path / "b", run_id="20261122T000000Z")
+    texts = [visible(li) for li in soup_of(current, previous_run_dir=previous).select("#summary ol.findings > li")]
+    assert len(texts) == 5
+    assert texts[3].startswith("No KPI moved beyond noise since run 20261101T000000Z") and "(n 2 KPIs)" in texts[3]
+    assert "off target: 64.8 % (62.7–66.7)" in texts[4]

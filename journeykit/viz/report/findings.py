@@ -111,9 +111,9 @@ def _kpi_moves(changes: Sequence[Mapping[str, str]], previous: str | None) -> li
                         f"{previous}, beyond noise.", c.get("n", ""), "improving") for c in moved[:2]]
     testable = [c for c in changes if c.get("significant") == "within noise"]
     if testable:
-        return [Finding(f"No KPI moved beyond noise since run {previous} "
-                        f"({len(testable)} compared with their 95 % intervals).",
-                        testable[0].get("n", ""), "improving")]
+        return [Finding(f"No KPI moved beyond noise since run {previous}: each of the {len(testable)} KPIs "
+                        "with an interval changed less than its 95 % intervals allow.",
+                        f"n {len(testable)} KPIs", "improving")]
     return []
 
 
@@ -149,7 +149,7 @@ def findings(tables: Mapping[str, pd.DataFrame], metrics: Mapping[str, Any],
     ]
     moves = _kpi_moves(changes, previous)
     found.extend(moves)
-    if not moves or len([f for f in found if f]) < 3:
+    if not any("beyond noise." in m.text for m in moves):  # nothing moved: the KPI furthest from its target
         found.append(_off_target(tables.get("scorecard")))
     return [f for f in found if f is not None][:MAX_FINDINGS]
 
