@@ -345,3 +345,20 @@ def test_a_second_run_without_moves_says_so_and_keeps_the_kpi_off_target(tmp_pat
     assert len(texts) == 5
     assert texts[3].startswith("No KPI moved beyond noise since run 20261101T000000Z") and "(n 2 KPIs)" in texts[3]
     assert "off target: 64.8 % (62.7–66.7)" in texts[4]
+
+
+def test_exported_notebook_html_has_no_kit_source_paths(tmp_path):
+    import nbformat
+
+    from journeykit.run.export import export_notebook_html
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x = 1")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stderr",
+                                           text=(KIT_WARNING + "\n  warnings.warn(message)\n") * 50)]
+    nb.cells = [nbformat.v4.new_markdown_cell("# A notebook"), cell]
+    executed = tmp_path / "nb.ipynb"
+    nbformat.write(nb, executed)
+    html = export_notebook_html(executed, tmp_path / "nb.html").read_text("utf-8")
+    assert "site-packages" not in html and "kpis.py" not in html and "warnings.warn" not in html
+    assert "UserWarning: only 12 answers for stage buy (50 times)" in html
