@@ -144,3 +144,17 @@ def test_kpi_by_group_without_any_answers_draws_no_scale():
     ax = kpi_by_group(table, "nps").axes[0]
     assert not ax.get_lines() and list(ax.get_xticks()) == []
     assert any("no nps answers" in t.get_text() for t in ax.texts)
+
+
+def test_csat_by_stage_follows_the_workspace_definition(sample_ws):
+    """With ``csat_definition: mean`` the emotion curve (and the map) give the mean answer,
+    as kpi_table and the scorecard do: still one definition."""
+    from dataclasses import replace
+
+    config = replace(sample_ws.config, defaults=replace(sample_ws.config.defaults, csat_definition="mean"))
+    ws = Workspace(path=sample_ws.path, config=config, tables=dict(sample_ws.tables))
+    by_stage = kpi_table(linked_feedback(ws), by="stage", levels={"stage": ws.stage_ids}, csat_definition="mean")
+    csat = by_stage[(by_stage["kpi"] == "csat") & by_stage["stage"].notna()].set_index("stage")
+    curve = emotion_curve(ws).set_index("stage")
+    assert (curve["csat"].dropna() > 1).all()  # mean answers 1-5, not shares
+    assert np.allclose(csat["value"].to_numpy(float), curve["csat"].to_numpy(float), equal_nan=True)

@@ -51,6 +51,7 @@ from journeykit.viz._figure import figure_and_ax as _figure_and_ax
 from journeykit.viz._figure import figure_of as _figure_of
 from journeykit.viz._figure import finish as _finish
 from journeykit.viz._figure import fmt_int as _fmt_int
+from journeykit.viz._figure import fmt_csat as _fmt_csat
 from journeykit.viz._figure import fmt_pct as _fmt_pct
 from journeykit.viz._figure import new_figure as _new_figure
 from journeykit.viz._figure import no_data as _no_data
@@ -291,7 +292,7 @@ def emotion_curve_chart(curve_df: pd.DataFrame, *, ax: Axes | None = None,
         line = "\n".join(fit.wrap(name, per_stage_w, st.FONT_SIZES["tick"], 2))
         n_csat = _num(frame["n_csat"].iloc[k]) if "n_csat" in frame else float("nan")
         if not math.isnan(n_csat) and n_csat > 0:
-            line += f"\nCSAT {_fmt_pct(frame['csat'].iloc[k])} (n {int(n_csat)})"
+            line += f"\nCSAT {_fmt_csat(frame['csat'].iloc[k])} (n {int(n_csat)})"
         labels.append(line)
     ax.set_xticks(x, labels)
     ax.set_xlim(-0.5, n - 0.5)

@@ -33,6 +33,7 @@ from journeykit.core.errors import JourneykitError
 from journeykit.viz import style as st
 from journeykit.viz._figure import NO_DATA
 from journeykit.viz._figure import fmt_int as _fmt_int
+from journeykit.viz._figure import fmt_csat as _fmt_csat
 from journeykit.viz._figure import fmt_pct as _fmt_pct
 from journeykit.viz._figure import humanise as _humanise
 from journeykit.viz._figure import new_figure as _new_figure
@@ -411,7 +412,7 @@ def journey_map(ws: Workspace, *, persona: str | None = None,
         if c is not None:
             n_csat = int(_num(c.get("n_csat")) or 0) if not math.isnan(_num(c.get("n_csat"))) else 0
             if n_csat:
-                kpi_lines.append(f"CSAT {_fmt_pct(c.get('csat'))} (n {n_csat:,})")
+                kpi_lines.append(f"CSAT {_fmt_csat(c.get('csat'))} (n {n_csat:,})")
             n_texts = _num(c.get("n_texts"))
             if not math.isnan(n_texts) and n_texts > 0:
                 kpi_lines.append(f"Sentiment {_num(c.get('sentiment')):+.2f} (n {int(n_texts):,})")

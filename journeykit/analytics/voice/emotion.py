@@ -17,7 +17,8 @@ from journeykit.analytics.voice.linking import (
     _touchpoint_info,
     _voice_items,
 )
-from journeykit.core._stats import t_interval, wilson_interval
+from journeykit.analytics.kpis import CSATDefinition, csat
+from journeykit.core._stats import t_interval
 from journeykit.core.errors import JourneykitError
 from journeykit.workspace import Workspace
 
@@ -25,20 +26,22 @@ __all__ = ["emotion_curve"]
 
 
 
-def _curve_row(texts: pd.DataFrame, answers: pd.Series) -> dict:
+def _curve_row(texts: pd.DataFrame, answers: pd.Series, definition: CSATDefinition) -> dict:
     values = texts["sentiment"].dropna().to_numpy(dtype="float64")
     mean, _sd, low, high = t_interval(values, 0.95, -1.0, 1.0)
-    scores = answers.dropna()
-    n_csat = int(len(scores))
-    top2 = int((scores >= 4).sum())
-    csat_low, csat_high = wilson_interval(top2, n_csat)
+    # CSAT by the workspace's one definition (kpis.csat), as kpi_table and the scorecard compute it
+    result = csat(answers.dropna(), definition=definition)
     return {
         "n_texts": int(len(values)),
         "sentiment": mean, "sentiment_low": low, "sentiment_high": high,
-        "n_csat": n_csat,
-        "csat": top2 / n_csat if n_csat else float("nan"),
-        "csat_low": csat_low, "csat_high": csat_high,
+        "n_csat": int(result.n),
+        "csat": float(result.value) if result.n else float("nan"),
+        "csat_low": _or_nan(result.ci_low), "csat_high": _or_nan(result.ci_high),
     }
+
+
+def _or_nan(value: object) -> float:
+    return float("nan") if value is None else float(value)  # type: ignore[arg-type]
 
 
 def emotion_curve(ws: Workspace, *, by: str = "stage") -> pd.DataFrame:
@@ -51,7 +54,9 @@ def emotion_curve(ws: Workspace, *, by: str = "stage") -> pd.DataFrame:
     Columns: stage, stage_name, [touchpoint, touchpoint_name — only with by="touchpoint"],
     n_texts, sentiment (mean VADER compound of the linked comments and ticket texts),
     sentiment_low / sentiment_high (95% t-interval, clipped to −1…1; NaN when n < 2),
-    n_csat, csat (share of CSAT answers that are 4 or 5), csat_low / csat_high (95% Wilson),
+    n_csat (valid 1–5 answers), csat (by ``defaults: csat_definition``, as :func:`~journeykit.analytics.kpis.csat`
+    and the scorecard compute it: the share of 4–5 answers with a 95% Wilson interval, or
+    the mean answer with a t interval), csat_low / csat_high,
     workshop_emotion (−2…+2: the stage's ``emotion`` in journey.yaml, else the mean of its
     touchpoints' ``emotion`` column; for a touchpoint row its own ``emotion``; NaN if none).
     A stage or touchpoint without data has n 0 and NaN values.
@@ -70,6 +75,7 @@ def _compute_emotion_curve(ws: Workspace, by: str) -> pd.DataFrame:
     answers = items[items["csat"].notna()]
     answer_stage = answers["stage"]
     answer_tp = answers["touchpoint"]
+    definition: CSATDefinition = "mean" if ws.config.defaults.csat_definition == "mean" else "top2"
     tp_info = _touchpoint_info(ws)
     rows = []
     for stage_id, stage_name, stage_emotion in _stages(ws):
@@ -82,7 +88,7 @@ def _compute_emotion_curve(ws: Workspace, by: str) -> pd.DataFrame:
         if by == "touchpoint":
             row.update({"touchpoint": None, "touchpoint_name": None})
         row.update(_curve_row(
-            analysis[analysis["stage"] == stage_id], answers["csat"][answer_stage == stage_id]
+            analysis[analysis["stage"] == stage_id], answers["csat"][answer_stage == stage_id], definition
         ))
         row["workshop_emotion"] = emotion
         rows.append(row)
@@ -91,7 +97,7 @@ def _compute_emotion_curve(ws: Workspace, by: str) -> pd.DataFrame:
                 tp_row = {"stage": stage_id, "stage_name": stage_name, "touchpoint": tp_id,
                           "touchpoint_name": _clean(info["name"]) or tp_id}
                 tp_row.update(_curve_row(
-                    analysis[analysis["touchpoint"] == tp_id], answers["csat"][answer_tp == tp_id]
+                    analysis[analysis["touchpoint"] == tp_id], answers["csat"][answer_tp == tp_id], definition
                 ))
                 tp_row["workshop_emotion"] = float(info["emotion"])
                 rows.append(tp_row)
