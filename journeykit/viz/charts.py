@@ -50,8 +50,8 @@ from journeykit.viz import style as st
 from journeykit.viz._figure import figure_and_ax as _figure_and_ax
 from journeykit.viz._figure import figure_of as _figure_of
 from journeykit.viz._figure import finish as _finish
-from journeykit.viz._figure import fmt_int as _fmt_int
 from journeykit.viz._figure import fmt_csat as _fmt_csat
+from journeykit.viz._figure import fmt_int as _fmt_int
 from journeykit.viz._figure import fmt_pct as _fmt_pct
 from journeykit.viz._figure import new_figure as _new_figure
 from journeykit.viz._figure import no_data as _no_data

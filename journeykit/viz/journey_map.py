@@ -32,8 +32,8 @@ from journeykit.core.cells import split_list as _split_list
 from journeykit.core.errors import JourneykitError
 from journeykit.viz import style as st
 from journeykit.viz._figure import NO_DATA
-from journeykit.viz._figure import fmt_int as _fmt_int
 from journeykit.viz._figure import fmt_csat as _fmt_csat
+from journeykit.viz._figure import fmt_int as _fmt_int
 from journeykit.viz._figure import fmt_pct as _fmt_pct
 from journeykit.viz._figure import humanise as _humanise
 from journeykit.viz._figure import new_figure as _new_figure

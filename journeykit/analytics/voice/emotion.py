@@ -10,6 +10,7 @@ import math
 
 import pandas as pd
 
+from journeykit.analytics.kpis import CSATDefinition, csat
 from journeykit.analytics.voice.linking import (
     _clean,
     _memo,
@@ -17,7 +18,6 @@ from journeykit.analytics.voice.linking import (
     _touchpoint_info,
     _voice_items,
 )
-from journeykit.analytics.kpis import CSATDefinition, csat
 from journeykit.core._stats import t_interval
 from journeykit.core.errors import JourneykitError
 from journeykit.workspace import Workspace
