@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from journeykit.viz.report.tables import evidence_text
 from journeykit.viz.report.views import (
     display_text,
     format_count,
@@ -86,10 +87,7 @@ def _top_pain(points: pd.DataFrame | None, plan: pd.DataFrame | None) -> Finding
     if pains.empty:
         return None
     row = pains.loc[_number_column(pains, "priority").idxmax()]
-    signals = [s.strip() for s in display_text(row.get("signals")).split(";") if s.strip()]
-    evidence = {"sentiment": "negative comments", "csat": "low CSAT answers", "tickets": "support tickets",
-                "drop-off": "customers dropping off", "workshop": "the workshop's estimate"}
-    kinds = ", ".join(evidence.get(s, s) for s in signals) or "the workshop's estimate"
+    kinds = evidence_text(row.get("signals"))
     where = display_text(row.get("touchpoint_name"))
     owner = ""
     if plan is not None and "pain_point" in plan and "owner_team" in plan:

@@ -36,7 +36,7 @@ from journeykit.viz.report.views import (
     to_float,
 )
 
-__all__ = ["NEEDS", "SPECS", "Names", "Spec", "generic_view", "humanise", "present", "tidy_cell", "words"]
+__all__ = ["EVIDENCE_WORDS", "NEEDS", "SPECS", "evidence_text", "Names", "Spec", "generic_view", "humanise", "present", "tidy_cell", "words"]
 
 Row = Mapping[str, str]
 Getter = Callable[[Row, "Names"], Cell]
@@ -272,6 +272,21 @@ def _sentiment(r: Row, n: Names) -> Cell:
     return f"{value:+.2f}{interval}, n {format_count(r.get('n_texts'))}"
 
 
+#: what each evidence signal of a scored pain point means, for readers
+EVIDENCE_WORDS = {"sentiment": "negative comments", "csat": "low CSAT answers", "tickets": "support tickets",
+                  "drop-off": "customers dropping off", "workshop": "the workshop's estimate"}
+
+
+def evidence_text(signals: object) -> str:
+    """``sentiment; csat; tickets`` in words.
+
+    >>> evidence_text("sentiment; drop-off")
+    'negative comments, customers dropping off'
+    """
+    parts = [s.strip() for s in display_text(signals).split(";") if s.strip()]
+    return ", ".join(EVIDENCE_WORDS.get(s, s) for s in parts) or EVIDENCE_WORDS["workshop"]
+
+
 def _personas(r: Row, n: Names) -> Cell:
     ids = split_list(display_text(r.get("personas", "")))
     return [n.of(i) for i in ids] if ids else "all personas"
@@ -380,7 +395,7 @@ SPECS: dict[str, Spec] = {
         ("Status", _text("status")))),
     "pain_points": Spec("hurts", "The evidence behind each pain point", (
         ("Pain point", _text("title")), ("Where", _text("touchpoint_name")),
-        ("Priority (0–1)", _fixed("priority")), ("Evidence", _text("signals")),
+        ("Priority (0–1)", _fixed("priority")), ("Evidence", lambda r, n: evidence_text(r.get("signals"))),
         ("Feedback and tickets (n)", _count("n_evidence")), ("What customers say", _quotes("quotes"))),
         prepare=_by_priority, max_rows=10),
     "kpis_by_stage": Spec("improving", "Satisfaction by stage (each answer's stage as the journey map links it)",
