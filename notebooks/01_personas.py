@@ -68,14 +68,17 @@ display(out.show(card_figure, "persona_cards", title="Persona cards",
 # The same figures as a chart, so a room can compare personas at a glance.
 
 # %%
-if ws.has("customers") and ws.has("feedback"):
-    by_persona = jk.kpi_table(ws.feedback, by="persona_id", customers=ws.customers)
-    fig = jk.kpi_by_group(by_persona, "nps", title="Net Promoter Score per persona",
-                           labels=ws.labels("persona"))
-    display(out.show(fig, "persona_nps", title="Net Promoter Score per persona",
-               alt="NPS of each persona's customers with 95% intervals; small groups drawn hollow"))
-else:
+by_persona = (jk.kpi_table(ws.feedback, by="persona_id", customers=ws.customers)
+              if ws.has("customers") and ws.has("feedback") else None)
+if by_persona is None:
     print(out.skipped("Persona figures skipped: they need customers and feedback tables."))
+elif not (by_persona.query("kpi == 'nps'")["n"] > 0).any():
+    print(out.skipped("NPS per persona skipped: no NPS answers from customers with a persona."))
+else:
+    fig = jk.kpi_by_group(by_persona, "nps", title="Net Promoter Score per persona",
+                          labels=ws.labels("persona"))
+    display(out.show(fig, "persona_nps", title="Net Promoter Score per persona",
+                     alt="NPS of each persona's customers with 95% intervals; small groups drawn hollow"))
 
 # %% [markdown]
 # > **Your turn.** Which persona brings in more revenue than its share of customers suggests? What

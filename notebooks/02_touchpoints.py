@@ -29,6 +29,7 @@ on_bad_rows: str = "strict"  # strict stops at bad rows; quarantine sets them as
 # what was expected. Fix the file in your spreadsheet program and run this cell again.
 
 # %%
+import pandas as pd
 from IPython.display import display
 
 import journeykit as jk
@@ -87,9 +88,16 @@ else:
 # A touchpoint without an owner is one nobody improves. This table lists them.
 
 # %%
-unowned = ws.touchpoints[ws.touchpoints["owner"].isna()] if ws.has("touchpoints") else ws.touchpoints
+touchpoints = ws.touchpoints
+owners = (touchpoints["owner"].astype("string").str.strip() if "owner" in touchpoints
+          else pd.Series(pd.NA, index=touchpoints.index, dtype="string"))
+unowned = touchpoints[owners.isna() | (owners == "")]
 out.table(unowned, "touchpoints_without_owner")
-unowned if unowned is not None and len(unowned) else print("Every touchpoint has an owner.")
+if len(touchpoints) and unowned.empty:
+    print("Every touchpoint has an owner.")
+elif len(touchpoints) and len(unowned) == len(touchpoints):
+    print(f"None of the {len(touchpoints)} touchpoints has an owner yet.")
+unowned if len(unowned) else None
 
 # %% [markdown]
 # > **Your turn.** For each touchpoint without an owner, agree in the room which team takes it. Then

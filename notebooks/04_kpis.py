@@ -189,11 +189,16 @@ else:
 
 # %%
 if ws.has("feedback"):
-    by_stage = jk.kpi_table(ws.feedback, by="stage", levels={"stage": ws.stage_ids})
-    by_persona = jk.kpi_table(ws.feedback, by="persona_id", customers=ws.customers)
+    # each answer's stage as the emotion curve and the journey map link it: one CSAT by stage
+    csat_definition = ws.config.defaults.csat_definition
+    by_stage = jk.kpi_table(jk.linked_feedback(ws), by="stage", levels={"stage": ws.stage_ids},
+                            csat_definition=csat_definition)
+    by_persona = jk.kpi_table(ws.feedback, by="persona_id", customers=ws.customers,
+                              csat_definition=csat_definition)
     out.table(by_persona, "kpis_by_persona")
     out.table(by_stage, "kpis_by_stage")
-    fig = jk.kpi_by_group(by_stage, "csat", title="CSAT by stage", labels=ws.labels("stage"))
+    fig = jk.kpi_by_group(by_stage, "csat", title="CSAT by stage",
+                          labels={**ws.labels("stage"), "": "not linked to a stage"})
     display(out.show(fig, "csat_by_stage", title="CSAT by stage",
                alt="CSAT per journey stage with 95% intervals"))
     display(by_stage)
@@ -263,13 +268,14 @@ else:
 # Every scheduled run saves its KPIs. Here they are over time, with the targets.
 
 # %%
-history = jk.kpi_history(reports_dir)
+history = jk.kpi_history(reports_dir, current=metrics, output_dir=output_dir)  # earlier runs and this one
 out.table(history, "kpi_history")
-if len(history):
+if history["run_id"].nunique() > 1:
     fig = jk.kpi_trend(history, ws.config.kpis)
-    display(out.show(fig, "kpi_trend", title="KPIs over time", alt="Line chart of each KPI per run with targets"))
+    display(out.show(fig, "kpi_trend", title="KPIs over time",
+                     alt="Line chart of each measured KPI per run date, this run included, with targets"))
 else:
-    print("No earlier runs yet: trends appear after the second scheduled run.")
+    print(out.skipped("KPI trend: this is the first run, so there is no trend yet; it appears after the second run."))
 
 # %% [markdown]
 # **Next:** `05_journey_report.ipynb` - everything on one page.

@@ -64,8 +64,7 @@ display(out.show(fig, "journey_map", title="Customer journey map",
 
 # %%
 metrics = jk.workspace_metrics(ws)
-card = jk.scorecard(metrics, ws.config.kpis)
-out.table(card, "scorecard")
+card = jk.scorecard(metrics, ws.config.kpis)  # the run's report takes it from 04_kpis
 card
 
 # %% [markdown]
@@ -74,8 +73,7 @@ card
 # The highest-ranked items of the action plan, with the team that owns each.
 
 # %%
-plan = jk.action_plan(ws)
-out.table(plan, "top_priorities")
+plan = jk.action_plan(ws)  # the run's report takes it from 03_pain_points
 plan.head(5)
 
 # %% [markdown]
@@ -104,4 +102,5 @@ changes if previous is not None else print("This is the first run: nothing to co
 # %%
 definitions = jk.semantics(ws)
 out.table(definitions, "semantics")
-definitions
+for topic, definition in zip(definitions["topic"], definitions["definition"], strict=True):
+    print(f"{topic}\n{definition}\n")  # whole: a table would cut long definitions

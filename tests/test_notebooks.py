@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -284,3 +285,23 @@ def test_the_redesign_kept_every_demo_metric(runs: dict) -> None:
                 assert now[name][field] == pytest.approx(expected, rel=1e-9, abs=1e-12), (name, field)
         assert (now[name]["n"], now[name]["unit"], now[name]["label"]) == (
             record["n"], record["unit"], record["label"]), name
+
+
+def test_the_report_notebook_shows_every_definition_whole(runs: dict) -> None:
+    """Notebook 05 prints the definitions the report's appendix holds, none cut off."""
+    executed = nbformat.read(runs["results"][("sample", "05_journey_report")]["notebook"], as_version=4)
+    shown = "".join(output.get("text", "") for cell in executed.cells for output in cell.get("outputs", [])
+                    if output.get("output_type") == "stream")
+    definitions = pd.read_csv(runs["out"] / "tables" / "semantics.csv", dtype=str, keep_default_na=False)
+    assert len(definitions) >= 5
+    for topic, definition in zip(definitions["topic"], definitions["definition"], strict=True):
+        assert f"{topic}\n{definition}".replace("\r\n", "\n") in shown.replace("\r\n", "\n"), topic
+
+
+def test_the_kpi_trend_counts_this_run(runs: dict) -> None:
+    """04_kpis' history holds this run's KPIs (the report's trend includes the current run)."""
+    history = pd.read_csv(runs["out"] / "tables" / "kpi_history.csv", dtype={"run_id": str})
+    saved = json.loads((runs["out"] / "metrics" / "04_kpis.json").read_text(encoding="utf-8"))
+    assert history["run_id"].nunique() == 1
+    assert set(history["kpi"]) == set(saved)
+    assert history.set_index("kpi").loc["nps", "value"] == pytest.approx(saved["nps"]["value"])

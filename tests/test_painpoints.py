@@ -311,7 +311,7 @@ def test_action_plan_ranks_assigns_owners_and_kpis():
     app = rows.loc["App checkout"]
     assert app["owner_team"] == "E-commerce"          # from the touchpoint
     assert app["kpi_to_watch"] == "step conversion pay → paid at App checkout"
-    assert "payment" in app["first_step"]
+    assert "pay → paid" in app["first_step"] and "dropped off" in app["first_step"]  # drop-off evidence
     delivery = rows.loc["Home delivery"]
     assert delivery["owner_team"] == "Delivery" and delivery["status"] == "planned"
     assert delivery["kpi_to_watch"] == "CSAT at Home delivery"

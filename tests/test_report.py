@@ -96,7 +96,7 @@ def test_images_are_embedded_pngs_with_alt_text(tmp_path):
     data, alt = images[0]
     assert base64.b64decode(data) == (run / "figures" / "04_kpis__kpi_trend.png").read_bytes()
     assert alt == "Line chart of NPS per run"
-    assert "KPIs over time" in section_html(html, "kpis")  # kpi_trend belongs to the KPI section
+    assert "KPIs over time" in section_html(html, "improving")  # kpi_trend answers "are we improving?"
 
 
 def test_figures_keep_one_order_whichever_notebook_finishes_first(tmp_path):
@@ -112,8 +112,10 @@ def test_figures_keep_one_order_whichever_notebook_finishes_first(tmp_path):
     html = build_report(run).read_text("utf-8")
     def order(section):
         return re.findall(r'alt="alt ([a-z_]+)"', section_html(html, section))
-    assert order("journey") == ["journey_map", "designed_vs_observed", "emotion_curve"]
-    assert order("kpis") == ["stage_funnel", "retention_heatmap"]
+    assert order("journey") == ["journey_map"]  # the map alone on its page
+    assert order("dropoff") == ["stage_funnel", "designed_vs_observed"]
+    assert order("hurts") == ["emotion_curve"]
+    assert order("improving") == ["retention_heatmap"]
 
 
 def test_report_makes_no_external_requests_and_runs_no_scripts(tmp_path):
@@ -150,7 +152,7 @@ def test_what_changed_compares_with_the_previous_run(tmp_path):
     assert "10.0 points" in nps_row and "30.0 points" in nps_row and "+20.0 points" in nps_row
     assert ">yes<" in nps_row
     csat_row = summary.split("CSAT</th>", 1)[1].split("</tr>", 1)[0]
-    assert "80.0%" in csat_row and "within noise" in csat_row  # unchanged
+    assert "80.0 %" in csat_row and "within noise" in csat_row  # unchanged
 
 
 def test_missing_artefacts_degrade_gracefully(tmp_path):
@@ -160,7 +162,7 @@ def test_missing_artefacts_degrade_gracefully(tmp_path):
     assert "No action plan in this run" in html
     assert "No KPIs were measured in this run" in html
     assert "No manifest.json in this run folder" in html
-    assert html.count("Nothing in this run for this section") == 5
+    assert html.count("Nothing in this run for this section") == 5  # the map and the four questions
 
 
 def test_hostile_text_is_escaped_everywhere(tmp_path):
@@ -208,19 +210,21 @@ def test_figure_paths_cannot_escape_the_run_folder(tmp_path):
 
 @pytest.mark.parametrize(("name", "notebook", "section"), [
     ("journey_map", "05_journey_report", "journey"),
-    ("impact_effort", "03_pain_points", "painpoints"),
-    ("stage_funnel", "04_kpis", "kpis"),
-    ("coverage_heatmap", "02_touchpoints", "notes"),
-    ("inventory", "02_touchpoints", "touchpoints"),
-    ("rejected_feedback", "", "notes"),
-    ("cards", "01_personas", "personas"),
+    ("impact_effort", "03_pain_points", "hurts"),
+    ("stage_funnel", "04_kpis", "dropoff"),
+    ("persona_nps", "01_personas", "customers"),
+    ("kpi_trend", "04_kpis", "improving"),
+    ("coverage_heatmap", "02_touchpoints", "appendix"),
+    ("inventory", "02_touchpoints", "appendix"),
+    ("rejected_feedback", "", "appendix"),
+    ("cards", "01_personas", "customers"),
 ])
 def test_section_for_places_outputs_by_name(name, notebook, section):
     assert section_for(name, notebook) == section
 
 
 def test_number_and_text_formatting():
-    assert format_number(0.853, "share") == "85.3%"
+    assert format_number(0.853, "share") == "85.3 %"
     assert format_number(12345.6, "EUR") == "12,346 EUR"
     assert format_number(None) == "–"
     assert display_text("'=cmd|' /C calc'!A0") == "=cmd|' /C calc'!A0"

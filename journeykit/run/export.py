@@ -24,8 +24,9 @@ import nh3
 
 from journeykit.core.safety import atomic_write_bytes
 from journeykit.viz.report import TEMPLATES
+from journeykit.viz.report.views import strip_source_paths
 
-__all__ = ["clean_output_html", "export_notebook_html"]
+__all__ = ["clean_output_html", "export_notebook_html", "tidy_stderr"]
 
 #: output types kept in the HTML export; everything else (JavaScript, widget views, SVG
 #: that could carry scripts, Markdown/LaTeX renderings of data) falls back to text/plain
@@ -46,13 +47,40 @@ def clean_output_html(markup: str) -> str:
                      strip_comments=True, clean_content_tags=set())
 
 
+def tidy_stderr(text: str) -> str:
+    """A cell's stderr for readers: Python's warnings without the kit's source-file
+    locations and without the echoed source line, each distinct warning once with its count.
+
+    >>> tidy_stderr("/x/journeykit/kpis.py:810: UserWarning: few answers\n  warnings.warn(msg)\n" * 3)
+    'UserWarning: few answers (3 times)\n'
+    """
+    lines = text.splitlines()
+    kept: dict[str, int] = {}
+    skip_next = False
+    for line in lines:
+        if skip_next and line.startswith((" ", "\t")):
+            skip_next = False
+            continue  # the source line Python's warnings print under the message
+        skip_next = False
+        cleaned = strip_source_paths(line)
+        if cleaned != line:
+            skip_next = True
+        if cleaned.strip():
+            kept[cleaned] = kept.get(cleaned, 0) + 1
+    return "".join(f"{line} ({count} times)\n" if count > 1 else f"{line}\n" for line, count in kept.items())
+
+
 def _sanitise_outputs(nb: Any) -> None:
     """Keep only safe output types; clean HTML outputs (the notebook's own Markdown
-    prose is trusted and rendered as written)."""
+    prose is trusted and rendered as written); warnings on stderr without the kit's
+    source paths (:func:`tidy_stderr`)."""
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                output["text"] = tidy_stderr(str(output.get("text", "")))
+                continue
             data = output.get("data")
             if not data:
                 continue

@@ -23,9 +23,9 @@ import pandas as pd
 
 from journeykit.analytics.kpis import DEFAULT_LABELS
 from journeykit.analytics.scorecard import _int_array, _json_float, _metric_record
-from journeykit.run.runs import find_runs, resolve_latest
+from journeykit.run.runs import TMP_PREFIX, find_runs, make_run_id, resolve_latest
 
-__all__ = ["kpi_history", "previous_metrics"]
+__all__ = ["current_run_id", "kpi_history", "previous_metrics"]
 
 _HISTORY_COLUMNS = ["run_id", "kpi", "value", "n", "ci_low", "ci_high", "label", "unit"]
 
@@ -58,7 +58,22 @@ def _metrics_rows(document: Mapping[str, Any], run_id: str) -> list[dict]:
     return rows
 
 
-def kpi_history(reports_dir: str | os.PathLike) -> pd.DataFrame:
+def current_run_id(output_dir: str | os.PathLike | None) -> str:
+    """The run id of the run writing into ``output_dir``: a ``journeykit run`` writes into
+    ``<reports>/.tmp-<run id>`` until it succeeds; any other folder gives its name, and no
+    folder (a notebook run by hand) the current time as a run id.
+
+    >>> current_run_id("/reports/.tmp-20261202T054433Z"), current_run_id("/r/20261101T000000Z")
+    ('20261202T054433Z', '20261101T000000Z')
+    """
+    if output_dir is None:
+        return make_run_id()
+    name = Path(output_dir).name
+    return name[len(TMP_PREFIX):] if name.startswith(TMP_PREFIX) else name
+
+
+def kpi_history(reports_dir: str | os.PathLike, *, current: Mapping[str, Any] | None = None,
+                output_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     """Every KPI of every successful run: reads ``<reports_dir>/<run id>/metrics.json``.
 
     The runs are those :func:`journeykit.run.runs.find_runs` lists with status
@@ -69,15 +84,25 @@ def kpi_history(reports_dir: str | os.PathLike) -> pd.DataFrame:
     ``ci_high``, ``label``, ``unit``; sorted by run_id (then the file's KPI order).
     An empty table (same columns) when there are no runs yet.
 
+    ``current``: the metrics of the run being made (``workspace_metrics(ws)``), added as
+    its last run with the id :func:`current_run_id` gives for ``output_dir`` — so the
+    trend drawn during a run includes that run (it is not in ``reports_dir`` until it
+    succeeds); a finished run of the same id is then not read twice.
+
     Example:
         >>> kpi_history("reports")[["run_id", "kpi", "value"]]    # doctest: +SKIP
     """
     folder = Path(reports_dir)
-    if not folder.is_dir():
-        warnings.warn(f"no reports folder at {folder}: there is no KPI history yet", stacklevel=2)
-        return _history_frame([])
     rows: list[dict] = []
     seen: set[str] = set()
+    if current is not None:
+        run_id = current_run_id(output_dir)
+        rows.extend(_metrics_rows({"metrics": current}, run_id))
+        seen.add(run_id)
+    if not folder.is_dir():
+        if current is None:
+            warnings.warn(f"no reports folder at {folder}: there is no KPI history yet", stacklevel=2)
+        return _history_frame(rows).sort_values("run_id", kind="stable").reset_index(drop=True)
     for run in find_runs(folder):
         if run.status != "success":
             continue

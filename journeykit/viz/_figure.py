@@ -157,6 +157,19 @@ def fmt_pct(value: object, digits: int = 0) -> str:
     return "–" if math.isnan(v) else f"{100 * v:.{digits}f}%"
 
 
+def fmt_csat(value: object) -> str:
+    """CSAT as the workspace defines it: a 0–1 share (``top2``) as a percentage, a mean
+    answer (``mean``, 1–5) as ``4.2/5``.
+
+    >>> fmt_csat(0.81), fmt_csat(4.23)
+    ('81%', '4.2/5')
+    """
+    v = num(value)
+    if not math.isnan(v) and v > 1:
+        return f"{v:.1f}/5"
+    return fmt_pct(v)
+
+
 def humanise(name: str) -> str:
     """An event or column name for reading: ``add_to_cart`` -> ``add to cart``."""
     return name.replace("_", " ").strip()

@@ -50,6 +50,7 @@ from journeykit.viz import style as st
 from journeykit.viz._figure import figure_and_ax as _figure_and_ax
 from journeykit.viz._figure import figure_of as _figure_of
 from journeykit.viz._figure import finish as _finish
+from journeykit.viz._figure import fmt_csat as _fmt_csat
 from journeykit.viz._figure import fmt_int as _fmt_int
 from journeykit.viz._figure import fmt_pct as _fmt_pct
 from journeykit.viz._figure import new_figure as _new_figure
@@ -292,7 +293,7 @@ def emotion_curve_chart(curve_df: pd.DataFrame, *, ax: Axes | None = None,
         line = "\n".join(fit.wrap(name, per_stage_w, st.FONT_SIZES["tick"], 2))
         n_csat = _num(frame["n_csat"].iloc[k]) if "n_csat" in frame else float("nan")
         if not math.isnan(n_csat) and n_csat > 0:
-            line += f"\nCSAT {_fmt_pct(frame['csat'].iloc[k])} (n {int(n_csat)})"
+            line += f"\nCSAT {_fmt_csat(frame['csat'].iloc[k])} (n {int(n_csat)})"
         labels.append(line)
     ax.set_xticks(x, labels)
     ax.set_xlim(-0.5, n - 0.5)
@@ -314,12 +315,14 @@ def emotion_curve_chart(curve_df: pd.DataFrame, *, ax: Axes | None = None,
 def impact_effort_matrix(scored_df: pd.DataFrame, *, ax: Axes | None = None, top: int = 15,
                          impact_split: float | None = None, effort_split: float | None = None,
                          title: str = "Impact vs effort: what to fix first") -> Figure:
-    """Pain points and opportunities on impact × effort, numbered by priority.
+    """Pain points and opportunities on impact × effort, numbered by action-plan rank.
 
     x = effort (1 low … 5 high, workshop estimate), y = impact (the scoring's
     business impact), marker colour = severity 1–5 for pains, blue triangles for
-    opportunities. The ``top`` items by priority get their rank as a label and are
-    listed with their titles beside the chart. Quadrant lines at ``impact_split``
+    opportunities. The ``top`` items get their rank as a label and are listed with their
+    titles beside the chart; the rank is the row's position in ``scored_df``, as
+    :func:`journeykit.analytics.painpoints.action_plan` numbers it (an item without an
+    impact is not drawn, and the numbers of the others stay). Quadrant lines at ``impact_split``
     and ``effort_split`` — by default the thresholds of :mod:`journeykit.analytics.painpoints`
     (impact ≥ 0.5 is high, effort ≤ 3 is low, so the effort line sits at 3.5); quadrant
     names as in ``painpoints``: quick wins (high impact, low effort), major projects,
@@ -331,12 +334,12 @@ def impact_effort_matrix(scored_df: pd.DataFrame, *, ax: Axes | None = None, top
     _require(scored_df, ["impact", "effort"], "impact_effort_matrix")
     own = ax is None
     frame = scored_df.copy()
+    # the action plan's rank: the position in scored_df (score_pain_points sorts by priority),
+    # given before items without an impact are left out, so the numbers never shift
+    frame["rank"] = np.arange(1, len(frame) + 1)
     frame["impact"] = pd.to_numeric(frame["impact"], errors="coerce")
     frame["effort"] = pd.to_numeric(frame["effort"], errors="coerce").fillna(3.0)
-    frame = frame.dropna(subset=["impact"])
-    if "priority" in frame:
-        frame = frame.sort_values("priority", ascending=False, kind="stable")
-    frame = frame.reset_index(drop=True)
+    frame = frame.dropna(subset=["impact"]).reset_index(drop=True)
     side: Axes | None = None
     if ax is None:
         fig = _new_figure((12.5, 6.5))
@@ -388,7 +391,7 @@ def impact_effort_matrix(scored_df: pd.DataFrame, *, ax: Axes | None = None, top
             rgba = pt.get_color()
             dark = color in (st.SEVERITY_COLORS[5], st.SEVERITY_COLORS[4], st.OPPORTUNITY_COLOR)
             ax.text(row["effort"] + jitter[k], row["impact"] - (0.012 * span if is_opp else 0),
-                    str(k + 1), ha="center", va="center", fontsize=st.FONT_SIZES["tiny"],
+                    str(int(row["rank"])), ha="center", va="center", fontsize=st.FONT_SIZES["tiny"],
                     weight="bold", color="white" if dark else st.INK)
             del rgba
     handles: list[Artist] = [Patch(facecolor=st.SEVERITY_COLORS[s], edgecolor=st.INK,
@@ -403,13 +406,13 @@ def impact_effort_matrix(scored_df: pd.DataFrame, *, ax: Axes | None = None, top
         size = st.FONT_SIZES["text"]
         step = _line_height(size) / (side.get_position().height * fig.get_size_inches()[1])
         y = 0.98
-        t = side.text(0, y, f"Top {min(top, len(frame))} by priority", transform=side.transAxes,
+        t = side.text(0, y, f"Top {min(top, len(frame))} of the action plan", transform=side.transAxes,
                       va="top", fontsize=st.FONT_SIZES["text"], weight="bold")
         y -= step * 1.4
         text_col = "title" if "title" in frame else ("description" if "description" in frame
                                                      else "id")
-        for k, row in frame.head(top).iterrows():
-            label = f"{k + 1}. {_text(row.get(text_col)) or _text(row.get('id'))}"
+        for _, row in frame.head(top).iterrows():
+            label = f"{int(row['rank'])}. {_text(row.get(text_col)) or _text(row.get('id'))}"
             where = _text(row.get("touchpoint_name")) or _text(row.get("stage"))
             if where:
                 label += f" ({where})"

@@ -32,6 +32,7 @@ from journeykit.core.cells import split_list as _split_list
 from journeykit.core.errors import JourneykitError
 from journeykit.viz import style as st
 from journeykit.viz._figure import NO_DATA
+from journeykit.viz._figure import fmt_csat as _fmt_csat
 from journeykit.viz._figure import fmt_int as _fmt_int
 from journeykit.viz._figure import fmt_pct as _fmt_pct
 from journeykit.viz._figure import humanise as _humanise
@@ -417,7 +418,7 @@ def journey_map(ws: Workspace, *, persona: str | None = None,
             n_csat = int(_num(c.get("n_csat")) or 0) if not math.isnan(_num(c.get("n_csat"))) else 0
             if n_csat:
                 # where the survey was asked (the lane's note says so when this is too wide)
-                csat_line = f"{_fmt_pct(c.get('csat'))} (n {n_csat:,})"
+                csat_line = f"{_fmt_csat(c.get('csat'))} (n {n_csat:,})"
                 labelled = f"CSAT where asked {csat_line}"
                 kpi_lines.append(labelled if canvas.fit.width(labelled, body) <= inner
                                  else f"CSAT {csat_line}")

@@ -22,37 +22,36 @@ from journeykit.core.privacy import mask_frame
 from journeykit.core.safety import atomic_write_bytes, neutralise_frame, write_safe_xlsx
 from journeykit.workspace import Workspace
 
-__all__ = ["PLAN_COLUMNS", "action_plan", "export_action_plan"]
+__all__ = ["PLAN_COLUMNS", "action_plan", "evidence_kind", "export_action_plan"]
 
 PLAN_COLUMNS = ["priority", "pain_point", "touchpoint", "stage", "owner_team", "quadrant",
                 "first_step", "kpi_to_watch", "status"]
 
-# first steps by topic: (words in the theme/title, template); {where} is the touchpoint
+# first steps by the kind of evidence behind an item; {where} is the touchpoint (or theme)
+_EVIDENCE_STEPS: dict[str, str] = {
+    "drop-off": "Walk through the step {step} at {where} as a customer would, on the devices "
+                "and channel that lose the most; compare the customers who dropped off there "
+                "(dropouts.csv of the run) with those who went on, and fix the largest difference first",
+    "tickets": "Read the {n_tickets} support tickets about {where} with the team that answers them, "
+               "name their most frequent cause, and agree one change that removes it",
+    "complaints": "Read the {n_texts} customer comments about {where}{theme}, group them by cause, "
+                  "and fix the most frequent cause first",
+    "workshop": "Check the workshop's view with customers: ask five of them about {where}, and add a "
+                "theme with keywords to journey.yaml so their comments are counted in the next run",
+}
+# topic templates refine a complaint or ticket step when the item's theme names the topic
 _TOPIC_STEPS: list[tuple[tuple[str, ...], str]] = [
     (("payment", "checkout", "pay", "card", "cart"),
-     "Walk through {where} on the devices customers use, log every failed payment with its "
-     "error, and fix the most frequent failure first"),
-    (("delivery", "shipping", "courier", "parcel", "late", "dispatch"),
+     "Log every failed payment at {where} with its error, and fix the most frequent failure first"),
+    (("delivery", "shipping", "courier", "parcel", "dispatch"),
      "Compare promised and actual delivery times per carrier for {where}; send a proactive "
      "delay message whenever a parcel will miss its promised date"),
-    (("repair", "service", "turnaround", "workshop", "maintenance"),
+    (("repair", "turnaround", "workshop", "maintenance"),
      "Measure turnaround from drop-off to pick-up for {where}, publish a realistic ready-by "
      "date at booking and text customers when the job is done"),
-    (("price", "pricing", "expensive", "cost", "fee", "refund"),
-     "Review the price and fee communication at {where} against the quotes; make the total "
-     "cost visible before the customer commits"),
-    (("staff", "rude", "friendly", "service desk", "wait", "queue", "waiting"),
-     "Shadow {where} for a day with the team, agree one service standard (e.g. greet within "
-     "2 minutes) and check it weekly"),
-    (("stock", "available", "availability", "out of stock", "size"),
+    (("stock", "availability", "size"),
      "Check stock accuracy for {where}: show real availability online and offer a reserve-"
      "and-notify option"),
-    (("website", "app", "login", "search", "slow", "crash", "bug", "error"),
-     "Reproduce the reported problem on {where}, add it to the bug tracker with the quotes, "
-     "and fix the top error"),
-    (("email", "newsletter", "communication", "contact", "phone", "reply", "response"),
-     "Set a response-time target for {where}, add templates for the top questions and "
-     "review unanswered messages daily"),
 ]
 _QUADRANT_STEPS = {
     "quick win": "Fix it this sprint: read the quotes for {where}, pick the most common cause "
@@ -64,16 +63,73 @@ _QUADRANT_STEPS = {
 }
 
 
-def _first_step(title: str, theme: str | None, quadrant_name: str, where: str) -> str:
-    haystack = f" {(theme or '')} {title} ".lower()
-    if quadrant_name != "reconsider":
-        for words, template in _TOPIC_STEPS:
-            if any(re.search(rf"(?<!\w){re.escape(word)}(?!\w)", haystack) for word in words):
+def _count(value: object) -> int:
+    return int(value) if _known(value) else 0  # type: ignore[call-overload]
+
+
+def _str(value: object) -> str:
+    return str(value) if _known(value) else ""
+
+
+def evidence_kind(row: pd.Series) -> str:
+    """The kind of evidence an item rests on, strongest first: ``drop-off`` (customers
+    leave at a step), ``tickets`` (support tickets), ``complaints`` (comments and CSAT
+    answers, by theme), ``workshop`` (only the workshop's word), or ``other``.
+
+    >>> evidence_kind(pd.Series({"signals": "sentiment; csat; drop-off", "dropoff_step": "a → b"}))
+    'drop-off'
+    >>> evidence_kind(pd.Series({"signals": "workshop", "source": "workshop"}))
+    'workshop'
+    """
+    signals = {s.strip() for s in _str(row.get("signals")).split(";")}
+    if "drop-off" in signals and _known(row.get("dropoff_step")):
+        return "drop-off"
+    if "tickets" in signals and _count(row.get("n_tickets")) > 0:
+        return "tickets"
+    if signals & {"sentiment", "csat"} and _count(row.get("n_texts")) + _count(row.get("n_csat")) > 0:
+        return "complaints"
+    if "workshop" in signals or _str(row.get("source")) == "workshop":
+        return "workshop"
+    return "other"
+
+
+def _first_step(row: pd.Series, where: str) -> str:
+    """The first step for one scored item, chosen by :func:`evidence_kind`; a topic
+    template replaces a complaint or ticket step when the item's theme and title both name
+    the topic;
+    parked ("reconsider") items and items without evidence get the quadrant's step."""
+    quadrant_name = _str(row.get("quadrant")) or "fill-in"
+    kind = evidence_kind(row)
+    if quadrant_name == "reconsider" or kind == "other":
+        return _QUADRANT_STEPS.get(quadrant_name, _QUADRANT_STEPS["fill-in"]).format(where=where)
+    theme = _str(row.get("theme"))
+    if kind in ("tickets", "complaints") and theme:
+        theme_words = re.findall(r"[a-z]+", theme.lower().replace("_", " "))
+        title_words = re.findall(r"[a-z]+", _str(row.get("title")).lower())
+        for topic, template in _TOPIC_STEPS:
+            # both the theme and the title name the topic: an out-of-stock item that shares
+            # the checkout touchpoint's comments is not told to log failed payments
+            if any(w.startswith(topic) for w in theme_words) and any(w.startswith(topic) for w in title_words):
                 return template.format(where=where)
-    return _QUADRANT_STEPS.get(quadrant_name, _QUADRANT_STEPS["fill-in"]).format(where=where)
+    return _EVIDENCE_STEPS[kind].format(
+        where=where, step=_str(row.get("dropoff_step")), n_tickets=_count(row.get("n_tickets")),
+        n_texts=_count(row.get("n_texts")) or _count(row.get("n_csat")),
+        theme=f" ({theme.replace('_', ' ')})" if theme else "")
 
 
-def _kpi(row: pd.Series, stage_names: dict[str, str]) -> str:
+def _measured(ws: Workspace) -> set[str]:
+    """The survey KPIs the workspace has answers for (``nps``, ``csat``, ``ces``) and
+    ``conversion`` when it has an event log."""
+    found = set()
+    feedback = ws.feedback
+    if feedback is not None:
+        found = {k for k in ("nps", "csat", "ces") if k in feedback and feedback[k].notna().any()}
+    if ws.has("events"):
+        found.add("conversion")
+    return found
+
+
+def _kpi(row: pd.Series, stage_names: dict[str, str], measured: set[str]) -> str:
     where = row["touchpoint_name"] if _known(row["touchpoint_name"]) else None
     stage = row["stage"] if _known(row["stage"]) else None
     excess = row["dropoff_excess"]
@@ -87,9 +143,15 @@ def _kpi(row: pd.Series, stage_names: dict[str, str]) -> str:
         return f"mean sentiment of feedback on {where}"
     if _known(row["theme"]) and row["n_texts"] > 0:
         return f"mean sentiment of feedback about {row['theme']}"
-    if stage:
-        return f"CSAT in {stage_names.get(stage, stage)}, NPS"
-    return "NPS"
+    stage_name = stage_names.get(stage, stage) if stage else None
+    if stage_name and "csat" in measured:
+        return f"CSAT in {stage_name}"
+    for kpi, text in (("nps", "NPS"), ("csat", "CSAT"), ("ces", "CES")):
+        if kpi in measured:
+            return text
+    if "conversion" in measured:
+        return f"conversion through {stage_name}" if stage_name else "conversion, first to last stage"
+    return "none measured yet: add a CSAT or NPS question to your feedback"
 
 
 def action_plan(ws: Workspace, *, scored: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -97,12 +159,13 @@ def action_plan(ws: Workspace, *, scored: pd.DataFrame | None = None) -> pd.Data
 
     Columns: priority (rank 1..n), pain_point (title), touchpoint (name), stage (name),
     owner_team (the pain point's owner, else the touchpoint's owner), quadrant,
-    first_step (a concrete first action from templates by topic — payment/checkout,
-    delivery, repair/service, price, staff, stock, website/app, communication — else by
-    quadrant; "reconsider" items are parked), kpi_to_watch (the conversion of the step
-    where customers drop off when drop-off is part of the evidence, else CSAT at the
-    touchpoint when it has answers, else its feedback sentiment, else CSAT in the stage
-    and NPS), status.
+    first_step (chosen by the kind of evidence, :func:`evidence_kind`: a drop-off step, a
+    ticket category, a complaint theme — refined by a topic template when the theme names
+    payment, delivery, repair or stock — or the workshop's word alone; a generic step by
+    quadrant otherwise; "reconsider" items are parked), kpi_to_watch (the conversion of
+    the step where customers drop off when drop-off is part of the evidence, else CSAT at
+    the touchpoint when it has answers, else its feedback sentiment, else a KPI the
+    workspace measures: CSAT in the stage, NPS, CES or conversion), status.
 
     ``scored`` defaults to :func:`score_pain_points` of ``ws``.
 
@@ -122,6 +185,7 @@ def action_plan(ws: Workspace, *, scored: pd.DataFrame | None = None) -> pd.Data
     stages = _stages(ws)
     stage_names = {s[0]: s[1] for s in stages}
     tp_info = _touchpoint_info(ws)
+    measured = _measured(ws)
     rows = []
     for rank, (_, row) in enumerate(scored.iterrows(), start=1):
         tp_id = row["touchpoint"] if _known(row["touchpoint"]) else None
@@ -131,7 +195,6 @@ def action_plan(ws: Workspace, *, scored: pd.DataFrame | None = None) -> pd.Data
         where = row["touchpoint_name"] if _known(row["touchpoint_name"]) else (
             row["theme"] if _known(row["theme"]) else "this part of the journey")
         stage = row["stage"] if _known(row["stage"]) else None
-        theme = row["theme"] if _known(row["theme"]) else None
         rows.append({
             "priority": rank,
             "pain_point": row["title"],
@@ -139,8 +202,8 @@ def action_plan(ws: Workspace, *, scored: pd.DataFrame | None = None) -> pd.Data
             "stage": stage_names.get(stage, stage) if stage else None,
             "owner_team": owner,
             "quadrant": row["quadrant"],
-            "first_step": _first_step(str(row["title"]), theme, str(row["quadrant"]), str(where)),
-            "kpi_to_watch": _kpi(row, stage_names),
+            "first_step": _first_step(row, str(where)),
+            "kpi_to_watch": _kpi(row, stage_names, measured),
             "status": row["status"] if _known(row["status"]) else "open",
         })
     plan = pd.DataFrame(rows, columns=PLAN_COLUMNS)

@@ -56,27 +56,33 @@ def _group_clv(orders: pd.DataFrame, members: pd.Index) -> float:
     return float(historical_clv(subset).clv)
 
 
-def _persona_pain_points(ws: Workspace, scored: pd.DataFrame | None = None) -> dict[str, str]:
-    """Top pain point text per persona id ('' key = applies to every persona), from
-    :func:`journeykit.analytics.painpoints.score_pain_points` (highest priority first)."""
+def _persona_pain_points(ws: Workspace, persona_ids: list[str],
+                         scored: pd.DataFrame | None = None) -> dict[str, str]:
+    """Top pain point text per persona id: the highest-priority pain whose touchpoint that
+    persona uses — a touchpoint with a blank ``personas`` list (or a pain point without a
+    touchpoint) applies to every persona — from
+    :func:`journeykit.analytics.painpoints.score_pain_points`; '' when none applies."""
     touchpoints = _table(ws, "touchpoints")
     if scored is None:
         scored = score_pain_points(ws)
-    ranked = scored[scored["kind"].astype("string") == "pain"]
-    ranked = ranked.sort_values("priority", ascending=False, kind="stable")
-    text_col = "title"
+    ranked = scored[scored["kind"].astype("string") == "pain"].copy()
+    ranked["_priority"] = pd.to_numeric(ranked["priority"], errors="coerce").fillna(-np.inf)
+    ranked = ranked.sort_values("_priority", ascending=False, kind="stable")
     audience: dict[str, list[str]] = {}
     if touchpoints is not None and "personas" in touchpoints:
         for tp_id, personas in zip(touchpoints["id"], touchpoints["personas"], strict=False):
             audience[str(tp_id)] = _split_list(personas)
     result: dict[str, str] = {}
     for _, row in ranked.iterrows():
-        text = _text(row.get(text_col)) or _text(row.get("description"))
+        text = _text(row.get("title")) or _text(row.get("description"))
         if not text:
             continue
         who = audience.get(_text(row.get("touchpoint")), [])
-        for persona in who or [""]:
-            result.setdefault(persona, text)
+        for persona in persona_ids:
+            if not who or persona in who:
+                result.setdefault(persona, text)
+        if len(result) == len(persona_ids):
+            break
     return result
 
 
@@ -93,7 +99,8 @@ def persona_cards(ws: Workspace, *, pain_points: pd.DataFrame | None = None) -> 
     spend_to_date (mean total order amount per persona customer, customers without
     orders counting 0), nps (−100…100 from
     the persona's customers' feedback, ``kpis.nps``), nps_n (answers used),
-    top_pain_point (the highest-priority pain on a touchpoint that persona uses, from
+    top_pain_point (the highest-priority pain on a touchpoint that persona uses — one
+    for all personas included — from
     ``painpoints.score_pain_points``; pass ``pain_points=score_pain_points(ws)`` when
     already computed).  Data columns are NaN (or "") when the table they need is missing.
 
@@ -164,7 +171,7 @@ def persona_cards(ws: Workspace, *, pain_points: pd.DataFrame | None = None) -> 
     cards["nps"] = nps
     cards["nps_n"] = nps_n
 
-    pains = _persona_pain_points(ws, pain_points)
-    cards["top_pain_point"] = [pains.get(str(pid), pains.get("", "")) for pid in cards["id"]]
+    pains = _persona_pain_points(ws, [str(pid) for pid in cards["id"]], pain_points)
+    cards["top_pain_point"] = [pains.get(str(pid), "") for pid in cards["id"]]
     return cards[CARD_COLUMNS].reset_index(drop=True)
 

@@ -41,7 +41,7 @@ Example:
 
 from journeykit.analytics.voice.emotion import emotion_curve
 from journeykit.analytics.voice.language import detect_language
-from journeykit.analytics.voice.linking import ANALYSIS_COLUMNS, analyze_feedback
+from journeykit.analytics.voice.linking import ANALYSIS_COLUMNS, analyze_feedback, linked_feedback
 from journeykit.analytics.voice.pii import mask_pii
 from journeykit.analytics.voice.scoring import SCORE_COLUMNS, voice_scores
 from journeykit.analytics.voice.sentiment import METHODS, NEGATIVE, POSITIVE, score_texts, sentiment
@@ -60,6 +60,7 @@ __all__ = [
     "candidate_themes",
     "detect_language",
     "emotion_curve",
+    "linked_feedback",
     "mask_pii",
     "score_texts",
     "sentiment",

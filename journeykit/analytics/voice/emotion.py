@@ -14,6 +14,7 @@ import math
 
 import pandas as pd
 
+from journeykit.analytics.kpis import CSATDefinition, csat
 from journeykit.analytics.voice.linking import (
     _clean,
     _memo,
@@ -21,7 +22,7 @@ from journeykit.analytics.voice.linking import (
     _touchpoint_info,
 )
 from journeykit.analytics.voice.scoring import METHOD_ORDER, _scored_items
-from journeykit.core._stats import t_interval, wilson_interval
+from journeykit.core._stats import t_interval
 from journeykit.core.errors import JourneykitError
 from journeykit.workspace import Workspace
 
@@ -35,22 +36,24 @@ def _methods(texts: pd.DataFrame) -> str:
     return ", ".join(f"{m} {int(counts[m])}" for m in METHOD_ORDER if m in counts.index)
 
 
-def _curve_row(texts: pd.DataFrame, answers: pd.Series) -> dict:
+def _curve_row(texts: pd.DataFrame, answers: pd.Series, definition: CSATDefinition) -> dict:
     values = texts["emotion"].dropna().to_numpy(dtype="float64")
     mean, _sd, low, high = t_interval(values, 0.95, -1.0, 1.0)
-    scores = answers.dropna()
-    n_csat = int(len(scores))
-    top2 = int((scores >= 4).sum())
-    csat_low, csat_high = wilson_interval(top2, n_csat)
+    # CSAT by the workspace's one definition (kpis.csat), as kpi_table and the scorecard compute it
+    result = csat(answers.dropna(), definition=definition)
     return {
         "n_texts": int(len(values)),
         "n_unscored": int(len(texts) - len(values)),
         "methods": _methods(texts),
         "sentiment": mean, "sentiment_low": low, "sentiment_high": high,
-        "n_csat": n_csat,
-        "csat": top2 / n_csat if n_csat else float("nan"),
-        "csat_low": csat_low, "csat_high": csat_high,
+        "n_csat": int(result.n),
+        "csat": float(result.value) if result.n else float("nan"),
+        "csat_low": _or_nan(result.ci_low), "csat_high": _or_nan(result.ci_high),
     }
+
+
+def _or_nan(value: object) -> float:
+    return float("nan") if value is None else float(value)  # type: ignore[arg-type]
 
 
 def emotion_curve(ws: Workspace, *, by: str = "stage") -> pd.DataFrame:
@@ -69,9 +72,11 @@ def emotion_curve(ws: Workspace, *, by: str = "stage") -> pd.DataFrame:
     signal −1…+1: the text's sentiment by its language's method, else its row's rating;
     NaN when no text could be scored, never 0), sentiment_low / sentiment_high (95%
     t-interval, clipped to −1…1; NaN when n < 2),
-    n_csat, csat (share of CSAT answers that are 4 or 5, counted *where the survey was
-    asked*: ``asked_stage`` / ``asked_at``; an answer asked nowhere, such as a review,
-    counts in the overall CSAT only), csat_low / csat_high (95% Wilson),
+    n_csat (valid 1–5 answers, counted *where the survey was asked*: ``asked_stage`` /
+    ``asked_at``; an answer asked nowhere, such as a review, counts in the overall CSAT
+    only), csat (by ``defaults: csat_definition``, as :func:`~journeykit.analytics.kpis.csat`
+    and the scorecard compute it: the share of 4–5 answers with a 95% Wilson interval, or
+    the mean answer with a t interval), csat_low / csat_high,
     workshop_emotion (−2…+2: the stage's ``emotion`` in journey.yaml, else the mean of its
     touchpoints' ``emotion`` column; for a touchpoint row its own ``emotion``; NaN if none).
     A stage or touchpoint without data has n 0 and NaN values.
@@ -90,6 +95,7 @@ def _compute_emotion_curve(ws: Workspace, by: str) -> pd.DataFrame:
     answers = items[items["csat"].notna()]
     answer_stage = answers["asked_stage"]  # CSAT where asked; sentiment where it is about
     answer_tp = answers["asked_at"]
+    definition: CSATDefinition = "mean" if ws.config.defaults.csat_definition == "mean" else "top2"
     tp_info = _touchpoint_info(ws)
     rows = []
     for stage_id, stage_name, stage_emotion in _stages(ws):
@@ -102,7 +108,7 @@ def _compute_emotion_curve(ws: Workspace, by: str) -> pd.DataFrame:
         if by == "touchpoint":
             row.update({"touchpoint": None, "touchpoint_name": None})
         row.update(_curve_row(
-            analysis[analysis["about_stage"] == stage_id], answers["csat"][answer_stage == stage_id]
+            analysis[analysis["about_stage"] == stage_id], answers["csat"][answer_stage == stage_id], definition
         ))
         row["workshop_emotion"] = emotion
         rows.append(row)
@@ -111,7 +117,7 @@ def _compute_emotion_curve(ws: Workspace, by: str) -> pd.DataFrame:
                 tp_row = {"stage": stage_id, "stage_name": stage_name, "touchpoint": tp_id,
                           "touchpoint_name": _clean(info["name"]) or tp_id}
                 tp_row.update(_curve_row(
-                    analysis[analysis["about"] == tp_id], answers["csat"][answer_tp == tp_id]
+                    analysis[analysis["about"] == tp_id], answers["csat"][answer_tp == tp_id], definition
                 ))
                 tp_row["workshop_emotion"] = float(info["emotion"])
                 rows.append(tp_row)

@@ -47,7 +47,7 @@ from journeykit.core.cells import cell_text
 from journeykit.core.errors import JourneykitError
 from journeykit.workspace import Workspace
 
-__all__ = ["ANALYSIS_COLUMNS", "analyze_feedback"]
+__all__ = ["ANALYSIS_COLUMNS", "analyze_feedback", "linked_feedback"]
 
 ANALYSIS_COLUMNS = [
     "source", "id", "customer_id", "date", "text", "sentiment",
@@ -292,6 +292,26 @@ def _linked_feedback(ws: Workspace) -> pd.DataFrame | None:
         pd.to_numeric(feedback["csat"], errors="coerce").astype("float64")
         if "csat" in feedback.columns else np.nan
     )
+    return out
+
+
+def linked_feedback(ws: Workspace) -> pd.DataFrame | None:
+    """``ws.feedback`` with its ``stage`` and ``touchpoint`` set to where each answer was
+    asked (the row's ``stage``, else its ``asked_at`` / ``touchpoint``'s stage): the one
+    stage of an answer's scores, shared by the emotion curve, the journey map and "CSAT by
+    stage" (``kpi_table(linked_feedback(ws), by="stage")``); what a comment is about is
+    :func:`analyze_feedback`'s ``about``. None without a feedback table.
+
+    Example:
+        >>> kpi_table(linked_feedback(ws), by="stage", levels={"stage": ws.stage_ids})  # doctest: +SKIP
+    """
+    feedback = ws.feedback
+    linked = _linked_feedback(ws)
+    if feedback is None or linked is None:
+        return None
+    out = feedback.copy()
+    out["stage"] = pd.array(linked["asked_stage"].tolist(), dtype="string")
+    out["touchpoint"] = pd.array(linked["asked_at"].tolist(), dtype="string")
     return out
 
 
