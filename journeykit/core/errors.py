@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import pandas as pd
@@ -66,10 +67,11 @@ class Problem:
     def to_dict(self) -> dict:
         """The problem as plain values, the ``value`` as its short masked excerpt and
         ``expected`` masked: what tables, the manifest and the report show."""
-        out = asdict(self)
-        out["value"] = None if self.value is None else _show(self.value)
-        out["expected"] = _expected(self.expected)
-        return out
+        # field by field, not dataclasses.asdict (which deep-copies every value: the CSV of
+        # 60,000 problems spent most of its time there)
+        return {"file": self.file, "expected": _expected(self.expected), "row": self.row,
+                "column": self.column, "value": None if self.value is None else _show(self.value),
+                "severity": self.severity, "table": self.table}
 
 
 def _show(value: object) -> str:
@@ -80,7 +82,13 @@ def _show(value: object) -> str:
 
 def _expected(text: object) -> str:
     """The ``expected`` text of a problem with personal data masked (it may quote examples)."""
-    return str(mask_pii(str(text)))
+    return _masked_text(str(text))
+
+
+@lru_cache(maxsize=4096)
+def _masked_text(text: str) -> str:
+    """:func:`mask_pii` of an ``expected`` text, cached: the problems of one kind share it."""
+    return str(mask_pii(text))
 
 
 def problems_frame(problems: Iterable[Problem]) -> pd.DataFrame:
@@ -129,7 +137,12 @@ def problem_kind(problem: Problem) -> str:
     >>> problem_kind(Problem("orders.csv", "a unique order_id (also in row 7)", 9, "order_id", "O1"))
     'a unique order_id (also in row …)'
     """
-    return _ROW_REFERENCE.sub("row …", _expected(problem.expected))
+    return _kind_of(str(problem.expected))
+
+
+@lru_cache(maxsize=4096)
+def _kind_of(expected: str) -> str:
+    return _ROW_REFERENCE.sub("row …", _masked_text(expected))
 
 
 def problem_summary(problems: Iterable[Problem]) -> pd.DataFrame:

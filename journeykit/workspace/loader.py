@@ -334,7 +334,10 @@ class _Loader:
                 severity = "error"
                 what = f"an id from the {target} table ({ws.sources.get(target, target)})"
             is_list = column.kind == "list"
-            for row, value in values.dropna().items():
+            present = values.dropna()
+            if not is_list:  # one membership test for the column; a problem per unknown id
+                present = present[~present.isin(list(allowed))]
+            for row, value in present.items():
                 items = split_list(value) if is_list else [value]
                 unknown = [item for item in items if item not in allowed]
                 if unknown:
