@@ -17,6 +17,7 @@ from journeykit.core.errors import Problem, format_problem_summary, problem_kind
 from journeykit.core.safety import FORMULA_STARTS
 from journeykit.run.cli import main
 from journeykit.workspace import load_workspace, validate_workspace
+from journeykit.workspace.dates import DateRules, read_dates
 from tests.conftest import JOURNEY_YAML, write_workspace
 
 CUSTOMERS = "customer_id,first_seen\nc1,2026-01-01\nc2,2026-01-02\n"
@@ -194,3 +195,25 @@ def test_nobody_left_out_means_only_the_window_note(tmp_path):
     assert len(stage_funnel_notes(ws)) == 1
     assert list(stage_funnel_left_out(ws).columns) == ["stage", "stage_name", "customers", "reason"]
     assert pd.api.types.is_integer_dtype(stage_funnel_left_out(ws)["customers"])
+
+
+# -- a date column with many bad values: the plain ISO ones are parsed at once -----------------
+
+
+def test_a_mixed_date_column_reads_each_value_as_before():
+    values = ["2024-03-01 10:00", "2024-03-01T10:00:00+01:00", "1800-01-01", "2024-02-30", "31/31/2024",
+              "2024-03-31 02:30", "2024-05-06", None]
+    text = pd.Series(values, index=range(2, 2 + len(values)), dtype="string")
+    problems: list[tuple] = []
+    out = read_dates(text, "date", DateRules(timezone="Europe/Amsterdam"), lambda *a: problems.append(a))
+    assert str(out.dtype) == "datetime64[us, Europe/Amsterdam]"  # one value has an offset: instants
+    assert out[2] == out[3] == pd.Timestamp("2024-03-01 10:00", tz="Europe/Amsterdam")
+    assert out[8] == pd.Timestamp("2024-05-06", tz="Europe/Amsterdam")
+    assert out[[4, 5, 6, 7, 9]].isna().all()
+    reasons = {row: expected for row, _column, _value, expected, *_ in problems}
+    assert sorted(reasons) == [4, 5, 6, 7]
+    assert reasons[4].startswith("a date between 1990-01-01 and 2100-12-31")  # plain ISO, out of range
+    assert reasons[5].startswith("a date that exists") and reasons[6].startswith("a date that exists")
+    assert "daylight-saving" in reasons[7]  # plain ISO in the hour Amsterdam skips
+    assert {value for _row, _column, value, *_ in problems} == {"1800-01-01", "2024-02-30", "31/31/2024",
+                                                               "2024-03-31 02:30"}
