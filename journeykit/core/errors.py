@@ -77,7 +77,13 @@ class Problem:
 def _show(value: object) -> str:
     """A value as a problem message shows it: a quoted, masked excerpt of at most
     :data:`EXCERPT_CHARS` characters (:func:`journeykit.core.privacy.excerpt`)."""
-    return excerpt(value, EXCERPT_CHARS)
+    return _excerpt_of(str(value))
+
+
+@lru_cache(maxsize=65536)
+def _excerpt_of(text: str) -> str:
+    """:func:`excerpt` of a value's text, cached: a bad value often repeats on many rows."""
+    return excerpt(text, EXCERPT_CHARS)
 
 
 def _expected(text: object) -> str:
