@@ -217,3 +217,12 @@ def test_a_mixed_date_column_reads_each_value_as_before():
     assert "daylight-saving" in reasons[7]  # plain ISO in the hour Amsterdam skips
     assert {value for _row, _column, value, *_ in problems} == {"1800-01-01", "2024-02-30", "31/31/2024",
                                                                "2024-03-31 02:30"}
+
+
+def test_run_counts_every_problem_even_beyond_the_listing_cap(bad_orders, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("JOURNEYKIT_MAX_PROBLEMS", "2")
+    code, _, err = _run_cli(capsys, "run", "--workspace", str(bad_orders), "--out", str(tmp_path / "reports"))
+    assert code == 2
+    table = [line.split()[:4] for line in err.splitlines() if line.startswith("error")]
+    assert table == [["error", "7", "orders.csv", "amount"], ["error", "4", "orders.csv", "order_id"],
+                     ["error", "1", "orders.csv", "date"]]

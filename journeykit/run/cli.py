@@ -78,6 +78,17 @@ def write_problems_csv(problems: Sequence[Problem], path: str | os.PathLike) -> 
     return write_safe_csv(frame, path)
 
 
+def _every_problem(exc: WorkspaceError, args: argparse.Namespace) -> list[Problem]:
+    """The problems a failed run prints: when the loader listed only the first ones of a file
+    (strict mode), the workspace is validated again with every problem, so the counts per
+    kind are exact (only on this error path)."""
+    capped = any(p.row is None and p.column is None and p.expected.startswith("fewer problems:")
+                 for p in exc.problems)
+    if not capped or getattr(args, "on_bad_rows", "strict") != "strict":
+        return exc.problems
+    return validate_workspace(args.workspace, every=True)
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     problems = validate_workspace(args.path, every=True)
     errors = [p for p in problems if p.severity == "error"]
@@ -172,7 +183,7 @@ def run_command(args: argparse.Namespace, *, stdout: Any = None, stderr: Any = N
         )
     except WorkspaceError as exc:
         print("The workspace has problems; no notebook was run:", file=stderr)
-        print(format_problem_summary(exc.problems), file=stderr)
+        print(format_problem_summary(_every_problem(exc, args)), file=stderr)
         return ExitCode.BAD_INPUT
     except RunLockedError as exc:
         print(f"journeykit run: {exc}", file=stderr)
