@@ -29,6 +29,8 @@ from .analytics.journey import (
     observed_journey,
     off_map_events,
     off_map_paths,
+    stage_funnel_left_out,
+    stage_funnel_notes,
     stage_reach,
 )
 from .analytics.kpis import (
@@ -154,6 +156,8 @@ __all__ = [
     "setup_notebook",
     "stage_dropouts",
     "stage_funnel",
+    "stage_funnel_left_out",
+    "stage_funnel_notes",
     "stage_reach",
     "step_matrix",
     "suggest_segments",

@@ -65,12 +65,17 @@ card
 #
 # How many customers reach each stage of the journey, from the event log. A customer
 # counts at the furthest stage they reached after their first-stage event, with no time
-# limit unless journey.yaml sets one (`defaults: stage_window`, e.g. `90D`).
+# limit unless journey.yaml sets one (`defaults: stage_window`, e.g. `90D`). The notes
+# under the chart say which window was used and how many customers the funnel's rules
+# leave out (e.g. a deal won before the first contact); they go to the report's data notes.
 
 # %%
 if stage_events:
     stages = jk.stage_funnel(ws)
     out.table(stages, "stage_funnel")
+    for text in jk.stage_funnel_notes(ws):
+        out.note("coverage", text)
+        print(text)
     fig = jk.funnel_chart(stages)
     display(out.show(fig, "stage_funnel", title="Customers reaching each stage",
                alt="Bar chart of customers reaching each journey stage with conversion rates"))

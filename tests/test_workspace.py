@@ -360,9 +360,11 @@ def test_validate_copy_of_sample_with_nps_11_in_row_5(tmp_path):
     feedback.to_csv(copy / "feedback.csv", index=False)
     result = _cli("validate", copy)
     assert result.returncode == 2
-    line = next(line for line in result.stdout.splitlines() if line.startswith("error"))
-    assert "feedback.csv" in line and " 5 " in line and "nps" in line and "'11'" in line
-    assert "integer 0-10" in line
+    lines = result.stdout.splitlines()
+    line = next(line for line in lines if line.startswith("error"))  # the count per file, column, kind
+    assert line.split()[:4] == ["error", "1", "feedback.csv", "nps"] and "integer 0-10" in line
+    example = lines.index("feedback.csv, column nps - expected an integer 0-10 (1 error(s)):")
+    assert lines[example + 1] == "  row 5: '11'"
     assert "Traceback" not in result.stdout + result.stderr
 
 

@@ -9,7 +9,11 @@ shows what customers actually do. This module measures the two against each othe
 * :func:`off_map_paths` — the most common session paths (:func:`journeykit.analytics.events.paths`)
   that leave the designed map: they use an event no stage lists, or step back from a
   stage to an earlier one;
-* :func:`observed_journey` — all three at once, on one DuckDB connection.
+* :func:`observed_journey` — all three at once, on one DuckDB connection;
+* :func:`stage_funnel_left_out` / :func:`stage_funnel_notes` — the customers the stage
+  funnel leaves out by its rules (no first-stage event; a later stage's event before the
+  first-stage event, e.g. a deal won before the first contact; outside the stage window),
+  counted per stage, and the window it used, as sentences for the report's data notes.
 
 Everything runs in DuckDB on :meth:`Workspace.events_relation <journeykit.workspace.Workspace.events_relation>`,
 so large event logs never pass through pandas; only the small results do. A workspace
@@ -28,22 +32,26 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from journeykit.analytics.events import paths
+from journeykit.analytics.events import paths, stage_funnel
 from journeykit.core._sql import connect
 from journeykit.workspace import Workspace
 
 __all__ = [
     "OFF_MAP_EVENT_COLUMNS",
     "OFF_MAP_PATH_COLUMNS",
+    "LEFT_OUT_COLUMNS",
     "REACH_COLUMNS",
     "ObservedJourney",
     "observed_journey",
     "off_map_events",
     "off_map_paths",
+    "stage_funnel_left_out",
+    "stage_funnel_notes",
     "stage_reach",
 ]
 
 REACH_COLUMNS = ["stage", "stage_name", "customers", "share"]
+LEFT_OUT_COLUMNS = ["stage", "stage_name", "customers", "reason"]
 OFF_MAP_EVENT_COLUMNS = ["event", "customers", "share"]
 OFF_MAP_PATH_COLUMNS = ["path", "events", "sessions", "customers", "share", "unmapped",
                         "backwards"]
@@ -215,3 +223,100 @@ def off_map_paths(ws: Workspace, *, top: int = 6, candidates: int = 50) -> pd.Da
     """
     return observed_journey(ws, top_events=1, top_paths=top, candidate_paths=candidates
                             ).off_map_paths
+
+
+def _reach_after_first(ws: Workspace, first_events: list[str]) -> tuple[int, int, dict[str, int]]:
+    """(customers with a mapped event, those among them with a first-stage event, per stage
+    the customers with a first-stage event and an event of that stage)."""
+    con = connect()
+    try:
+        rel = ws.events_relation(con)
+        if rel is None:
+            return 0, 0, {}
+        rel.create_view("jk_events")
+        con.register("jk_map", _mapping(ws))
+        con.register("jk_first", pd.DataFrame({"event": first_events}, dtype=object))
+        con.execute("CREATE TEMP TABLE jk_mapped AS SELECT DISTINCT e.customer_id AS cid, m.stage, "
+                    "CAST(e.event AS VARCHAR) IN (SELECT event FROM jk_first) AS is_first "
+                    "FROM jk_events e JOIN jk_map m ON CAST(e.event AS VARCHAR) = m.event")
+        row = con.execute("SELECT count(DISTINCT cid), count(DISTINCT cid) FILTER (WHERE is_first) "
+                          "FROM jk_mapped").fetchone()
+        mapped, with_first = (int(row[0] or 0), int(row[1] or 0)) if row else (0, 0)
+        frame = con.execute(
+            "SELECT stage, count(DISTINCT cid) AS customers FROM jk_mapped WHERE cid IN "
+            "(SELECT cid FROM jk_mapped WHERE is_first) GROUP BY stage").df()
+        per_stage = {str(s): int(c) for s, c in zip(frame["stage"], frame["customers"], strict=True)}
+        return mapped, with_first, per_stage
+    finally:
+        con.close()
+
+
+def stage_funnel_left_out(ws: Workspace) -> pd.DataFrame:
+    """The customers :func:`~journeykit.analytics.events.stage_funnel` (journey.yaml's
+    stage window) leaves out by its rules, counted, so that no one is dropped without a note.
+
+    One row per rule that leaves someone out (none when nobody is):
+
+    - on the first stage: customers with events of later stages but none of the first stage
+      (the funnel starts at a first-stage event, so they are not in it);
+    - on each later stage: customers with a first-stage event and an event of this stage
+      whom the funnel does not count here, because that event does not follow an event of
+      every earlier stage in journey order (e.g. a deal won before the first contact, or a
+      stage in between skipped), or comes after the stage window; they count at the last
+      stage they reached in order.
+
+    Columns: stage (id), stage_name, customers (int), reason (text). Empty without events.
+
+    Example:
+        >>> stage_funnel_left_out(ws)[["stage", "customers"]]        # doctest: +SKIP
+    """
+    used = [s for s in ws.config.stages if s.events]
+    rows: list[tuple[str, str, int, str]] = []
+    if not used or not ws.has("events"):
+        return pd.DataFrame(rows, columns=LEFT_OUT_COLUMNS).astype({"customers": "int64"})
+    first = used[0]
+    mapped, with_first, reach = _reach_after_first(ws, [str(e) for e in first.events])
+    if mapped > with_first:
+        rows.append((first.id, str(first.name or first.id), mapped - with_first,
+                     f"no event of the first stage ({first.name or first.id}); the stage funnel starts "
+                     "there, so they are not in it"))
+    window = ws.config.defaults.stage_window
+    counted = stage_funnel(ws)
+    by_stage = dict(zip(counted["stage"], counted["customers"], strict=True))
+    for stage in used[1:]:
+        missing = reach.get(stage.id, 0) - int(by_stage.get(stage.id, 0))
+        if missing > 0:
+            after = f", or after the stage window ({window})" if window else ""
+            rows.append((stage.id, str(stage.name or stage.id), missing,
+                         f"their {stage.name or stage.id} event does not follow an event of every earlier "
+                         f"stage in journey order (e.g. a deal won before the first contact, or a stage in "
+                         f"between skipped){after}; they count at the last stage they reached in order"))
+    return pd.DataFrame(rows, columns=LEFT_OUT_COLUMNS).astype({"customers": "int64"})
+
+
+def stage_funnel_notes(ws: Workspace) -> list[str]:
+    """Sentences for the report's data notes about the stage funnel: the window it used
+    (journey.yaml ``defaults.stage_window``; ``defaults.window`` is the window of
+    :func:`~journeykit.analytics.events.funnel`, not of the stage funnel) and, per rule,
+    the customers it leaves out (:func:`stage_funnel_left_out`).
+
+    Example:
+        >>> stage_funnel_notes(ws)[0]                                 # doctest: +SKIP
+        'Stage funnel window: no limit after the first-stage event (...)'
+    """
+    defaults = ws.config.defaults
+    if defaults.stage_window:
+        notes = [f"Stage funnel window: every later stage within {defaults.stage_window} of the "
+                 "customer's first-stage event (journey.yaml defaults.stage_window)."]
+    else:
+        notes = ["Stage funnel window: no limit after the first-stage event (journey.yaml "
+                 f"defaults.stage_window is not set; defaults.window, {defaults.window or 'no limit'}, is the window of "
+                 "funnel(), not of the stage funnel)."]
+    for row in stage_funnel_left_out(ws).itertuples():
+        who = "1 customer" if row.customers == 1 else f"{row.customers:,} customers"
+        if row.reason.startswith("no event of the first"):
+            notes.append(f"Stage funnel: {who} with events of later stages left out - {row.reason}.")
+        else:
+            notes.append(f"Stage funnel, {row.stage_name}: {who} with an event of this stage not counted "
+                         f"there - {row.reason}.")
+    return notes

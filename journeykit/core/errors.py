@@ -20,8 +20,10 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import pandas as pd
@@ -65,21 +67,34 @@ class Problem:
     def to_dict(self) -> dict:
         """The problem as plain values, the ``value`` as its short masked excerpt and
         ``expected`` masked: what tables, the manifest and the report show."""
-        out = asdict(self)
-        out["value"] = None if self.value is None else _show(self.value)
-        out["expected"] = _expected(self.expected)
-        return out
+        # field by field, not dataclasses.asdict (which deep-copies every value: the CSV of
+        # 60,000 problems spent most of its time there)
+        return {"file": self.file, "expected": _expected(self.expected), "row": self.row,
+                "column": self.column, "value": None if self.value is None else _show(self.value),
+                "severity": self.severity, "table": self.table}
 
 
 def _show(value: object) -> str:
     """A value as a problem message shows it: a quoted, masked excerpt of at most
     :data:`EXCERPT_CHARS` characters (:func:`journeykit.core.privacy.excerpt`)."""
-    return excerpt(value, EXCERPT_CHARS)
+    return _excerpt_of(str(value))
+
+
+@lru_cache(maxsize=65536)
+def _excerpt_of(text: str) -> str:
+    """:func:`excerpt` of a value's text, cached: a bad value often repeats on many rows."""
+    return excerpt(text, EXCERPT_CHARS)
 
 
 def _expected(text: object) -> str:
     """The ``expected`` text of a problem with personal data masked (it may quote examples)."""
-    return str(mask_pii(str(text)))
+    return _masked_text(str(text))
+
+
+@lru_cache(maxsize=4096)
+def _masked_text(text: str) -> str:
+    """:func:`mask_pii` of an ``expected`` text, cached: the problems of one kind share it."""
+    return str(mask_pii(text))
 
 
 def problems_frame(problems: Iterable[Problem]) -> pd.DataFrame:
@@ -114,6 +129,89 @@ def format_problems(problems: Iterable[Problem], *, limit: int = 50) -> str:
         lines.append("  ".join(cells) + "  " + r[5])
     if len(ordered) > limit:
         lines.append(f"... and {len(ordered) - limit} more")
+    return "\n".join(lines)
+
+
+#: what varies from one problem of a kind to the next inside ``expected`` (a row number)
+_ROW_REFERENCE = re.compile(r"\brow \d+")
+
+
+def problem_kind(problem: Problem) -> str:
+    """The kind of a problem: its ``expected`` text (masked) with row numbers it quotes
+    replaced by ``row …``, so that every duplicate of a column is one kind.
+
+    >>> problem_kind(Problem("orders.csv", "a unique order_id (also in row 7)", 9, "order_id", "O1"))
+    'a unique order_id (also in row …)'
+    """
+    return _kind_of(str(problem.expected))
+
+
+@lru_cache(maxsize=4096)
+def _kind_of(expected: str) -> str:
+    return _ROW_REFERENCE.sub("row …", _masked_text(expected))
+
+
+def problem_summary(problems: Iterable[Problem]) -> pd.DataFrame:
+    """One row per (severity, file, column, kind of problem): how many problems of that
+    kind there are, errors first, then the largest counts.
+
+    Columns: severity, file, column ("" for a problem of the whole file), kind
+    (:func:`problem_kind`), count (int).
+
+    >>> summary = problem_summary([Problem("o.csv", "a number", r, "amount", "x") for r in (2, 3)])
+    >>> summary[["file", "column", "kind", "count"]].values.tolist()
+    [['o.csv', 'amount', 'a number', 2]]
+    """
+    counts: dict[tuple[str, str, str, str], int] = {}
+    for p in problems:
+        key = (p.severity, p.file, p.column or "", problem_kind(p))
+        counts[key] = counts.get(key, 0) + 1
+    rows = sorted(counts.items(), key=lambda item: (item[0][0] != "error", -item[1], item[0][1:]))
+    return pd.DataFrame([(*key, count) for key, count in rows],
+                        columns=["severity", "file", "column", "kind", "count"]).astype({"count": "int64"})
+
+
+def format_problem_summary(problems: Iterable[Problem], *, examples: int = 3) -> str:
+    """The problems as the command line prints them: first one line per (file, column,
+    kind of problem) with its count, errors first; then, for each kind, its first
+    ``examples`` problems (row and value) and how many more there are.
+
+    >>> print(format_problem_summary([Problem("o.csv", "a number >= 0", r, "amount", "x") for r in (2, 3)],
+    ...                              examples=1))
+    severity  count  file   column  problem
+    error         2  o.csv  amount  a number >= 0
+    <BLANKLINE>
+    First examples of each:
+    o.csv, column amount - expected a number >= 0 (2 error(s)):
+      row 2: 'x'
+      ... and 1 more
+    """
+    listed = list(problems)
+    summary = problem_summary(listed)
+    groups: dict[tuple[str, str, str, str], list[Problem]] = {}
+    for p in sorted(listed, key=lambda p: p.row or 0):
+        group = groups.setdefault((p.severity, p.file, p.column or "", problem_kind(p)), [])
+        if len(group) < examples:
+            group.append(p)
+    rows = [("severity", "count", "file", "column", "problem")]
+    rows += [(r.severity, f"{r.count:,}", r.file, r.column, r.kind) for r in summary.itertuples()]
+    widths = [min(max(len(r[i]) for r in rows), 40) for i in range(4)]
+    lines = []
+    for r in rows:
+        cells = [r[0].ljust(widths[0]), r[1].rjust(widths[1]), r[2][:40].ljust(widths[2]), r[3][:40].ljust(widths[3])]
+        lines.append("  ".join(cells) + "  " + r[4])
+    lines += ["", "First examples of each:"]
+    for r in summary.itertuples():
+        key = (r.severity, r.file, r.column, r.kind)
+        where = r.file + (f", column {r.column}" if r.column else "")
+        lines.append(f"{where} - expected {r.kind} ({r.count:,} {r.severity}(s)):")
+        shown = groups[key]
+        for p in shown:
+            at = f"row {p.row}" if p.row is not None else ("the whole column" if p.column else "the whole file")
+            value = "" if p.value is None else f": {_show(p.value)}"
+            lines.append(f"  {at}{value}")
+        if r.count > len(shown):
+            lines.append(f"  ... and {r.count - len(shown):,} more")
     return "\n".join(lines)
 
 

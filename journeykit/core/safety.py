@@ -38,8 +38,13 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         series = out[column]
-        if pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series):
-            out[column] = series.map(neutralise_cell, na_action="ignore")
+        if isinstance(series.dtype, pd.StringDtype):  # all text: one vectorised test
+            risky = series.str.startswith(FORMULA_STARTS).fillna(False).astype(bool)
+            if risky.any():
+                out[column] = series.mask(risky, "'" + series)
+        elif pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series):
+            out[column] = pd.Series([neutralise_cell(v) for v in series.to_numpy(dtype=object)],
+                                    index=series.index, dtype=object)
     out.columns = [neutralise_cell(str(c)) for c in out.columns]
     return out
 

@@ -23,7 +23,15 @@ from typing import Any
 
 from journeykit import __version__
 from journeykit.analytics.scorecard import what_changed
-from journeykit.core.errors import JourneykitError, WorkspaceError, format_problems
+from journeykit.core.errors import (
+    JourneykitError,
+    Problem,
+    WorkspaceError,
+    format_problem_summary,
+    problem_kind,
+    problems_frame,
+)
+from journeykit.core.safety import write_safe_csv
 from journeykit.run.execute import quiet_kernel_machinery
 from journeykit.run.exit_codes import ExitCode
 from journeykit.run.importing import add_import_parser
@@ -60,14 +68,38 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def write_problems_csv(problems: Sequence[Problem], path: str | os.PathLike) -> Path:
+    """Every problem as one CSV row (severity, file, row, column, kind, value, expected,
+    table), errors first, in file and row order, values as their short masked excerpts, every cell neutralised against formula
+    injection (:func:`journeykit.core.safety.write_safe_csv`): ``journeykit validate --problems``."""
+    ordered = sorted(problems, key=lambda p: (p.severity != "error", p.file, p.row or 0))
+    frame = problems_frame(ordered)
+    frame.insert(4, "kind", [problem_kind(p) for p in ordered])
+    return write_safe_csv(frame, path)
+
+
+def _every_problem(exc: WorkspaceError, args: argparse.Namespace) -> list[Problem]:
+    """The problems a failed run prints: when the loader listed only the first ones of a file
+    (strict mode), the workspace is validated again with every problem, so the counts per
+    kind are exact (only on this error path)."""
+    capped = any(p.row is None and p.column is None and p.expected.startswith("fewer problems:")
+                 for p in exc.problems)
+    if not capped or getattr(args, "on_bad_rows", "strict") != "strict":
+        return exc.problems
+    return validate_workspace(args.workspace, every=True)
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
-    problems = validate_workspace(args.path)
+    problems = validate_workspace(args.path, every=True)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
     if problems:
-        print(format_problems(problems))
+        print(format_problem_summary(problems))
         print()
-    print(f"{args.path}: {len(errors)} error(s), {len(warnings)} warning(s)")
+    if getattr(args, "problems", None):
+        written = write_problems_csv(problems, args.problems)
+        print(f"Wrote all {len(problems):,} problem(s) to {written}")
+    print(f"{args.path}: {len(errors):,} error(s), {len(warnings):,} warning(s)")
     return ExitCode.BAD_INPUT if errors else ExitCode.OK
 
 
@@ -151,7 +183,7 @@ def run_command(args: argparse.Namespace, *, stdout: Any = None, stderr: Any = N
         )
     except WorkspaceError as exc:
         print("The workspace has problems; no notebook was run:", file=stderr)
-        print(format_problems(exc.problems), file=stderr)
+        print(format_problem_summary(_every_problem(exc, args)), file=stderr)
         return ExitCode.BAD_INPUT
     except RunLockedError as exc:
         print(f"journeykit run: {exc}", file=stderr)
@@ -295,6 +327,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check a workspace; exit 2 when it has errors")
     validate.add_argument("path", help="workspace folder")
+    validate.add_argument("--problems", metavar="FILE.csv", default=None,
+                          help="also write every problem to this CSV file (one row per problem)")
     validate.set_defaults(func=_cmd_validate)
 
     run = sub.add_parser("run", help="run the notebooks headlessly and write a report folder")
@@ -341,7 +375,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except WorkspaceError as exc:
-        print(format_problems(exc.problems), file=sys.stderr)
+        print(format_problem_summary(exc.problems), file=sys.stderr)
         errors = sum(p.severity == "error" for p in exc.problems)
         print(f"\n{errors} error(s): fix them, or use --on-bad-rows quarantine where offered", file=sys.stderr)
         return ExitCode.BAD_INPUT

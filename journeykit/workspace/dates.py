@@ -251,8 +251,13 @@ def read_dates(text: pd.Series, column: str, rules: DateRules, add: AddProblem) 
             out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
             out[present.index] = parsed
             return out
+    # the plain ISO values are parsed at once; only the others (and plain ones that are no
+    # day, such as 2025-02-30) go through the checks below, one by one: a column with many
+    # bad values costs little more than a clean one
+    plain_stamps = _plain_iso(present[plain.fillna(False).astype(bool)])
+    present = present[~present.index.isin(plain_stamps.index)]
     rows = [int(r) for r in present.index]
-    values = [str(v) for v in present]
+    values = [str(v) for v in present.tolist()]
     stamps: dict[int, object] = {}
     iso_texts: dict[int, str] = {}
     numeric: list[tuple[int, str, re.Match[str]]] = []
@@ -307,18 +312,34 @@ def read_dates(text: pd.Series, column: str, rules: DateRules, add: AddProblem) 
                 f"or {second.date()}); write it as YYYY-MM-DD")
         else:
             stamps[row] = first.tz_convert("UTC") if first.tzinfo is not None else first
-    return _assemble(text.index, stamps, originals, column, rules, add)
+    return _assemble(text.index, stamps, originals, column, rules, add, plain_stamps, text)
+
+
+def _plain_iso(texts: pd.Series) -> pd.Series:
+    """Plain ISO date texts (no offset) -> naive ``datetime64[us]``, at once; values that name
+    no day (NaT) are left out, for the checks one by one."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = pd.to_datetime(texts, format="ISO8601", errors="coerce").astype("datetime64[us]")
+    return parsed[parsed.notna()]
 
 
 def _assemble(index: pd.Index, stamps: dict[int, object], originals: dict[int, str], column: str,
-              rules: DateRules, add: AddProblem) -> pd.Series:
+              rules: DateRules, add: AddProblem, plain: pd.Series | None = None,
+              text: pd.Series | None = None) -> pd.Series:
     """The parsed values as one Series: naive local, or tz-aware when any value is an instant;
-    every value checked against the plausible range (vectorised)."""
+    every value checked against the plausible range (vectorised). ``plain``: naive values
+    parsed already (their texts, for problems, in ``text``)."""
     tz = rules.timezone
     aware_rows = [r for r, s in stamps.items() if getattr(s, "tzinfo", None) is not None]
     naive_rows = [r for r, s in stamps.items() if getattr(s, "tzinfo", None) is None]
     naive = pd.Series(pd.DatetimeIndex([stamps[r] for r in naive_rows]).as_unit("us"), index=naive_rows,
                       dtype="datetime64[us]")
+    if plain is not None and len(plain):
+        naive = pd.concat([naive, plain]).sort_index()
+        if text is not None:
+            originals = {**originals, **dict(zip((int(r) for r in plain.index),
+                                                 (str(v) for v in text[plain.index].tolist()), strict=True))}
     instants = pd.Series(pd.DatetimeIndex([pd.Timestamp(stamps[r]).tz_convert("UTC") for r in aware_rows],
                                           tz="UTC").as_unit("us"), index=aware_rows, dtype="datetime64[us, UTC]")
     local_of_instants = instants.dt.tz_convert(tz).dt.tz_localize(None)

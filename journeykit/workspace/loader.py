@@ -74,12 +74,13 @@ def max_problems() -> int:
     return value if value > 0 else MAX_PROBLEMS
 
 
-def _capped(problems: list[Problem], source: str, table: str, quarantine: bool = False) -> list[Problem]:
-    """At most :func:`max_problems` of one source's problems, errors first (in file
-    order), then one problem counting those not listed: an error when any of them is,
-    unless all those errors are rows that quarantine sets aside."""
-    limit = max_problems()
-    if len(problems) <= limit:
+def _capped(problems: list[Problem], source: str, table: str, quarantine: bool = False,
+            limit: int | None = None) -> list[Problem]:
+    """At most ``limit`` (default :func:`max_problems`) of one source's problems, errors first
+    (in file order), then one problem counting those not listed: an error when any of them
+    is, unless all those errors are rows that quarantine sets aside. ``limit=0``: all."""
+    limit = max_problems() if limit is None else limit
+    if limit == 0 or len(problems) <= limit:
         return problems
     ordered = sorted(problems, key=lambda p: p.severity != "error")
     shown, rest = ordered[:limit], ordered[limit:]
@@ -153,12 +154,29 @@ def _type_table(raw: RawTable, table: Table, config: JourneyConfig) -> tuple[pd.
 
 
 
+def _no_rows_to_reference(other: pd.DataFrame, target: str, target_source: str, column: str,
+                          values: pd.Series, checker: Checker) -> bool:
+    """True when the referenced table has no rows (e.g. the header-only customers.csv of a new
+    workspace): then ONE warning says so, instead of one error per row for every id, and the
+    ids are not checked against it (as when the table is absent)."""
+    if len(other.index):
+        return False
+    filled = int(values.notna().sum())
+    if filled:
+        checker.add(None, column, None,
+                    f"ids from the {target} table, but the {target} table has no rows ({target_source}); "
+                    f"the {filled:,} {column} values here are not checked against it - fill it in, or "
+                    f"remove {target_source} if you have no {target} table", "warning")
+    return True
+
+
 class _Loader:
-    def __init__(self, folder: Path, on_bad_rows: OnBadRows):
+    def __init__(self, folder: Path, on_bad_rows: OnBadRows, limit: int | None = None):
         if on_bad_rows not in ("strict", "quarantine"):
             raise JourneykitError(f"on_bad_rows must be 'strict' or 'quarantine', not {on_bad_rows!r}")
         self.folder = folder
         self.on_bad_rows = on_bad_rows
+        self.limit = limit  # problems listed per source (None: max_problems(), 0: all)
         self.problems: list[Problem] = []
         self.row_problems: dict[str, dict[int, list[str]]] = {}
         self.imported: dict[str, RawTable] = {}
@@ -184,7 +202,8 @@ class _Loader:
                 self._load_large(ws, name, table, raw)
                 continue
             frame, used, checker = _type_table(raw, table, config)
-            self.problems.extend(_capped(checker.problems, raw.source, name, self.on_bad_rows == "quarantine"))
+            self.problems.extend(_capped(checker.problems, raw.source, name, self.on_bad_rows == "quarantine",
+                                         self.limit))
             if frame is None:
                 continue
             ws.tables[name] = frame
@@ -304,6 +323,9 @@ class _Loader:
                 other = ws.tables.get(target)
                 if other is None:
                     continue
+                if _no_rows_to_reference(other, target, ws.sources.get(target, target), column.name,
+                                         values, checker):
+                    continue
                 key = TABLES[target].key
                 allowed = set(other[key].dropna())
                 if self.on_bad_rows == "quarantine":
@@ -312,7 +334,10 @@ class _Loader:
                 severity = "error"
                 what = f"an id from the {target} table ({ws.sources.get(target, target)})"
             is_list = column.kind == "list"
-            for row, value in values.dropna().items():
+            present = values.dropna()
+            if not is_list:  # one membership test for the column; a problem per unknown id
+                present = present[~present.isin(list(allowed))]
+            for row, value in present.items():
                 items = split_list(value) if is_list else [value]
                 unknown = [item for item in items if item not in allowed]
                 if unknown:
@@ -330,7 +355,7 @@ class _Loader:
                                 f"the same touchpoint as {new} ({column.name} is the older "
                                 f"name of {new}), or blank")
         self.problems.extend(_capped(checker.problems[before:], raw.source, name,
-                                    self.on_bad_rows == "quarantine"))
+                                    self.on_bad_rows == "quarantine", self.limit))
         self.row_problems[name] = checker.bad_rows
 
     def _assign_personas(self, ws: Workspace) -> None:
@@ -426,8 +451,12 @@ def load_workspace(path: str | os.PathLike | None = None, *, on_bad_rows: OnBadR
     return ws
 
 
-def validate_workspace(path: str | os.PathLike | None = None) -> list[Problem]:
+def validate_workspace(path: str | os.PathLike | None = None, *, every: bool = False) -> list[Problem]:
     """Every problem of a workspace (errors and warnings), without raising for them.
+
+    At most :func:`max_problems` problems are listed per table source, then one counting the
+    rest; ``every=True`` lists them all (what ``journeykit validate`` counts per kind and
+    ``--problems FILE`` writes).
 
     Example:
         >>> [str(p) for p in validate_workspace("data/sample") if p.severity == "error"]  # doctest: +SKIP
@@ -437,6 +466,6 @@ def validate_workspace(path: str | os.PathLike | None = None) -> list[Problem]:
     cached = runcache.cached_workspace(folder, "strict")
     if cached is not None:  # a run's workspace without errors: its warnings are all there is
         return list(cached.problems)
-    loader = _Loader(folder, "strict")
+    loader = _Loader(folder, "strict", 0 if every else None)
     loader.load()
     return loader.problems

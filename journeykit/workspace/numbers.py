@@ -90,25 +90,18 @@ def read_numbers(text: pd.Series, column: str, currency: str, source: str, add: 
     out = pd.Series(float("nan"), index=text.index, dtype="float64")
     shapes: dict[int, tuple[str, str, str]] = {}  # row -> (original, number text, shape)
     by_reading: dict[str, list[tuple[int, str]]] = {"comma": [], "dot": [], "either,": [], "either.": []}
+    # each distinct text is analysed once (values repeat: amounts, scores, the same bad value
+    # on thousands of rows); the problems are still one per row
+    seen: dict[str, tuple[str | None, str, str]] = {}
     for row, value in text.dropna().items():
         original = str(value)
-        marks = [m.group(0) for m in _MARKS.finditer(original)]
-        if _NON_FINITE.match(original.strip()):
-            add(row, column, original, f"a finite number ({expected})")
+        found = seen.get(original)
+        if found is None:
+            found = seen[original] = _analyse(original, allowed, own, expected, typed_cells)
+        problem, number, shape = found
+        if problem is not None:
+            add(row, column, original, problem)
             continue
-        foreign = [m for m in marks if m.upper() not in allowed and m.upper().rstrip(".") not in allowed]
-        if marks and foreign and all(_is_currency(m) for m in foreign):
-            add(row, column, original, f"an amount in the workspace currency {own} (journey.yaml currency); "
-                f"{', '.join(foreign)} is another currency - convert it or fix the value")
-            continue
-        number = _MARKS.sub("", original) if not foreign else original
-        number = _GROUP_SPACE.sub("", number.strip()).strip()
-        shape = _shape(number)
-        if shape is None:
-            add(row, column, original, expected)
-            continue
-        if typed_cells and shape == "either.":
-            shape = "dot"
         shapes[int(row)] = (original, number, shape)
         if shape in by_reading:
             by_reading[shape].append((int(row), original))
@@ -134,15 +127,45 @@ def read_numbers(text: pd.Series, column: str, currency: str, source: str, add: 
                 f"{'comma' if comma else 'point'}, usual for {own}); with a decimal "
                 f"{'point' if comma else 'comma'} it would be {as_dot if comma else as_comma:g} - write "
                 "the decimals (1234.00 or 1,23) to be sure", "warning")
+    floats: dict[str, float | None] = {}
+    good_rows: list[int] = []
+    good_values: list[float] = []
     for row, (original, number, _shape_name) in shapes.items():
-        value = _to_float(number, comma)
+        if number in floats:
+            value = floats[number]
+        else:
+            value = floats[number] = _to_float(number, comma)
         if value is None:
             add(row, column, original, expected)
         elif not math.isfinite(value):
             add(row, column, original, f"a finite number ({expected})")
         else:
-            out[row] = value
+            good_rows.append(row)
+            good_values.append(value)
+    if good_rows:  # one assignment, not one per row
+        out.loc[good_rows] = good_values
     return out
+
+
+def _analyse(original: str, allowed: set[str], own: str, expected: str,
+             typed_cells: bool) -> tuple[str | None, str, str]:
+    """One number text -> (the problem, or None; the number without currency marks and digit
+    group spaces; its shape, see ``_SHAPES``)."""
+    marks = [m.group(0) for m in _MARKS.finditer(original)]
+    if _NON_FINITE.match(original.strip()):
+        return f"a finite number ({expected})", "", ""
+    foreign = [m for m in marks if m.upper() not in allowed and m.upper().rstrip(".") not in allowed]
+    if marks and foreign and all(_is_currency(m) for m in foreign):
+        return (f"an amount in the workspace currency {own} (journey.yaml currency); "
+                f"{', '.join(foreign)} is another currency - convert it or fix the value"), "", ""
+    number = _MARKS.sub("", original) if not foreign else original
+    number = _GROUP_SPACE.sub("", number.strip()).strip()
+    shape = _shape(number)
+    if shape is None:
+        return expected, "", ""
+    if typed_cells and shape == "either.":
+        shape = "dot"
+    return None, number, shape
 
 
 def _is_currency(mark: str) -> bool:
