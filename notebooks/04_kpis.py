@@ -16,15 +16,15 @@
 # lies in (95 % interval).
 
 # %% tags=["parameters"]
-from typing import Optional
+import os
 
-workspace: str = "../data/sample"  # folder with your journey files (relative to notebooks/, or absolute)
-interactive: bool = True  # show editing widgets; False shows static tables and figures only
-output_dir: Optional[str] = None  # folder where a scheduled run saves figures, tables and metrics; None saves nothing
-on_bad_rows: str = "strict"  # strict stops at bad rows; quarantine sets them aside and counts them
-persona: Optional[str] = None  # persona id to show KPIs for; None shows everyone
-as_of: Optional[str] = None  # last day to measure, as YYYY-MM-DD; None uses the last date in the data
-reports_dir: str = "../reports"  # folder of earlier runs, for trends
+workspace = os.environ.get("JOURNEYKIT_WORKSPACE", "../data/sample")  # folder with your journey files; `journeykit lab FOLDER` sets it for every notebook (relative to notebooks/, or absolute)
+interactive = True  # show editing widgets; False shows static tables and figures only
+output_dir = None  # folder where a scheduled run saves figures, tables and metrics; None saves nothing
+on_bad_rows = "strict"  # strict stops at bad rows; quarantine sets them aside and counts them
+persona = None  # persona id to show KPIs for; None shows everyone
+as_of = None  # last day to measure, as YYYY-MM-DD; None uses the last date in the data
+reports_dir = "../reports"  # folder of earlier runs, for trends
 
 # %% [markdown]
 # ## Step 1 · Open the workspace
@@ -33,7 +33,7 @@ reports_dir: str = "../reports"  # folder of earlier runs, for trends
 # file; if something is wrong you get a table saying which file, row and column, and
 # what was expected. Fix the file in your spreadsheet program and run this cell again.
 
-# %%
+# %% jupyter={"source_hidden": true}
 from IPython.display import display
 
 import journeykit as jk
@@ -49,7 +49,7 @@ print(f"{ws.config.business}: workspace {ws.path}")
 # Each KPI from `journey.yaml` compared with its target: **on target**, **at risk**
 # (within the warning band) or **off target**.
 
-# %%
+# %% jupyter={"source_hidden": true}
 metrics = jk.workspace_metrics(ws)
 out.metrics(metrics)
 card = jk.scorecard(metrics, ws.config.kpis)
@@ -63,7 +63,7 @@ card
 # counts at the furthest stage they reached after their first-stage event, with no time
 # limit unless journey.yaml sets one (`defaults: stage_window`, e.g. `90D`).
 
-# %%
+# %% jupyter={"source_hidden": true}
 if ws.has("events"):
     stages = jk.stage_funnel(ws)
     out.table(stages, "stage_funnel")
@@ -82,7 +82,7 @@ else:
 #
 # The same funnel split by channel and by persona: is the leak the same everywhere?
 
-# %%
+# %% jupyter={"source_hidden": true}
 if ws.has("events"):
     by_channel = jk.stage_funnel(ws, by="channel")
     out.table(by_channel, "stage_funnel_by_channel")
@@ -110,7 +110,7 @@ else:
 # interval: a week where the line falls clearly below the weeks before is when something
 # broke. The week with the largest drop is marked.
 
-# %%
+# %% jupyter={"source_hidden": true}
 if ws.has("events"):
     dropouts = jk.stage_dropouts(ws)
     out.customer_list(dropouts, "dropouts")
@@ -142,7 +142,7 @@ else:
 # happens. Steps your stages do not describe - customers going back, or leaving
 # ("(end)") - are worth discussing.
 
-# %%
+# %% jupyter={"source_hidden": true}
 if ws.has("events"):
     print(f"A new visit starts after {ws.config.defaults.session_gap} without events.")
     top_paths = jk.paths(ws, max_steps=5, top=10)
@@ -161,7 +161,7 @@ else:
 # column the months after. A cell shows the share of the cohort that bought again in
 # that month.
 
-# %%
+# %% jupyter={"source_hidden": true}
 if ws.has("orders"):
     cohorts = jk.retention(ws.orders)
     out.table(cohorts, "retention")
@@ -183,7 +183,7 @@ else:
 # CES (how easy it was, 1-7) by stage and by persona, each with its interval and
 # number of answers. Groups with fewer than 30 answers are flagged.
 
-# %%
+# %% jupyter={"source_hidden": true}
 if ws.has("feedback"):
     by_stage = jk.kpi_table(ws.feedback, by="stage", levels={"stage": ws.stage_ids})
     by_persona = jk.kpi_table(ws.feedback, by="persona_id", customers=ws.customers)
@@ -207,7 +207,7 @@ else:
 # Choose a persona, a channel or a period and the satisfaction table follows. (In a
 # scheduled run this shows the table for the `persona` setting instead.)
 
-# %%
+# %% jupyter={"source_hidden": true}
 if not ws.has("feedback"):
     print("Filters skipped: no feedback table.")
 elif interactive:
@@ -226,7 +226,7 @@ elif persona is not None:
 # likely each customer is still active and how many purchases to expect; a scheduled run
 # saves these per customer, 12 months ahead, in `customers_clv.csv`.
 
-# %%
+# %% jupyter={"source_hidden": true}
 if ws.has("orders"):
     simple = jk.historical_clv(ws.orders, currency=ws.config.currency)
     print(simple.formula)
@@ -258,7 +258,7 @@ else:
 #
 # Every scheduled run saves its KPIs. Here they are over time, with the targets.
 
-# %%
+# %% jupyter={"source_hidden": true}
 history = jk.kpi_history(reports_dir)
 out.table(history, "kpi_history")
 if len(history):

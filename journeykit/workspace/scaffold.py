@@ -94,7 +94,7 @@ def new_workspace(path: str | os.PathLike, *, name: str | None = None, format: s
     return folder
 
 
-_DATE_HINT = "a date such as 2026-03-31, or a date and time such as 2026-03-31 14:05"
+_DATE_HINT = "a date such as 2026-03-31 (a time may follow, as in 14:05)"
 
 
 def readme_text(column: Column) -> str:
@@ -103,7 +103,7 @@ def readme_text(column: Column) -> str:
     >>> readme_text(TABLES["painpoints"].column("severity"))
     '1 (minor) to 5 (severe); pick from the drop-down'
     >>> readme_text(TABLES["orders"].column("date"))
-    'When the order was placed: a date such as 2026-03-31, or a date and time such as 2026-03-31 14:05'
+    'When the order was placed: a date such as 2026-03-31 (a time may follow, as in 14:05)'
     """
     text = column.description or column.expectation()
     if column.kind == "datetime":

@@ -408,7 +408,7 @@ class TableEditor(widgets.VBox):
                                           f"{', '.join(str(o) for o in column.options)})", ok=False)
                     value = _cell_value(column, widget)
                     current = self.frame.at[index, column.name]
-                    if not (is_blank(value) and is_blank(current)) and value != current:
+                    if display_text(value) != display_text(current):
                         self.set_value(index, column.name, value)
                     self.status.value = refused
                     return

@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection
 import ipywidgets as widgets
 import pandas as pd
 
-from journeykit.core.cells import is_blank, join_list
+from journeykit.core.cells import join_list
 from journeykit.core.cells import split_list as _split_list
 from journeykit.viz.widgets.editor import (
     ConflictPanel,
@@ -129,8 +129,7 @@ class PersonaEditor(widgets.VBox):
                         f"Not added: {', '.join(unknown)} (expected one of the channels of journey.yaml: "
                         f"{', '.join(self.ws.config.channels)})", ok=False)
                 stored: object = join_list(known) or pd.NA
-                if stored is pd.NA and is_blank(self.frame.at[self.picker.value, name]) or \
-                        stored == self.frame.at[self.picker.value, name]:
+                if unknown and _text(stored) == _text(self.frame.at[self.picker.value, name]):
                     return  # nothing changed (only a refused tag was typed)
             else:
                 stored = value if str(value).strip() else pd.NA
