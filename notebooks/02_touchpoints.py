@@ -89,7 +89,8 @@ else:
 # %% jupyter={"source_hidden": true}
 unowned = ws.touchpoints[ws.touchpoints["owner"].isna()] if ws.has("touchpoints") else ws.touchpoints
 out.table(unowned, "touchpoints_without_owner")
-unowned if unowned is not None and len(unowned) else print("Every touchpoint has an owner.")
+unowned if unowned is not None and len(unowned) else print(
+    "Every touchpoint has an owner." if ws.has("touchpoints") else "No touchpoints yet, so no gaps to list.")
 
 # %% [markdown]
 # > **Your turn.** For each touchpoint without an owner, agree in the room which team takes it. Then

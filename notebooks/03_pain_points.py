@@ -113,7 +113,7 @@ else:
     print(out.skipped("Impact/effort matrix skipped: no pain points yet (add some in painpoints, or load feedback)."))
 
 # %% [markdown]
-# > **Your turn.** Do you agree with the effort of the top three quick wins? If one is harder than
+# > **Your turn.** Do you agree with the effort of the quick wins at the top? If one is harder than
 # it looks, change its effort in the scoring grid below and run Step 4 again.
 
 # %% [markdown]

@@ -144,7 +144,8 @@ else:
 
 # %% jupyter={"source_hidden": true}
 if ws.has("events"):
-    print(f"A new visit starts after {ws.config.defaults.session_gap} without events.")
+    gap_minutes = ws.config.defaults.session_gap_delta.total_seconds() / 60
+    print(f"A new visit starts after {gap_minutes:,.0f} minutes without events.")
     top_paths = jk.paths(ws, max_steps=5, top=10)
     out.table(top_paths, "top_paths")
     display(top_paths)
@@ -222,7 +223,8 @@ elif persona is not None:
 #
 # Customer lifetime value (CLV): what a customer brings in over their time with you.
 # The simple version multiplies average order value, purchases per year and years a
-# customer stays. The model version (BG/NBD with Gamma-Gamma) also estimates how
+# customer stays. The model version (a standard statistical model of repeat buying,
+# "BG/NBD", with a second one for order values, "Gamma-Gamma") also estimates how
 # likely each customer is still active and how many purchases to expect; a scheduled run
 # saves these per customer, 12 months ahead, in `customers_clv.csv`.
 
@@ -234,16 +236,16 @@ if ws.has("orders"):
     summary = jk.rfm_summary(ws.orders, observation_end=as_of)
     model = jk.fit_bgnbd(summary)
     expected = model.expected_purchases(4, summary["frequency"], summary["recency"], summary["T"])
-    print(f"Expected purchases in the next 4 weeks: {expected.sum():.0f} "
-          f"from {len(summary)} customers")
+    print(f"Expected purchases in the next 4 weeks: {expected.sum():,.0f} "
+          f"from {len(summary):,} customers")
     try:  # the spend model needs at least two repeat customers
         per_customer = jk.customers_clv(ws, as_of=as_of)
     except jk.JourneykitError as problem:
         print(out.skipped(f"Per-customer CLV skipped: {problem}"))
     else:
         out.customer_list(per_customer, "customers_clv")
-        print(f"Per customer (saved in customers_clv.csv): {per_customer['clv_12m'].sum():,.0f} "
-              f"{ws.config.currency} expected in the next 12 months from {len(per_customer):,} customers; "
+        print(f"Per customer (saved in customers_clv.csv): {ws.config.currency} "
+              f"{per_customer['clv_12m'].sum():,.0f} expected in the next 12 months from {len(per_customer):,} customers; "
               f"{(per_customer['probability_alive'] >= 0.5).mean():.0%} of them are more likely "
               "active than not.")
 else:
