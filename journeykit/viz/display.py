@@ -11,8 +11,7 @@ DataFrame and Series a notebook shows go through
 masked in the output; the data itself is unchanged).
 
 Example:
-    >>> import numpy as np
-import pandas as pd
+    >>> import pandas as pd
     >>> setup_notebook()
     >>> "tex2jax_ignore" in pd.DataFrame({"comment": ["$x$"]})._repr_html_()
     True
@@ -21,6 +20,8 @@ import pandas as pd
 from __future__ import annotations
 
 from typing import Any
+
+import numpy as np
 
 import pandas as pd
 
