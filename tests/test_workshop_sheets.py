@@ -14,14 +14,13 @@ import sys
 from pathlib import Path
 
 import nbformat
-import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
 import journeykit as jk
-from journeykit.viz import widgets
 from journeykit.run.cli import main
 from journeykit.run.lab import WORKSPACE_VARIABLE, lab_command_line
+from journeykit.viz import widgets
 from journeykit.workspace.dropdowns import LISTS_SHEET
 
 ROOT = Path(__file__).resolve().parents[1]

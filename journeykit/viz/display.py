@@ -22,7 +22,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
 import pandas as pd
 
 from journeykit.core.privacy import mask_frame
