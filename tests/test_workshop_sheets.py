@@ -326,3 +326,26 @@ def test_a_real_kernel_opens_the_workspace_of_the_environment_and_papermill_over
         text = "\n".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
                          for c in nbformat.read(out, as_version=4).cells for o in c.get("outputs", []))
         assert shown in text and not_shown not in text
+
+
+def test_a_workbook_the_user_made_keeps_its_own_lists_sheet(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    folder = _new(tmp_path, "csv")
+    for name in ("personas", "touchpoints"):
+        (folder / f"{name}.csv").unlink()
+    book = Workbook()
+    book.active.title = "personas"
+    book["personas"].append(["id", "name"])
+    book["personas"].append(["p1", "Pat"])
+    book.create_sheet("touchpoints").append(["id", "stage", "channel", "name"])
+    book["touchpoints"].append(["tp1", "awareness", "web", "Site"])
+    book.create_sheet("lists").append(["my own notes"])
+    book.save(folder / "workspace.xlsx")
+    ws = jk.load_workspace(folder)
+    editor = widgets.touchpoint_editor(ws)
+    editor.rows[0]["name"].value = "Website"
+    assert main(["validate", str(folder)]) == 0
+    saved = load_workbook(folder / "workspace.xlsx")
+    assert saved["lists"]["A1"].value == "my own notes" and saved["touchpoints"]["D2"].value == "Website"
+    assert not saved["touchpoints"].data_validations.dataValidation

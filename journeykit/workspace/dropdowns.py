@@ -10,8 +10,8 @@ channels, a touchpoint's personas) offer the drop-down without refusing a typed
 ``web; store``.
 
 :func:`apply_dropdowns` rewrites the ``lists`` sheet and the validations of an open
-workbook and never touches a value in the table sheets (every widget save into the
-workbook applies it in the same write).
+workbook made by ``journeykit new`` and never touches a value in the table sheets
+(every widget save into the workbook applies it in the same write).
 :func:`journeykit.workspace.saving.refresh_workbook` does it for a workspace folder, under
 the save lock.
 
@@ -133,17 +133,29 @@ def _signature(workbook: Any) -> list[Any]:
     return out
 
 
+def has_kit_lists(workbook: Any) -> bool:
+    """Whether ``workbook`` has the ``lists`` sheet ``journeykit new`` wrote (its first
+    header is ``stage``): only then are its drop-downs the kit's to regenerate."""
+    return LISTS_SHEET in workbook.sheetnames and workbook[LISTS_SHEET]["A1"].value == "stage"
+
+
 def apply_dropdowns(workbook: Any, lists: Mapping[str, DropList],
-                    aliases: Mapping[str, Mapping[str, str]] | None = None) -> bool:
+                    aliases: Mapping[str, Mapping[str, str]] | None = None, *, create: bool = False) -> bool:
     """Rewrite the ``lists`` sheet and the drop-downs of every table sheet of an open
     openpyxl ``workbook``; values in the table sheets are not touched. Drop-downs made
     earlier from the ``lists`` sheet are replaced; other validations are kept. A list
     with no values yet (no touchpoints) gets no drop-down. ``aliases`` maps table ->
-    {canonical: user column name}. Returns whether anything changed."""
+    {canonical: user column name}. A workbook without the kit's ``lists`` sheet (one the
+    user made, or whose ``lists`` sheet is their own) is left alone unless ``create``.
+    Returns whether anything changed."""
     from openpyxl.styles import Font  # heavy; only workbooks need it
     from openpyxl.utils import get_column_letter, quote_sheetname
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    if not create and not has_kit_lists(workbook):
+        return False
+    if create and LISTS_SHEET in workbook.sheetnames and not has_kit_lists(workbook):
+        return False
     before = _signature(workbook)
     if LISTS_SHEET in workbook.sheetnames:
         sheet = workbook[LISTS_SHEET]

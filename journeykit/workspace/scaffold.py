@@ -148,5 +148,5 @@ def _write_workbook(path: Path) -> None:
             sheet.column_dimensions[get_column_letter(index)].width = max(12, len(column.name) + 4)
         sheet.freeze_panes = "A2"
     apply_dropdowns(workbook, dropdown_lists([s.id for s in STANDARD_STAGES], STANDARD_CHANNELS,
-                                             STANDARD_OWNERS, [], []))
+                                             STANDARD_OWNERS, [], []), create=True)
     workbook.save(path)
