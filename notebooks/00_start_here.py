@@ -25,12 +25,12 @@
 # A scheduled run fills them in for you, so leave the names as they are.
 
 # %% tags=["parameters"]
-from typing import Optional
+import os
 
-workspace: str = "../data/sample"  # folder with your journey files (relative to notebooks/, or absolute)
-interactive: bool = True  # show editing widgets; False shows static tables and figures only
-output_dir: Optional[str] = None  # folder where a scheduled run saves figures, tables and metrics; None saves nothing
-on_bad_rows: str = "strict"  # strict stops at bad rows; quarantine sets them aside and counts them
+workspace = os.environ.get("JOURNEYKIT_WORKSPACE", "../data/sample")  # folder with your journey files; `journeykit lab FOLDER` sets it for every notebook (relative to notebooks/, or absolute)
+interactive = True  # show editing widgets; False shows static tables and figures only
+output_dir = None  # folder where a scheduled run saves figures, tables and metrics; None saves nothing
+on_bad_rows = "strict"  # strict stops at bad rows; quarantine sets them aside and counts them
 
 # %% [markdown]
 # ## Step 1 · Check the computer
@@ -39,7 +39,7 @@ on_bad_rows: str = "strict"  # strict stops at bad rows; quarantine sets them as
 # if a cell further down fails with an import error, this is the table to send to
 # whoever set up the computer.
 
-# %%
+# %% jupyter={"source_hidden": true}
 import sys
 from importlib.metadata import version
 
@@ -65,7 +65,7 @@ environment
 # The check below reads everything and lists what it found wrong. **Errors** stop
 # the analyses; **warnings** are worth a look but do not stop anything.
 
-# %%
+# %% jupyter={"source_hidden": true}
 problems = jk.problems_frame(jk.validate_workspace(workspace))
 out.table(problems, "workspace_problems")
 problems if len(problems) else print("No problems found.")
@@ -82,7 +82,7 @@ problems if len(problems) else print("No problems found.")
 # map richer: events show what people actually did, orders what they spent, feedback
 # and tickets how they felt.
 
-# %%
+# %% jupyter={"source_hidden": true}
 ws = jk.load_workspace(workspace, on_bad_rows=on_bad_rows)
 present = ws.summary()
 out.table(present, "data_present")
@@ -96,7 +96,7 @@ present
 # with a short note in its notebook and in the report - never an error. The table
 # below tells you in advance, so you know which export to ask for next.
 
-# %%
+# %% jupyter={"source_hidden": true}
 plan = ws.analysis_plan()
 for row in plan[~plan["will_run"]].itertuples():
     out.note("skipped", f"{row.analysis} (notebook {row.notebook}): {row.why}")

@@ -15,13 +15,13 @@
 # and care about, and what they actually do.
 
 # %% tags=["parameters"]
-from typing import Optional
+import os
 
-workspace: str = "../data/sample"  # folder with your journey files (relative to notebooks/, or absolute)
-interactive: bool = True  # show editing widgets; False shows static tables and figures only
-output_dir: Optional[str] = None  # folder where a scheduled run saves figures, tables and metrics; None saves nothing
-on_bad_rows: str = "strict"  # strict stops at bad rows; quarantine sets them aside and counts them
-persona: Optional[str] = None  # persona id to look at closely; None shows all personas
+workspace = os.environ.get("JOURNEYKIT_WORKSPACE", "../data/sample")  # folder with your journey files; `journeykit lab FOLDER` sets it for every notebook (relative to notebooks/, or absolute)
+interactive = True  # show editing widgets; False shows static tables and figures only
+output_dir = None  # folder where a scheduled run saves figures, tables and metrics; None saves nothing
+on_bad_rows = "strict"  # strict stops at bad rows; quarantine sets them aside and counts them
+persona = None  # persona id to look at closely; None shows all personas
 
 # %% [markdown]
 # ## Step 1 · Open the workspace
@@ -30,7 +30,7 @@ persona: Optional[str] = None  # persona id to look at closely; None shows all p
 # file; if something is wrong you get a table saying which file, row and column, and
 # what was expected. Fix the file in your spreadsheet program and run this cell again.
 
-# %%
+# %% jupyter={"source_hidden": true}
 from IPython.display import display
 
 import journeykit as jk
@@ -46,7 +46,7 @@ print(f"{ws.config.business}: workspace {ws.path}")
 # Each row is one persona: the words your team wrote, then what the data says about
 # the customers assigned to it.
 
-# %%
+# %% jupyter={"source_hidden": true}
 cards = jk.persona_cards(ws)
 out.table(cards, "persona_cards")
 shown = cards if persona is None else cards[cards["id"] == persona]
@@ -67,7 +67,7 @@ display(out.show(card_figure, "persona_cards", title="Persona cards",
 #
 # The same figures as a chart, so a room can compare personas at a glance.
 
-# %%
+# %% jupyter={"source_hidden": true}
 by_persona = (jk.kpi_table(ws.feedback, by="persona_id", customers=ws.customers)
               if ws.has("customers") and ws.has("feedback") else None)
 if by_persona is None:
@@ -92,7 +92,7 @@ else:
 # channels they use - and describes each group in words. Each group is then matched
 # to the persona it most resembles.
 
-# %%
+# %% jupyter={"source_hidden": true}
 if ws.has("customers") and (ws.has("orders") or ws.has("events")):
     segments = jk.suggest_segments(ws)
     out.table(segments.segments, "segments")
@@ -118,7 +118,7 @@ else:
 # (the previous version of the file is kept). In a scheduled run this step shows the
 # personas as a table instead.
 
-# %%
+# %% jupyter={"source_hidden": true}
 jk.persona_editor(ws) if interactive else ws.personas
 
 # %% [markdown]

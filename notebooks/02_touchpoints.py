@@ -14,12 +14,12 @@
 # some you run, some (like reviews) you only influence.
 
 # %% tags=["parameters"]
-from typing import Optional
+import os
 
-workspace: str = "../data/sample"  # folder with your journey files (relative to notebooks/, or absolute)
-interactive: bool = True  # show editing widgets; False shows static tables and figures only
-output_dir: Optional[str] = None  # folder where a scheduled run saves figures, tables and metrics; None saves nothing
-on_bad_rows: str = "strict"  # strict stops at bad rows; quarantine sets them aside and counts them
+workspace = os.environ.get("JOURNEYKIT_WORKSPACE", "../data/sample")  # folder with your journey files; `journeykit lab FOLDER` sets it for every notebook (relative to notebooks/, or absolute)
+interactive = True  # show editing widgets; False shows static tables and figures only
+output_dir = None  # folder where a scheduled run saves figures, tables and metrics; None saves nothing
+on_bad_rows = "strict"  # strict stops at bad rows; quarantine sets them aside and counts them
 
 # %% [markdown]
 # ## Step 1 · Open the workspace
@@ -28,7 +28,7 @@ on_bad_rows: str = "strict"  # strict stops at bad rows; quarantine sets them as
 # file; if something is wrong you get a table saying which file, row and column, and
 # what was expected. Fix the file in your spreadsheet program and run this cell again.
 
-# %%
+# %% jupyter={"source_hidden": true}
 import pandas as pd
 from IPython.display import display
 
@@ -44,7 +44,7 @@ print(f"{ws.config.business}: workspace {ws.path}")
 #
 # Every touchpoint in the workspace, with its stage, channel and owning team.
 
-# %%
+# %% jupyter={"source_hidden": true}
 out.table(ws.touchpoints, "touchpoints")
 ws.touchpoints
 
@@ -54,7 +54,7 @@ ws.touchpoints
 # Each cell counts the touchpoints you have for one stage on one channel. Empty
 # cells are highlighted: places where a customer might look for you and find nothing.
 
-# %%
+# %% jupyter={"source_hidden": true}
 if ws.has("touchpoints"):
     fig = jk.coverage_heatmap(ws)
     display(out.show(fig, "coverage_heatmap", title="Touchpoints per stage and channel",
@@ -74,7 +74,7 @@ else:
 # next to what the event data shows: the share of customers reaching each stage and
 # the most common paths that leave the map.
 
-# %%
+# %% jupyter={"source_hidden": true}
 if ws.has("events"):
     fig = jk.designed_vs_observed(ws)
     display(out.show(fig, "designed_vs_observed", title="Designed versus observed journey",
@@ -87,7 +87,7 @@ else:
 #
 # A touchpoint without an owner is one nobody improves. This table lists them.
 
-# %%
+# %% jupyter={"source_hidden": true}
 touchpoints = ws.touchpoints
 owners = (touchpoints["owner"].astype("string").str.strip() if "owner" in touchpoints
           else pd.Series(pd.NA, index=touchpoints.index, dtype="string"))
@@ -111,7 +111,7 @@ unowned if len(unowned) else None
 # unhappy … +2 delighted). Stage, channel and owner offer the choices from
 # `journey.yaml`. Every change is saved at once; the previous file is kept.
 
-# %%
+# %% jupyter={"source_hidden": true}
 jk.touchpoint_editor(ws) if interactive else ws.touchpoints
 
 # %% [markdown]

@@ -14,13 +14,13 @@
 # customers and costs little first (quick wins), plan the big changes.
 
 # %% tags=["parameters"]
-from typing import Optional
+import os
 
-workspace: str = "../data/sample"  # folder with your journey files (relative to notebooks/, or absolute)
-interactive: bool = True  # show editing widgets; False shows static tables and figures only
-output_dir: Optional[str] = None  # folder where a scheduled run saves figures, tables and metrics; None saves nothing
-on_bad_rows: str = "strict"  # strict stops at bad rows; quarantine sets them aside and counts them
-top: int = 3  # how many pain points to show per stage
+workspace = os.environ.get("JOURNEYKIT_WORKSPACE", "../data/sample")  # folder with your journey files; `journeykit lab FOLDER` sets it for every notebook (relative to notebooks/, or absolute)
+interactive = True  # show editing widgets; False shows static tables and figures only
+output_dir = None  # folder where a scheduled run saves figures, tables and metrics; None saves nothing
+on_bad_rows = "strict"  # strict stops at bad rows; quarantine sets them aside and counts them
+top = 3  # how many pain points to show per stage
 
 # %% [markdown]
 # ## Step 1 · Open the workspace
@@ -29,7 +29,7 @@ top: int = 3  # how many pain points to show per stage
 # file; if something is wrong you get a table saying which file, row and column, and
 # what was expected. Fix the file in your spreadsheet program and run this cell again.
 
-# %%
+# %% jupyter={"source_hidden": true}
 from IPython.display import display
 
 import journeykit as jk
@@ -51,7 +51,7 @@ print(f"{ws.config.business}: workspace {ws.path}")
 # (CSAT stars, else NPS) stands in, and a text with neither is counted as not scored.
 # Emails and phone numbers in the texts are masked.
 
-# %%
+# %% jupyter={"source_hidden": true}
 if ws.has("feedback") or ws.has("tickets"):
     voice = jk.voice_scores(ws)
     print(f"{len(voice)} texts read; {int(voice['theme'].notna().sum())} matched a theme.")
@@ -78,7 +78,7 @@ else:
 # workshop, that line is drawn too, so you can see where your feeling and the
 # customers' differ. The low points are where to look for pain points first.
 
-# %%
+# %% jupyter={"source_hidden": true}
 if ws.has("feedback") or ws.has("tickets"):
     curve = jk.emotion_curve(ws)
     out.table(curve, "emotion_curve")
@@ -95,7 +95,7 @@ else:
 # ingredients shown - how many customers it touches, how bad it is, what it costs,
 # how hard it is to fix, how sure we are - and a priority score made from them.
 
-# %%
+# %% jupyter={"source_hidden": true}
 scored = jk.score_pain_points(ws)
 out.table(scored, "pain_points")
 scored[["id", "title", "stage", "touchpoint_name", "priority", "quadrant", "frequency",
@@ -113,7 +113,7 @@ scored[["id", "title", "stage", "touchpoint_name", "priority", "quadrant", "freq
 # little effort), top right **major projects**, bottom left **fill-ins**, bottom right
 # the ones to **reconsider**.
 
-# %%
+# %% jupyter={"source_hidden": true}
 if len(scored):
     fig = jk.impact_effort_matrix(scored)
     display(out.show(fig, "impact_effort", title="Impact against effort",
@@ -122,7 +122,7 @@ else:
     print(out.skipped("Impact/effort matrix skipped: no pain points yet (add some in painpoints, or load feedback)."))
 
 # %% [markdown]
-# > **Your turn.** Do you agree with the effort of the top three quick wins? If one is harder than
+# > **Your turn.** Do you agree with the effort of the quick wins at the top? If one is harder than
 # it looks, change its effort in the scoring grid below and run Step 4 again.
 
 # %% [markdown]
@@ -130,7 +130,7 @@ else:
 #
 # The biggest few per stage, so each part of the journey gets attention.
 
-# %%
+# %% jupyter={"source_hidden": true}
 top_per_stage = scored.groupby("stage", sort=False).head(top) if len(scored) else scored
 out.table(top_per_stage, "top_pain_points_per_stage")
 top_per_stage
@@ -144,7 +144,7 @@ top_per_stage
 # painpoints table immediately, so scheduled runs use it and nothing is lost if the
 # notebook restarts. "(blank)" leaves the decision to the kit.
 
-# %%
+# %% jupyter={"source_hidden": true}
 jk.painpoint_scorer(ws, scored) if interactive else scored[["id", "title", "effort", "owner", "status", "severity"]].head(15)
 
 # %% [markdown]
@@ -154,7 +154,7 @@ jk.painpoint_scorer(ws, scored) if interactive else scored[["id", "title", "effo
 # step and the KPI that should move. Hand it out as a spreadsheet; text that looks
 # like a formula is neutralised, so the file is safe to open.
 
-# %%
+# %% jupyter={"source_hidden": true}
 plan = jk.action_plan(ws)
 out.table(plan, "action_plan")
 plan

@@ -16,15 +16,15 @@
 # lies in (95 % interval).
 
 # %% tags=["parameters"]
-from typing import Optional
+import os
 
-workspace: str = "../data/sample"  # folder with your journey files (relative to notebooks/, or absolute)
-interactive: bool = True  # show editing widgets; False shows static tables and figures only
-output_dir: Optional[str] = None  # folder where a scheduled run saves figures, tables and metrics; None saves nothing
-on_bad_rows: str = "strict"  # strict stops at bad rows; quarantine sets them aside and counts them
-persona: Optional[str] = None  # persona id to show KPIs for; None shows everyone
-as_of: Optional[str] = None  # last day to measure, as YYYY-MM-DD; None uses the last date in the data
-reports_dir: str = "../reports"  # folder of earlier runs, for trends
+workspace = os.environ.get("JOURNEYKIT_WORKSPACE", "../data/sample")  # folder with your journey files; `journeykit lab FOLDER` sets it for every notebook (relative to notebooks/, or absolute)
+interactive = True  # show editing widgets; False shows static tables and figures only
+output_dir = None  # folder where a scheduled run saves figures, tables and metrics; None saves nothing
+on_bad_rows = "strict"  # strict stops at bad rows; quarantine sets them aside and counts them
+persona = None  # persona id to show KPIs for; None shows everyone
+as_of = None  # last day to measure, as YYYY-MM-DD; None uses the last date in the data
+reports_dir = "../reports"  # folder of earlier runs, for trends
 
 # %% [markdown]
 # ## Step 1 · Open the workspace
@@ -33,7 +33,7 @@ reports_dir: str = "../reports"  # folder of earlier runs, for trends
 # file; if something is wrong you get a table saying which file, row and column, and
 # what was expected. Fix the file in your spreadsheet program and run this cell again.
 
-# %%
+# %% jupyter={"source_hidden": true}
 from IPython.display import display
 
 import journeykit as jk
@@ -53,7 +53,7 @@ no_stages = ("the workspace has no events table" if not ws.has("events") else
 # Each KPI from `journey.yaml` compared with its target: **on target**, **at risk**
 # (within the warning band) or **off target**.
 
-# %%
+# %% jupyter={"source_hidden": true}
 metrics = jk.workspace_metrics(ws)
 out.metrics(metrics)
 card = jk.scorecard(metrics, ws.config.kpis)
@@ -69,7 +69,7 @@ card
 # under the chart say which window was used and how many customers the funnel's rules
 # leave out (e.g. a deal won before the first contact); they go to the report's data notes.
 
-# %%
+# %% jupyter={"source_hidden": true}
 if stage_events:
     stages = jk.stage_funnel(ws)
     out.table(stages, "stage_funnel")
@@ -91,7 +91,7 @@ else:
 #
 # The same funnel split by channel and by persona: is the leak the same everywhere?
 
-# %%
+# %% jupyter={"source_hidden": true}
 if stage_events:
     by_channel = jk.stage_funnel(ws, by="channel")
     out.table(by_channel, "stage_funnel_by_channel")
@@ -119,7 +119,7 @@ else:
 # interval: a week where the line falls clearly below the weeks before is when something
 # broke. The week with the largest drop is marked.
 
-# %%
+# %% jupyter={"source_hidden": true}
 if stage_events:
     dropouts = jk.stage_dropouts(ws)
     out.customer_list(dropouts, "dropouts")
@@ -151,9 +151,10 @@ else:
 # happens. Steps your stages do not describe - customers going back, or leaving
 # ("(end)") - are worth discussing.
 
-# %%
+# %% jupyter={"source_hidden": true}
 if ws.has("events"):
-    print(f"A new visit starts after {ws.config.defaults.session_gap} without events.")
+    gap_minutes = ws.config.defaults.session_gap_delta.total_seconds() / 60
+    print(f"A new visit starts after {gap_minutes:,.0f} minutes without events.")
     top_paths = jk.paths(ws, max_steps=5, top=10)
     out.table(top_paths, "top_paths")
     display(top_paths)
@@ -170,7 +171,7 @@ else:
 # column the months after. A cell shows the share of the cohort that bought again in
 # that month.
 
-# %%
+# %% jupyter={"source_hidden": true}
 if ws.has("orders"):
     cohorts = jk.retention(ws.orders)
     out.table(cohorts, "retention")
@@ -192,7 +193,7 @@ else:
 # CES (how easy it was, 1-7) by stage and by persona, each with its interval and
 # number of answers. Groups with fewer than 30 answers are flagged.
 
-# %%
+# %% jupyter={"source_hidden": true}
 if ws.has("feedback"):
     # each answer's stage as the emotion curve and the journey map link it: one CSAT by stage
     csat_definition = ws.config.defaults.csat_definition
@@ -221,7 +222,7 @@ else:
 # Choose a persona, a channel or a period and the satisfaction table follows. (In a
 # scheduled run this shows the table for the `persona` setting instead.)
 
-# %%
+# %% jupyter={"source_hidden": true}
 if not ws.has("feedback"):
     print("Filters skipped: no feedback table.")
 elif interactive:
@@ -236,11 +237,12 @@ elif persona is not None:
 #
 # Customer lifetime value (CLV): what a customer brings in over their time with you.
 # The simple version multiplies average order value, purchases per year and years a
-# customer stays. The model version (BG/NBD with Gamma-Gamma) also estimates how
+# customer stays. The model version (a standard statistical model of repeat buying,
+# "BG/NBD", with a second one for order values, "Gamma-Gamma") also estimates how
 # likely each customer is still active and how many purchases to expect; a scheduled run
 # saves these per customer, 12 months ahead, in `customers_clv.csv`.
 
-# %%
+# %% jupyter={"source_hidden": true}
 if ws.has("orders"):
     simple = jk.historical_clv(ws.orders, currency=ws.config.currency)
     print(simple.formula)
@@ -248,16 +250,16 @@ if ws.has("orders"):
     summary = jk.rfm_summary(ws.orders, observation_end=as_of)
     model = jk.fit_bgnbd(summary)
     expected = model.expected_purchases(4, summary["frequency"], summary["recency"], summary["T"])
-    print(f"Expected purchases in the next 4 weeks: {expected.sum():.0f} "
-          f"from {len(summary)} customers")
+    print(f"Expected purchases in the next 4 weeks: {expected.sum():,.0f} "
+          f"from {len(summary):,} customers")
     try:  # the spend model needs at least two repeat customers
         per_customer = jk.customers_clv(ws, as_of=as_of)
     except jk.JourneykitError as problem:
         print(out.skipped(f"Per-customer CLV skipped: {problem}"))
     else:
         out.customer_list(per_customer, "customers_clv")
-        print(f"Per customer (saved in customers_clv.csv): {per_customer['clv_12m'].sum():,.0f} "
-              f"{ws.config.currency} expected in the next 12 months from {len(per_customer):,} customers; "
+        print(f"Per customer (saved in customers_clv.csv): {ws.config.currency} "
+              f"{per_customer['clv_12m'].sum():,.0f} expected in the next 12 months from {len(per_customer):,} customers; "
               f"{(per_customer['probability_alive'] >= 0.5).mean():.0%} of them are more likely "
               "active than not.")
 else:
@@ -272,7 +274,7 @@ else:
 #
 # Every scheduled run saves its KPIs. Here they are over time, with the targets.
 
-# %%
+# %% jupyter={"source_hidden": true}
 history = jk.kpi_history(reports_dir, current=metrics, output_dir=output_dir)  # earlier runs and this one
 out.table(history, "kpi_history")
 if history["run_id"].nunique() > 1:

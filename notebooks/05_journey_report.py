@@ -15,15 +15,15 @@
 # latest report to your team meeting.
 
 # %% tags=["parameters"]
-from typing import Optional
+import os
 
-workspace: str = "../data/sample"  # folder with your journey files (relative to notebooks/, or absolute)
-interactive: bool = True  # show editing widgets; False shows static tables and figures only
-output_dir: Optional[str] = None  # folder where a scheduled run saves figures, tables and metrics; None saves nothing
-on_bad_rows: str = "strict"  # strict stops at bad rows; quarantine sets them aside and counts them
-persona: Optional[str] = None  # persona id to draw the map for; None draws it for all personas
-as_of: Optional[str] = None  # last day to measure, as YYYY-MM-DD; None uses the last date in the data
-reports_dir: str = "../reports"  # folder of earlier runs, for "what changed"
+workspace = os.environ.get("JOURNEYKIT_WORKSPACE", "../data/sample")  # folder with your journey files; `journeykit lab FOLDER` sets it for every notebook (relative to notebooks/, or absolute)
+interactive = True  # show editing widgets; False shows static tables and figures only
+output_dir = None  # folder where a scheduled run saves figures, tables and metrics; None saves nothing
+on_bad_rows = "strict"  # strict stops at bad rows; quarantine sets them aside and counts them
+persona = None  # persona id to draw the map for; None draws it for all personas
+as_of = None  # last day to measure, as YYYY-MM-DD; None uses the last date in the data
+reports_dir = "../reports"  # folder of earlier runs, for "what changed"
 
 # %% [markdown]
 # ## Step 1 · Open the workspace
@@ -32,7 +32,7 @@ reports_dir: str = "../reports"  # folder of earlier runs, for "what changed"
 # file; if something is wrong you get a table saying which file, row and column, and
 # what was expected. Fix the file in your spreadsheet program and run this cell again.
 
-# %%
+# %% jupyter={"source_hidden": true}
 from IPython.display import display
 
 import journeykit as jk
@@ -50,7 +50,7 @@ print(f"{ws.config.business}: workspace {ws.path}")
 # its uncertainty band; the workshop's own estimate dashed), pain points coloured by
 # severity, opportunities, the key number per stage, and the teams behind the scenes.
 
-# %%
+# %% jupyter={"source_hidden": true}
 fig = jk.journey_map(ws, persona=persona)
 display(out.show(fig, "journey_map", title="Customer journey map",
            alt="Journey map with stages as columns and lanes for goals, touchpoints, emotions, pain points, KPIs and owners"))
@@ -62,7 +62,7 @@ display(out.show(fig, "journey_map", title="Customer journey map",
 # %% [markdown]
 # ## Step 3 · The scorecard
 
-# %%
+# %% jupyter={"source_hidden": true}
 metrics = jk.workspace_metrics(ws)
 card = jk.scorecard(metrics, ws.config.kpis)  # the run's report takes it from 04_kpis
 card
@@ -72,7 +72,7 @@ card
 #
 # The highest-ranked items of the action plan, with the team that owns each.
 
-# %%
+# %% jupyter={"source_hidden": true}
 plan = jk.action_plan(ws)  # the run's report takes it from 03_pain_points
 plan.head(5)
 
@@ -82,7 +82,7 @@ plan.head(5)
 # Each KPI now against the previous run, and whether the change is bigger than its
 # uncertainty - so a wobble from a handful of answers is not mistaken for progress.
 
-# %%
+# %% jupyter={"source_hidden": true}
 previous = jk.previous_metrics(reports_dir)
 changes = jk.what_changed(previous, metrics)
 out.table(changes, "what_changed")
@@ -99,7 +99,7 @@ changes if previous is not None else print("This is the first run: nothing to co
 # customers, what counts as a promoter, how priorities are scored. The table lists them,
 # with your workspace's settings filled in, and the report prints it in its data notes.
 
-# %%
+# %% jupyter={"source_hidden": true}
 definitions = jk.semantics(ws)
 out.table(definitions, "semantics")
 for topic, definition in zip(definitions["topic"], definitions["definition"], strict=True):

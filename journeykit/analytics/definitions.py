@@ -50,9 +50,11 @@ def semantics(ws: Workspace | None = None, *, window: str | None = None, session
     timezone = ws.config.timezone if ws is not None else "the workspace's timezone"
     methods = "; ".join(f"{code}: {name}" for code, name in METHODS.items())
     weights = ", ".join(f"{k} {v:g}" for k, v in DEFAULT_WEIGHTS.items())
-    csat_text = ("CSAT = share of answers 4-5 on the 1-5 scale, with a Wilson 95% interval"
+    csat_text = ("CSAT = share of answers 4-5 on the 1-5 scale, with a 95% interval (the Wilson interval: "
+                 "the range the true share lies in, with 95% confidence, that stays sensible for few answers)"
                  if csat_definition == "top2" else
-                 "CSAT = mean answer on the 1-5 scale, with a t 95% interval")
+                 "CSAT = mean answer on the 1-5 scale, with a 95% interval (a t interval: the range the true "
+                 "mean lies in, with 95% confidence)")
     rows = [
         ("Funnels", f"{FUNNEL_SEMANTICS}\nConversion window (funnels unless they set another): "
                     f"{window}. The stage funnel's window: {stage_window}."),

@@ -1,4 +1,4 @@
-"""The ``journeykit`` command: new, sample, import, validate, run, report list / diff.
+"""The ``journeykit`` command: new, sample, import, lab, validate, run, report list / diff.
 
 Exit codes (:class:`journeykit.run.exit_codes.ExitCode`): 0 success (warnings allowed),
 1 a run failed, 2 bad input (the problems are printed as a table), 3 another run holds
@@ -35,13 +35,15 @@ from journeykit.core.safety import write_safe_csv
 from journeykit.run.execute import quiet_kernel_machinery
 from journeykit.run.exit_codes import ExitCode
 from journeykit.run.importing import add_import_parser
+from journeykit.run.lab import add_lab_parser
 from journeykit.run.pdf import ChromiumNotFound, find_chromium, print_pdf
 from journeykit.run.runner import RunInterrupted, RunLockedError, RunWriteError, run_notebooks
 from journeykit.run.runs import find_runs, resolve_run
 from journeykit.sample import generate_sample
 from journeykit.viz.report import change_rows, format_number, read_metrics, to_float
 from journeykit.workspace import locations, validate_workspace
-from journeykit.workspace.scaffold import new_workspace
+from journeykit.workspace.saving import refresh_workbook
+from journeykit.workspace.scaffold import FORMATS, new_workspace
 
 __all__ = ["build_parser", "diff_runs_text", "list_runs_text", "main", "parse_parameter_value",
            "report_command", "run_command"]
@@ -54,9 +56,10 @@ KEY_KPIS = ("nps", "csat", "ces", "conversion", "repeat_purchase_rate")
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
-    folder = new_workspace(args.dir, name=args.name)
-    print(f"Created a blank workspace in {folder}")
-    print("Next: fill in personas and touchpoints (workspace.xlsx or the CSV files), then")
+    folder = new_workspace(args.dir, name=args.name, format=args.format)
+    where = "workspace.xlsx" if args.format == "xlsx" else "the CSV files"
+    print(f"Created a blank workspace in {folder} (tables in {where})")
+    print(f"Next: fill in personas and touchpoints ({where}, or in the notebooks: journeykit lab {folder}), then")
     print(f"  journeykit validate {folder}")
     return ExitCode.OK
 
@@ -100,6 +103,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         written = write_problems_csv(problems, args.problems)
         print(f"Wrote all {len(problems):,} problem(s) to {written}")
     print(f"{args.path}: {len(errors):,} error(s), {len(warnings):,} warning(s)")
+    refreshed = refresh_workbook(args.path)  # drop-downs follow journey.yaml; values untouched
+    if refreshed:
+        print(refreshed)
     return ExitCode.BAD_INPUT if errors else ExitCode.OK
 
 
@@ -313,6 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
     new = sub.add_parser("new", help="create a blank workspace for your business or a workshop")
     new.add_argument("dir", help="folder to create (must be new or empty)")
     new.add_argument("--name", help="business name (default: from the folder name)")
+    new.add_argument("--format", choices=FORMATS, default=FORMATS[0],
+                     help="xlsx: one spreadsheet with drop-downs (default, for workshops); csv: one CSV per table")
     new.set_defaults(func=_cmd_new)
 
     sample = sub.add_parser("sample", help="generate the demo business workspace")
@@ -324,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.set_defaults(func=_cmd_sample)
 
     add_import_parser(sub)
+    add_lab_parser(sub)
 
     validate = sub.add_parser("validate", help="check a workspace; exit 2 when it has errors")
     validate.add_argument("path", help="workspace folder")

@@ -318,11 +318,12 @@ def impact_effort_matrix(scored_df: pd.DataFrame, *, ax: Axes | None = None, top
     """Pain points and opportunities on impact × effort, numbered by action-plan rank.
 
     x = effort (1 low … 5 high, workshop estimate), y = impact (the scoring's
-    business impact), marker colour = severity 1–5 for pains, blue triangles for
-    opportunities. The ``top`` items get their rank as a label and are listed with their
-    titles beside the chart; the rank is the row's position in ``scored_df``, as
-    :func:`journeykit.analytics.painpoints.action_plan` numbers it (an item without an
-    impact is not drawn, and the numbers of the others stay). Quadrant lines at ``impact_split``
+    business impact; where it is unknown - no sales data, e.g. pain points written in a
+    workshop - the scoring's ``value`` score, as its quadrant uses), marker colour = severity
+    1–5 for pains, blue triangles for opportunities. The ``top`` items get their rank as a
+    label and are listed with their titles beside the chart; the rank is the row's position
+    in ``scored_df``, as :func:`journeykit.analytics.painpoints.action_plan` numbers it (an
+    item without an impact is not drawn, and the numbers of the others stay). Quadrant lines at ``impact_split``
     and ``effort_split`` — by default the thresholds of :mod:`journeykit.analytics.painpoints`
     (impact ≥ 0.5 is high, effort ≤ 3 is low, so the effort line sits at 3.5); quadrant
     names as in ``painpoints``: quick wins (high impact, low effort), major projects,
@@ -338,6 +339,10 @@ def impact_effort_matrix(scored_df: pd.DataFrame, *, ax: Axes | None = None, top
     # given before items without an impact are left out, so the numbers never shift
     frame["rank"] = np.arange(1, len(frame) + 1)
     frame["impact"] = pd.to_numeric(frame["impact"], errors="coerce")
+    estimated = frame["impact"].isna()
+    if "value" in frame:  # as the quadrant: without money at risk, impact is the value score
+        frame["impact"] = frame["impact"].fillna(pd.to_numeric(frame["value"], errors="coerce"))
+    estimated &= frame["impact"].notna()
     frame["effort"] = pd.to_numeric(frame["effort"], errors="coerce").fillna(3.0)
     frame = frame.dropna(subset=["impact"]).reset_index(drop=True)
     side: Axes | None = None
@@ -361,7 +366,8 @@ def impact_effort_matrix(scored_df: pd.DataFrame, *, ax: Axes | None = None, top
     span = max(impact_max - impact_min, 1e-9)
     ax.set_ylim(impact_min - 0.14 * span, impact_max + 0.14 * span)
     if impact_max <= 1.0:
-        ax.set_ylabel("Impact (0–1: value at risk, relative)")
+        ax.set_ylabel("Impact (0–1: value at risk, relative)" if not estimated.any() else
+                      "Impact (0–1: value at risk, or frequency × severity where no sales data)")
     split = float(IMPACT_THRESHOLD if impact_split is None else impact_split)
     if effort_split is None:
         effort_split = float(EFFORT_THRESHOLD) + 0.5

@@ -33,7 +33,7 @@ import io
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -41,11 +41,14 @@ from pathlib import Path
 import pandas as pd
 from filelock import FileLock
 
+from journeykit.core.cells import is_blank
 from journeykit.core.errors import JourneykitError, format_problems
 from journeykit.core.safety import atomic_write_bytes
+from journeykit.workspace.config import read_config
+from journeykit.workspace.dropdowns import DropList, apply_dropdowns, dropdown_lists
 from journeykit.workspace.loader import _type_table, load_workspace
 from journeykit.workspace.model import SourcePath, Workspace
-from journeykit.workspace.readers import read_source
+from journeykit.workspace.readers import WORKBOOK, read_source, scan_sources
 from journeykit.workspace.schema import TABLES
 
 HISTORY_DIR = ".journeykit/history"
@@ -58,10 +61,10 @@ LOCK_TIMEOUT_S = 30
 _NOT_IN_WORKBOOK = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def _history_copy(ws: Workspace, path: Path) -> Path | None:
+def _history_copy(folder: Path, path: Path) -> Path | None:
     if not path.exists():
         return None
-    history = ws.path / HISTORY_DIR
+    history = folder / HISTORY_DIR
     history.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     copy = history / f"{path.stem}.{stamp}{path.suffix}"
@@ -100,11 +103,25 @@ def _source(ws: Workspace, table: str) -> SourcePath:
 
 
 @contextmanager
-def _save_lock(ws: Workspace) -> Iterator[None]:
-    lock_dir = ws.path / ".journeykit"
+def _save_lock(ws: Workspace | Path) -> Iterator[None]:
+    folder = ws.path if isinstance(ws, Workspace) else ws
+    lock_dir = folder / ".journeykit"
     lock_dir.mkdir(exist_ok=True)
-    with FileLock(str(ws.path / LOCK_FILE), timeout=LOCK_TIMEOUT_S):
+    with FileLock(str(folder / LOCK_FILE), timeout=LOCK_TIMEOUT_S):
         yield
+
+
+def _ids(frame: pd.DataFrame | None) -> list[str]:
+    if frame is None or "id" not in frame.columns:
+        return []
+    return [str(v).strip() for v in frame["id"] if not is_blank(v) and str(v).strip()]
+
+
+def _lists_of(ws: Workspace, table: str, frame: pd.DataFrame) -> dict[str, DropList]:
+    """The drop-down lists of ``ws`` once ``frame`` is its ``table``."""
+    tables = {**ws.tables, table: frame}
+    return dropdown_lists(ws.config.stage_ids, ws.config.channels, ws.config.owners,
+                          _ids(tables.get("touchpoints")), _ids(tables.get("personas")))
 
 
 def _write_locked(ws: Workspace, table: str, frame: pd.DataFrame) -> Path:
@@ -115,7 +132,7 @@ def _write_locked(ws: Workspace, table: str, frame: pd.DataFrame) -> Path:
         stale.unlink(missing_ok=True)
     if kind == "xlsx":
         _check_workbook_text(path.name, sheet or table, file_frame)
-    _history_copy(ws, path)
+    _history_copy(ws.path, path)
     if kind == "csv":
         # CRLF record ends (RFC 4180): the writer quotes every cell holding a CR or LF, so
         # a bare CR inside a text reads back as a CR
@@ -126,7 +143,7 @@ def _write_locked(ws: Workspace, table: str, frame: pd.DataFrame) -> Path:
         file_frame.to_parquet(buffer, index=False)
         atomic_write_bytes(path, buffer.getvalue())
     else:
-        _write_sheet(path, sheet or table, file_frame)
+        _write_sheet(path, sheet or table, file_frame, _lists_of(ws, table, frame), ws.column_maps)
     ws.tables[table] = frame.copy()
     ws.derived.clear()
     ws.derived[(_WRITTEN, table)] = _digest(path)  # the file is ws.tables[table] while this holds
@@ -228,15 +245,20 @@ def _check_workbook_text(name: str, sheet: str, frame: pd.DataFrame) -> None:
                         "cannot be stored); remove it, or keep this table as a CSV file")
 
 
-def _write_sheet(path: Path, sheet: str, frame: pd.DataFrame) -> None:
-    """Replace one sheet's cells in workspace.xlsx, keeping the other sheets, the
-    drop-down lists and formatting; atomic. Text is stored as text (``=1+1`` too)."""
+def _write_sheet(path: Path, sheet: str, frame: pd.DataFrame,
+                 lists: Mapping[str, DropList] | None = None,
+                 aliases: Mapping[str, Mapping[str, str]] | None = None) -> None:
+    """Replace one sheet's values in workspace.xlsx, keeping the other sheets, the
+    cells' formatting (bold header, widths, frozen header row) and the drop-downs,
+    regenerated from ``lists`` when given; atomic. Text is stored as text (``=1+1`` too)."""
     from openpyxl import load_workbook  # heavy; only workbooks need it
 
     workbook = load_workbook(path)
     worksheet = workbook[sheet]
-    if worksheet.max_row > 0:
-        worksheet.delete_rows(1, worksheet.max_row)
+    for old in worksheet.iter_rows():  # values cleared, cells (and their styles) kept
+        for cell in old:
+            if cell.value is not None:
+                cell.value = None
     for column, name in enumerate(frame.columns, start=1):
         _text_cell(worksheet.cell(row=1, column=column), str(name))
     for row, record in enumerate(frame.itertuples(index=False), start=2):
@@ -248,6 +270,8 @@ def _write_sheet(path: Path, sheet: str, frame: pd.DataFrame) -> None:
                 _text_cell(worksheet.cell(row=row, column=column), value)
             else:
                 worksheet.cell(row=row, column=column, value=value)
+    if lists is not None:
+        apply_dropdowns(workbook, lists, aliases)
     buffer = io.BytesIO()
     workbook.save(buffer)
     atomic_write_bytes(path, buffer.getvalue())
@@ -257,3 +281,53 @@ def _text_cell(cell: object, text: str) -> None:
     """Store ``text`` in an openpyxl cell as a string, never as a formula."""
     cell.value = text  # type: ignore[attr-defined]
     cell.data_type = "s"  # type: ignore[attr-defined]
+
+
+def _raw_ids(folder: Path, table: str) -> list[str]:
+    """The ids of ``table`` as its sources hold them now (raw text, no checks)."""
+    for kind, path, sheet in scan_sources(folder, [table]).found.get(table, []):
+        raw = read_source(table, kind, path, sheet)
+        column = next((c for c in raw.frame.columns if str(c).strip().lower() == "id"), None)
+        if raw.rows and column is not None:
+            return [str(v).strip() for v in raw.frame[column] if not is_blank(v) and str(v).strip()]
+    return []
+
+
+def _has_formulas(workbook: object) -> bool:
+    return any(cell.data_type == "f" for sheet in workbook.worksheets  # type: ignore[attr-defined]
+               for row in sheet.iter_rows() for cell in row)
+
+
+def refresh_workbook(folder: str | os.PathLike) -> str | None:
+    """Regenerate the drop-downs of ``folder``'s workspace.xlsx (:mod:`journeykit.workspace.dropdowns`)
+    from journey.yaml and the touchpoint and persona ids the workspace has now, never
+    touching a value; under the save lock, atomic, previous version kept. Returns what was
+    done in words, or None when there was nothing to do (no workbook, journey.yaml
+    unreadable, lists already up to date). A workbook with formulas is left as it is
+    (rewriting it here would drop the results the spreadsheet program calculated).
+
+    Example:
+        >>> refresh_workbook("my-shop")   # doctest: +SKIP
+        "workspace.xlsx: drop-down lists updated from journey.yaml and the workspace's ids"
+    """
+    from openpyxl import load_workbook  # heavy; only workbooks need it
+
+    root = Path(folder)
+    path = root / WORKBOOK
+    config, _problems = read_config(root / "journey.yaml")
+    if config is None or not path.is_file():
+        return None
+    with _save_lock(root):
+        lists = dropdown_lists(config.stage_ids, config.channels, config.owners,
+                               _raw_ids(root, "touchpoints"), _raw_ids(root, "personas"))
+        workbook = load_workbook(path)
+        if not apply_dropdowns(workbook, lists, config.columns):
+            return None
+        if _has_formulas(workbook):
+            return (f"{WORKBOOK}: its drop-down lists are out of date but were not rewritten, because it "
+                    "holds formulas; open it in your spreadsheet program and save it, or remove the formulas")
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        _history_copy(root, path)
+        atomic_write_bytes(path, buffer.getvalue())
+    return f"{WORKBOOK}: drop-down lists updated from journey.yaml and the workspace's ids"

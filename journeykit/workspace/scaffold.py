@@ -1,14 +1,19 @@
 """A blank workspace for a new business or a workshop room: ``journeykit new DIR``.
 
 It writes journey.yaml (the four standard stages and common small-business
-channels), one CSV per table with its header, and workspace.xlsx with a sheet per
-table, drop-down lists for stage, channel, owner, kind and status, and a README
-sheet that explains every column. People fill in whichever they prefer: the loader
-uses the source that has rows.
+channels) and the tables in ONE format, so that a table never has two sources:
+
+- ``"xlsx"`` (the default, for workshops): workspace.xlsx with a sheet per table, the
+  drop-downs of :mod:`journeykit.workspace.dropdowns` (stages, channels, owners,
+  touchpoint and persona ids, kind, status, yes/no, the 1-5 and -2..2 scales) and a
+  README sheet that explains every column; the widgets save into its sheets;
+- ``"csv"``: one header-only CSV per table.
 
 Example:
     >>> new_workspace("my-shop", name="Corner Bakery")   # doctest: +SKIP
     PosixPath('my-shop')
+    >>> FORMATS
+    ('xlsx', 'csv')
 """
 
 from __future__ import annotations
@@ -19,18 +24,19 @@ from pathlib import Path
 import yaml
 
 from journeykit.core.errors import JourneykitError
+from journeykit.workspace.dropdowns import LISTS_SHEET, apply_dropdowns, dropdown_lists, list_for
+from journeykit.workspace.readers import WORKBOOK
 from journeykit.workspace.schema import (
-    PAINPOINT_KINDS,
-    PAINPOINT_STATUSES,
     STANDARD_CHANNELS,
     STANDARD_OWNERS,
     STANDARD_STAGES,
     TABLES,
+    Column,
 )
 
-LISTS_SHEET = "lists"
 README_SHEET = "README"
-DROPDOWN_ROWS = 500
+#: the formats ``journeykit new`` writes the tables in; the first is the default
+FORMATS = ("xlsx", "csv")
 
 
 def _journey_yaml(name: str) -> str:
@@ -63,11 +69,16 @@ def _journey_yaml(name: str) -> str:
     return header + yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
 
 
-def new_workspace(path: str | os.PathLike, *, name: str | None = None) -> Path:
-    """Create a blank workspace in ``path`` (created if missing; must be empty).
+def new_workspace(path: str | os.PathLike, *, name: str | None = None, format: str = "xlsx") -> Path:
+    """Create a blank workspace in ``path`` (created if missing; must be empty), its
+    tables in workspace.xlsx (``format="xlsx"``, the default) or in CSV files
+    (``format="csv"``), never both.
 
-    Raises :class:`JourneykitError` when ``path`` exists and is not empty.
+    Raises :class:`JourneykitError` when ``path`` exists and is not empty, or for an
+    unknown ``format``.
     """
+    if format not in FORMATS:
+        raise JourneykitError(f"unknown workspace format {format!r}; expected one of {', '.join(FORMATS)}")
     folder = Path(path)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise JourneykitError(f"{folder} exists and is not empty; choose a new folder "
@@ -75,18 +86,41 @@ def new_workspace(path: str | os.PathLike, *, name: str | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     business = name or folder.resolve().name.replace("-", " ").replace("_", " ").title()
     (folder / "journey.yaml").write_text(_journey_yaml(business), encoding="utf-8")
-    for table in TABLES.values():
-        header = ",".join(c.name for c in table.current_columns)
-        (folder / f"{table.name}.csv").write_text(header + "\n", encoding="utf-8")
-    _write_workbook(folder / "workspace.xlsx")
+    if format == "csv":
+        for table in TABLES.values():
+            header = ",".join(c.name for c in table.current_columns)
+            (folder / f"{table.name}.csv").write_text(header + "\n", encoding="utf-8")
+    else:
+        _write_workbook(folder / WORKBOOK)
     return folder
+
+
+_DATE_HINT = "a date such as 2026-03-31 (a time may follow, as in 14:05)"
+
+
+def readme_text(column: Column) -> str:
+    """What the README sheet says about one column: what to write, in one sentence.
+
+    >>> readme_text(TABLES["painpoints"].column("severity"))
+    '1 (minor) to 5 (severe); pick from the drop-down'
+    >>> readme_text(TABLES["orders"].column("date"))
+    'When the order was placed: a date such as 2026-03-31 (a time may follow, as in 14:05)'
+    """
+    text = column.description or column.expectation()
+    if column.kind == "datetime":
+        text = f"{text}: {_DATE_HINT}" if column.description else _DATE_HINT
+    elif column.kind == "float" and column.low is not None and column.description:
+        text = f"{text} ({column.expectation()})"
+    found = list_for(column)
+    if found is not None:
+        text += "; pick from the drop-down" if found[1] else "; pick from the drop-down or type several"
+    return text[:1].upper() + text[1:] if column.kind == "datetime" else text
 
 
 def _write_workbook(path: Path) -> None:
     from openpyxl import Workbook  # heavy; only the blank workbook needs it
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter, quote_sheetname
-    from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
     readme = workbook.active
@@ -94,58 +128,26 @@ def _write_workbook(path: Path) -> None:
     readme.append(["table", "column", "required", "what to write"])
     for cell in readme[1]:
         cell.font = Font(bold=True)
-    readme.append(["(all)", "", "", "One row per item; the first row holds the column names. Use the drop-downs "
-                   "for stage, channel, owner, kind and status. Lists inside a cell are separated by ;"])
+    readme.append(["(all)", "", "", "One row per item; the first row holds the column names. Use the "
+                   f"drop-downs where a column has them (their lists are in the sheet '{LISTS_SHEET}', "
+                   "updated from journey.yaml by `journeykit validate`). Lists inside a cell are "
+                   "separated by ;"])
     for table in TABLES.values():
         for column in table.columns:
-            what = column.description or column.expectation()
-            if column.references == "stages":
-                what += " (drop-down)"
-            readme.append([table.name, column.name, "yes" if column.required else "",
-                           f"{what}; {column.expectation()}" if column.kind != "text" else what])
+            readme.append([table.name, column.name, "yes" if column.required else "", readme_text(column)])
     readme.column_dimensions["A"].width = 14
     readme.column_dimensions["B"].width = 20
     readme.column_dimensions["D"].width = 90
+    for row in readme.iter_rows(min_row=2, min_col=4, max_col=4):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
 
-    lists = workbook.create_sheet(LISTS_SHEET)
-    columns = {
-        "stage": [s.id for s in STANDARD_STAGES],
-        "channel": list(STANDARD_CHANNELS),
-        "owner": list(STANDARD_OWNERS),
-        "kind": list(PAINPOINT_KINDS),
-        "status": list(PAINPOINT_STATUSES),
-        "online": ["yes", "no"],
-    }
-    ranges = {}
-    for index, (list_name, values) in enumerate(columns.items(), start=1):
-        letter = get_column_letter(index)
-        lists.cell(row=1, column=index, value=list_name).font = Font(bold=True)
-        for row, value in enumerate(values, start=2):
-            lists.cell(row=row, column=index, value=value)
-        ranges[list_name] = f"{quote_sheetname(LISTS_SHEET)}!${letter}$2:${letter}${len(values) + 1}"
-
-    dropdowns = {
-        ("touchpoints", "stage"): "stage", ("touchpoints", "channel"): "channel",
-        ("touchpoints", "owner"): "owner", ("touchpoints", "online"): "online",
-        ("painpoints", "kind"): "kind", ("painpoints", "status"): "status",
-        ("painpoints", "owner"): "owner", ("feedback", "stage"): "stage",
-        ("feedback", "channel"): "channel", ("events", "channel"): "channel",
-        ("orders", "channel"): "channel", ("tickets", "channel"): "channel",
-        ("customers", "channel"): "channel",
-    }
     for table in TABLES.values():
         sheet = workbook.create_sheet(table.name)
         sheet.append([c.name for c in table.current_columns])
         for index, column in enumerate(table.current_columns, start=1):
             sheet.cell(row=1, column=index).font = Font(bold=True)
             sheet.column_dimensions[get_column_letter(index)].width = max(12, len(column.name) + 4)
-            list_name = dropdowns.get((table.name, column.name), "")
-            if list_name:
-                validation = DataValidation(type="list", formula1=ranges[list_name], allow_blank=True,
-                                            showErrorMessage=True, errorTitle="Not in the list",
-                                            error=f"Pick a {list_name} from the list (sheet '{LISTS_SHEET}').")
-                letter = get_column_letter(index)
-                validation.add(f"{letter}2:{letter}{DROPDOWN_ROWS}")
-                sheet.add_data_validation(validation)
         sheet.freeze_panes = "A2"
+    apply_dropdowns(workbook, dropdown_lists([s.id for s in STANDARD_STAGES], STANDARD_CHANNELS,
+                                             STANDARD_OWNERS, [], []), create=True)
     workbook.save(path)

@@ -114,12 +114,67 @@ def display_text(value: object) -> str:
 
 
 def _options_with(options: Sequence[Any], current: object) -> list[Any]:
-    """Drop-down options that also contain the current value (data may hold values not in journey.yaml)."""
+    """Drop-down options that also contain the current value (data may hold values not in
+    journey.yaml); when some are ``(label, value)`` pairs, all become pairs: ipywidgets
+    reads a list mixing pairs and plain values as plain values, so ``("(blank)", None)``
+    would become one value.
+
+    >>> _options_with([("(blank)", None), "Sales"], "Ops")
+    [('(blank)', None), ('Sales', 'Sales'), ('Ops', 'Ops')]
+    """
     out = list(dict.fromkeys(options))
-    values = [o[1] if isinstance(o, tuple) else o for o in out]
+    pairs = any(isinstance(o, tuple) and len(o) == 2 for o in out)
+    if pairs:
+        out = [o if isinstance(o, tuple) and len(o) == 2 else (str(o), o) for o in out]
+    values = [o[1] if pairs else o for o in out]
     if not is_blank(current) and current not in values:
-        out.append(current)
+        out.append((str(current), current) if pairs else current)
     return out
+
+
+def _blank_index(options: Sequence[Any]) -> int | None:
+    """The position of the "(blank)" option (value None), or None when there is none."""
+    return next((i for i, o in enumerate(options) if isinstance(o, tuple) and o[1] is None), None)
+
+
+def _choose(widget: widgets.Dropdown, current: object) -> None:
+    """Show ``current`` in a drop-down; a blank shows the "(blank)" option when there is one
+    (ipywidgets shows ``value=None`` as an empty box, not as the option whose value is None)."""
+    if current is None:
+        widget.index = _blank_index(widget.options)
+    else:
+        widget.value = current
+
+
+def known_tags(tags: Sequence[str], allowed: Sequence[str]) -> tuple[list[str], list[str]]:
+    """``tags`` as the allowed spelling (matched without case and surrounding spaces),
+    and the tags that are not allowed; an empty ``allowed`` allows everything.
+
+    >>> known_tags(["Web", " store", "fax"], ["web", "store"])
+    (['web', 'store'], ['fax'])
+    """
+    if not allowed:
+        return [t.strip() for t in tags if t.strip()], []
+    spelling = {str(a).strip().lower(): str(a) for a in allowed}
+    known, unknown = [], []
+    for tag in tags:
+        found = spelling.get(tag.strip().lower())
+        if found is None:
+            unknown.append(tag)
+        elif found not in known:
+            known.append(found)
+    return known, unknown
+
+
+def tags_input(value: Sequence[str], allowed: Sequence[str], **kwargs: Any) -> widgets.TagsInput:
+    """A tag box that adds what is typed on Enter: ipywidgets' ``allowed_tags`` silently
+    drops a tag not spelt exactly as allowed ("Web" for "web"), so the box takes any
+    text and the editor maps it with :func:`known_tags` (refusing the rest in its status
+    line); the allowed values are suggested in the placeholder."""
+    hint = ", ".join(str(a) for a in allowed[:6]) + (", ..." if len(allowed) > 6 else "")
+    return widgets.TagsInput(value=list(value), allow_duplicates=False,
+                             placeholder=f"type {hint} and press Enter" if allowed else "type and press Enter",
+                             **kwargs)
 
 
 def next_id(existing: Sequence[object], prefix: str) -> str:
@@ -162,7 +217,8 @@ def save_and_report(ws: Workspace, table: str, frame: pd.DataFrame, status: widg
         if conflicts is not None:
             conflicts.show(error.conflicts)
         return False
-    except (JourneykitError, OSError) as error:  # refused or not writable: shown, not raised in a callback
+    except (JourneykitError, OSError, TypeError, ValueError) as error:
+        # refused, not writable, or a value the table cannot hold: shown, not raised in a callback
         status.value = status_html(f"Not saved ({what}): {error}", ok=False)
         return False
     status.value = status_html(f"Saved {table} at {clock()}: {what}", ok=True)
@@ -170,8 +226,9 @@ def save_and_report(ws: Workspace, table: str, frame: pd.DataFrame, status: widg
 
 
 def owner_options(ws: Workspace) -> list[Any]:
-    """Drop-down options for an owner: "(blank)" and the owners of journey.yaml."""
-    return [(BLANK, None), *ws.config.owners]
+    """Drop-down options for an owner: "(blank)" (writes a blank) and the owners of journey.yaml,
+    as ``(label, value)`` pairs."""
+    return [(BLANK, None), *[(owner, owner) for owner in ws.config.owners]]
 
 
 # --------------------------------------------------------------------------- columns
@@ -202,17 +259,39 @@ class Column:
             return widgets.Checkbox(value=bool(False if is_blank(value) else value), indent=False,
                                     layout=layout)
         if self.kind == "tags":
-            return widgets.TagsInput(value=_split_list(value),
-                                     allowed_tags=list(self.options) or [],
-                                     allow_duplicates=False, layout=layout)
+            return tags_input(_split_list(value), [str(o) for o in self.options], layout=layout)
         if self.kind == "choice":
             current = None if is_blank(value) else value
             options = _options_with(self.options, current)
-            return widgets.Dropdown(options=options, value=current, layout=layout)
+            dropdown = widgets.Dropdown(options=options, layout=layout)
+            _choose(dropdown, current)
+            return dropdown
         raise JourneykitError(f"unknown column kind {self.kind!r} for column {self.name!r}")
 
 
-def _set_cell_value(frame: pd.DataFrame, position: object, column: str, value: object) -> pd.DataFrame:
+def append_record(frame: pd.DataFrame, record: dict) -> pd.DataFrame:
+    """``frame`` with ``record`` added as a last row, keeping ``frame``'s column dtypes (a
+    header-only table's are the schema's, e.g. string): a new row built alone would infer
+    float for its blank text columns and refuse the first text typed into them.
+
+    >>> empty = pd.DataFrame({"id": pd.Series(dtype="string"), "quote": pd.Series(dtype="string")})
+    >>> str(append_record(empty, {"id": "p_1"})["quote"].dtype)
+    'string'
+    """
+    columns = list(dict.fromkeys([*frame.columns, *record]))
+    added = pd.DataFrame([record]).reindex(columns=columns)
+    for column in frame.columns:
+        try:
+            added[column] = added[column].astype(frame[column].dtype)
+        except (TypeError, ValueError):
+            frame = frame.astype({column: "object"})
+            added[column] = added[column].astype("object")
+    if not len(frame):
+        return added.reset_index(drop=True)
+    return pd.concat([frame, added], ignore_index=True)
+
+
+def set_cell_value(frame: pd.DataFrame, position: object, column: str, value: object) -> pd.DataFrame:
     try:
         frame.at[position, column] = value
     except (TypeError, ValueError):
@@ -232,7 +311,7 @@ def _show_value(column: Column, widget: widgets.Widget, value: object) -> None:
     else:
         current = None if is_blank(value) else value
         widget.options = _options_with(widget.options, current)
-        widget.value = current
+        _choose(widget, current)
 
 
 def _cell_value(column: Column, widget: widgets.Widget) -> object:
@@ -316,17 +395,30 @@ class TableEditor(widgets.VBox):
             if self._quiet:
                 return
             widget = change["owner"]
+            if column.kind == "tags":
+                known, unknown = known_tags(widget.value, [str(o) for o in column.options])
+                if known != list(widget.value):
+                    self._quiet = True
+                    try:
+                        widget.value = known
+                    finally:
+                        self._quiet = False
+                if unknown:
+                    refused = status_html(f"Not added: {', '.join(unknown)} (expected one of "
+                                          f"{', '.join(str(o) for o in column.options)})", ok=False)
+                    value = _cell_value(column, widget)
+                    current = self.frame.at[index, column.name]
+                    if display_text(value) != display_text(current):
+                        self.set_value(index, column.name, value)
+                    self.status.value = refused
+                    return
             self.set_value(index, column.name, _cell_value(column, widget))
         return handle
 
     def set_value(self, index: int, column: str, value: object) -> None:
         """Set one cell (row position ``index``) and save the table at once."""
         previous = self.frame.at[index, column]
-        try:
-            self.frame.at[index, column] = value
-        except (TypeError, ValueError):
-            self.frame[column] = self.frame[column].astype("object")
-            self.frame.at[index, column] = value
+        self.frame = set_cell_value(self.frame, index, column, value)
         label = display_text(self.frame.at[index, self.key]) if self.key in self.frame else str(index)
         if self.save(f"{label}.{column} = {display_text(value) or BLANK}") or self.conflicts.pending:
             return  # saved, or waiting for the user to settle a conflict (what they typed is kept)
@@ -337,9 +429,7 @@ class TableEditor(widgets.VBox):
         if self._new_row is None:
             raise JourneykitError(f"rows cannot be added to {self.table} here")
         record = self._new_row(self.frame)
-        added = pd.DataFrame([record])
-        self.frame = pd.concat([self.frame, added], ignore_index=True) if len(self.frame) \
-            else added.reindex(columns=list(dict.fromkeys([*self.frame.columns, *added.columns])))
+        self.frame = append_record(self.frame, record)
         index = len(self.frame) - 1
         if not self.save(f"added {record.get(self.key, 'a row')}"):
             self.frame = self.frame.iloc[:-1].reset_index(drop=True)
@@ -369,7 +459,7 @@ class TableEditor(widgets.VBox):
             for frame in (self.frame, self.saved):
                 if conflict.column in frame.columns and self.key in frame.columns:
                     for position in frame.index[frame[self.key].astype(str) == conflict.key]:
-                        _set_cell_value(frame, position, conflict.column, conflict.theirs)
+                        set_cell_value(frame, position, conflict.column, conflict.theirs)
             positions = [i for i, v in enumerate(self.frame[self.key].astype(str)) if v == conflict.key]
             column = next((c for c in self.columns if c.name == conflict.column), None)
             if column is None or column.kind == "label":

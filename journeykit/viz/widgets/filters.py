@@ -46,9 +46,10 @@ class FilterBar(widgets.VBox):
         channels = [("All channels", None),
                     *[(c, c) for c in ws.config.channels]]
         start_persona = persona if persona in [value for _label, value in personas] else None
-        self.persona = widgets.Dropdown(options=personas, value=start_persona,
-                                        description="Persona")
-        self.channel = widgets.Dropdown(options=channels, value=None, description="Channel")
+        # index, not value=None: ipywidgets shows value=None as an empty box, not "All ..."
+        self.persona = widgets.Dropdown(options=personas, description="Persona",
+                                        index=[value for _label, value in personas].index(start_persona))
+        self.channel = widgets.Dropdown(options=channels, index=0, description="Channel")
         self.start = widgets.DatePicker(description="From", value=None)
         self.end = widgets.DatePicker(description="To", value=None)
         self.output = widgets.Output()

@@ -14,7 +14,15 @@ import pandas as pd
 
 from journeykit.core.cells import join_list
 from journeykit.core.cells import split_list as _split_list
-from journeykit.viz.widgets.editor import ConflictPanel, save_and_report
+from journeykit.viz.widgets.editor import (
+    ConflictPanel,
+    append_record,
+    known_tags,
+    save_and_report,
+    set_cell_value,
+    status_html,
+    tags_input,
+)
 from journeykit.viz.widgets.editor import display_text as _text
 from journeykit.viz.widgets.editor import next_id as _next_id
 from journeykit.workspace import Workspace
@@ -51,9 +59,7 @@ class PersonaEditor(widgets.VBox):
         for name in PERSONA_TEXT_FIELDS:
             self.fields[name] = widgets.Textarea(description=name.capitalize(),
                                                  continuous_update=False, rows=2, layout=wide)
-        self.fields["preferred_channels"] = widgets.TagsInput(
-            allowed_tags=list(ws.config.channels),
-            allow_duplicates=False)
+        self.fields["preferred_channels"] = tags_input([], list(ws.config.channels))
         self.fields["rule"] = widgets.Text(
             description="Rule", continuous_update=False, layout=wide,
             placeholder="optional: which customers belong, e.g. channel == 'store'")
@@ -111,7 +117,20 @@ class PersonaEditor(widgets.VBox):
                 return
             value = change["new"]
             if isinstance(value, (list, tuple)):
-                stored: object = join_list(value) or pd.NA
+                known, unknown = known_tags(list(value), list(self.ws.config.channels))
+                if known != list(value):
+                    self._loading = True
+                    try:
+                        change["owner"].value = known
+                    finally:
+                        self._loading = False
+                if unknown:
+                    self.status.value = status_html(
+                        f"Not added: {', '.join(unknown)} (expected one of the channels of journey.yaml: "
+                        f"{', '.join(self.ws.config.channels)})", ok=False)
+                stored: object = join_list(known) or pd.NA
+                if unknown and _text(stored) == _text(self.frame.at[self.picker.value, name]):
+                    return  # nothing changed (only a refused tag was typed)
             else:
                 stored = value if str(value).strip() else pd.NA
             self.set_field(self.picker.value, name, stored)
@@ -122,7 +141,7 @@ class PersonaEditor(widgets.VBox):
         if name not in self.frame:
             self.frame[name] = pd.Series(pd.NA, index=self.frame.index, dtype="object")
         previous = self.frame.at[index, name]
-        self.frame.at[index, name] = value
+        self.frame = set_cell_value(self.frame, index, name, value)
         ok = self._save(f"{_text(self.frame.at[index, 'id'])}.{name}")
         if not ok and not self.conflicts.pending:  # a conflict keeps what was typed until settled
             self.frame.at[index, name] = previous
@@ -134,11 +153,8 @@ class PersonaEditor(widgets.VBox):
         """Add a persona with a new id, save, select it, and return its row position."""
         record = {"id": _next_id(self.frame["id"].tolist() if "id" in self.frame else [], "p_"),
                   "name": "New persona"}
-        added = pd.DataFrame([record])
         previous = self.frame
-        self.frame = (pd.concat([self.frame, added], ignore_index=True) if len(self.frame)
-                      else added.reindex(columns=list(dict.fromkeys([*self.frame.columns,
-                                                                     *added.columns]))))
+        self.frame = append_record(self.frame, record)
         if not self._save(f"added {record['id']}"):
             self.frame = previous
             return -1
