@@ -47,12 +47,15 @@ print(f"{ws.config.business}: workspace {ws.path}")
 # the customers assigned to it.
 
 # %% jupyter={"source_hidden": true}
-cards = jk.persona_cards(ws)
-out.table(cards, "persona_cards")
-shown = cards if persona is None else cards[cards["id"] == persona]
-card_figure = jk.persona_card_figure(shown, currency=ws.config.currency)
-display(out.show(card_figure, "persona_cards", title="Persona cards",
-           alt="One card per persona: quote, goals, frustrations, channels and their data"))
+if ws.has("personas"):
+    cards = jk.persona_cards(ws)
+    out.table(cards, "persona_cards")
+    shown = cards if persona is None else cards[cards["id"] == persona]
+    card_figure = jk.persona_card_figure(shown, currency=ws.config.currency)
+    display(out.show(card_figure, "persona_cards", title="Persona cards",
+               alt="One card per persona: quote, goals, frustrations, channels and their data"))
+else:
+    print(out.skipped("Persona cards skipped: no personas yet - add the first one with the editor below."))
 
 # %% [markdown]
 # **How to read it:** `share_customers` and `share_revenue` are between 0 and 1. A
@@ -68,10 +71,11 @@ display(out.show(card_figure, "persona_cards", title="Persona cards",
 # The same figures as a chart, so a room can compare personas at a glance.
 
 # %% jupyter={"source_hidden": true}
+assigned = ws.has("customers") and bool(ws.customers["persona_id"].notna().any())
 by_persona = (jk.kpi_table(ws.feedback, by="persona_id", customers=ws.customers)
-              if ws.has("customers") and ws.has("feedback") else None)
+              if assigned and ws.has("feedback") else None)
 if by_persona is None:
-    print(out.skipped("Persona figures skipped: they need customers and feedback tables."))
+    print(out.skipped("Persona figures skipped: they need feedback and customers assigned to personas."))
 elif not (by_persona.query("kpi == 'nps'")["n"] > 0).any():
     print(out.skipped("NPS per persona skipped: no NPS answers from customers with a persona."))
 else:

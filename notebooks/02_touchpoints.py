@@ -75,12 +75,13 @@ else:
 # the most common paths that leave the map.
 
 # %% jupyter={"source_hidden": true}
-if ws.has("events"):
+if ws.has("events") and ws.config.event_stage:
     fig = jk.designed_vs_observed(ws)
     display(out.show(fig, "designed_vs_observed", title="Designed versus observed journey",
                alt="Stages as designed next to the share of customers observed reaching each stage"))
 else:
-    print(out.skipped("Designed versus observed skipped: the workspace has no events table."))
+    print(out.skipped("Designed versus observed skipped: " + ("no stage in journey.yaml lists its events yet "
+                      "(stages: events:)." if ws.has("events") else "the workspace has no events table.")))
 
 # %% [markdown]
 # ## Step 5 · Gaps and owners
