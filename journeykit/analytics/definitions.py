@@ -24,6 +24,7 @@ from journeykit.analytics.painpoints import (
     EFFORT_THRESHOLD,
     IMPACT_THRESHOLD,
 )
+from journeykit.analytics.personas.segments import SEGMENT_SEMANTICS
 from journeykit.analytics.voice import METHODS, NEGATIVE
 from journeykit.analytics.voice.language import LANGUAGES, MIN_CONFIDENCE
 from journeykit.workspace import Workspace
@@ -88,6 +89,7 @@ def semantics(ws: Workspace | None = None, *, window: str | None = None, session
                           "value. " + (f"In this workspace: {dropoff_value(ws).label}." if ws is not None
                                        else "")),
         ("Funnel over time", TREND_SEMANTICS),
+        ("Segments", SEGMENT_SEMANTICS),
         ("Sentiment", f"Each comment's and ticket's language is detected offline (langid.py's "
                       f"model, py3langid) among the {len(LANGUAGES)} official EU languages; "
                       f"below {MIN_CONFIDENCE:.0%} probability it is undetermined. Sentiment "
