@@ -5,10 +5,12 @@ from .analytics.clv import (
     BGNBDFit,
     GammaGammaFit,
     HistoricalCLV,
+    calibration_and_holdout,
     fit_bgnbd,
     fit_gamma_gamma,
     historical_clv,
     predict_clv,
+    repeat_purchase_tracking,
     rfm_summary,
 )
 from .analytics.clv.customers import customers_clv
@@ -68,6 +70,7 @@ from .viz.charts import (
     persona_card_figure,
     retention_heatmap,
 )
+from .viz.clv_charts import tracking_chart
 from .viz.designed import coverage_heatmap, designed_vs_observed
 from .viz.display import setup_notebook
 from .viz.funnel_trend import funnel_trend_chart
@@ -102,6 +105,7 @@ __all__ = [
     "WorkspaceError",
     "action_plan",
     "analyze_feedback",
+    "calibration_and_holdout",
     "candidate_themes",
     "ces",
     "coverage_heatmap",
@@ -144,6 +148,7 @@ __all__ = [
     "predict_clv",
     "previous_metrics",
     "problems_frame",
+    "repeat_purchase_tracking",
     "resolve_workspace",
     "retention",
     "retention_heatmap",
@@ -162,6 +167,7 @@ __all__ = [
     "step_matrix",
     "suggest_segments",
     "touchpoint_editor",
+    "tracking_chart",
     "transitions",
     "validate_workspace",
     "voice_scores",

@@ -93,7 +93,8 @@ else:
 #
 # Personas start as the team's best guess. Here the kit groups customers purely by
 # behaviour - how recently and how often they buy, how much they spend, which
-# channels they use - and describes each group in words. Each group is then matched
+# channels they use, which stages of the journey they reach and how regularly they
+# buy - and describes each group in words. Each group is then matched
 # to the persona it most resembles.
 
 # %% jupyter={"source_hidden": true}

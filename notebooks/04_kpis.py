@@ -246,7 +246,8 @@ elif persona is not None:
 if ws.has("orders"):
     simple = jk.historical_clv(ws.orders, currency=ws.config.currency)
     print(simple.formula)
-    display(jk.persona_cards(ws)[["name", "n_customers", "share_revenue", "clv"]])
+    display(jk.persona_cards(ws)[["name", "n_customers", "share_revenue", "clv",
+                                  "probability_alive"]])
     summary = jk.rfm_summary(ws.orders, observation_end=as_of)
     model = jk.fit_bgnbd(summary)
     expected = model.expected_purchases(4, summary["frequency"], summary["recency"], summary["T"])
@@ -264,6 +265,33 @@ if ws.has("orders"):
               "active than not.")
 else:
     print(out.skipped("Lifetime value skipped: the workspace has no orders table."))
+
+# %% [markdown]
+# ### Does the model hold up?
+#
+# The model is fitted again to the first two thirds of the order history only, and asked
+# to predict the last third: the chart puts its expected repeat purchases, week by week,
+# beside the actual ones (the check of Fader, Hardie & Lee). Lines that stay together
+# mean its forecasts can be trusted here. `probability_alive` above is the mean chance
+# that a persona's buyers are still customers.
+
+# %%
+if ws.has("orders"):
+    dates = ws.orders["date"] if as_of is None else ws.orders["date"][ws.orders["date"].dt.normalize() <= as_of]
+    first_day, last_day = dates.min().normalize(), dates.max().normalize()
+    calibration_end = (first_day + (last_day - first_day) * 2 / 3).normalize()
+    split = jk.calibration_and_holdout(ws.orders, calibration_end, last_day)
+    tracking = jk.repeat_purchase_tracking(jk.fit_bgnbd(split), ws.orders,
+                                           calibration_end=calibration_end, observation_end=last_day)
+    out.table(tracking, "clv_tracking")
+    display(out.show(jk.tracking_chart(tracking), "clv_tracking", title="Repeat purchases: actual and expected",
+                     alt="Cumulative repeat purchases per week, actual and expected by the model fitted before the holdout"))
+    end = tracking.iloc[-1]
+    print(f"By {last_day:%d %b %Y}: {end['actual']:,} repeat purchases, {end['expected']:,.0f} expected "
+          f"by the model fitted up to {calibration_end:%d %b %Y}.")
+    chances = model.probability_of_purchases(52, [0, 1, 2, 3])
+    print("A new customer's chance of 0, 1, 2, 3 repeat purchases in the first 52 weeks: "
+          + ", ".join(f"{p:.0%}" for p in chances))
 
 # %% [markdown]
 # > **Your turn.** If you kept 5 % more customers a year, how much would lifetime value change?

@@ -14,6 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from journeykit.analytics.clv.customers import CLV_MONTHS, dropoff_value
+from journeykit.analytics.clv.holdout import HOLDOUT_SEMANTICS
 from journeykit.analytics.events import FUNNEL_SEMANTICS, PATHS_SEMANTICS, RETENTION_SEMANTICS
 from journeykit.analytics.events.trend import TREND_SEMANTICS
 from journeykit.analytics.painpoints import (
@@ -23,6 +24,7 @@ from journeykit.analytics.painpoints import (
     EFFORT_THRESHOLD,
     IMPACT_THRESHOLD,
 )
+from journeykit.analytics.personas.segments import SEGMENT_SEMANTICS
 from journeykit.analytics.voice import METHODS, NEGATIVE
 from journeykit.analytics.voice.language import LANGUAGES, MIN_CONFIDENCE
 from journeykit.workspace import Workspace
@@ -73,7 +75,8 @@ def semantics(ws: Workspace | None = None, *, window: str | None = None, session
                                     "expected lifespan (years, from repeat-purchase retention). "
                                     "Predictive CLV: BG/NBD (Fader, Hardie & Lee 2005) for "
                                     "purchases and Gamma-Gamma (Fader & Hardie 2013) for spend, "
-                                    "fitted by maximum likelihood, discounted monthly."),
+                                    "fitted by maximum likelihood, discounted monthly. "
+                                    + HOLDOUT_SEMANTICS),
         ("Pain-point priority", f"priority = confidence x weighted geometric mean of frequency, "
                                 f"severity, reach and impact / (effort / 3) ^ w_effort; weights: "
                                 f"{weights}; confidence = (n + n0) / (n + n0 + {CONFIDENCE_HALF}); "
@@ -88,6 +91,7 @@ def semantics(ws: Workspace | None = None, *, window: str | None = None, session
                           "value. " + (f"In this workspace: {dropoff_value(ws).label}." if ws is not None
                                        else "")),
         ("Funnel over time", TREND_SEMANTICS),
+        ("Segments", SEGMENT_SEMANTICS),
         ("Sentiment", f"Each comment's and ticket's language is detected offline (langid.py's "
                       f"model, py3langid) among the {len(LANGUAGES)} official EU languages; "
                       f"below {MIN_CONFIDENCE:.0%} probability it is undetermined. Sentiment "

@@ -40,12 +40,17 @@ Example:
     >>> bgnbd = fit_bgnbd(summary)                                      # doctest: +SKIP
     >>> spend = fit_gamma_gamma(summary)                                # doctest: +SKIP
     >>> table = predict_clv(bgnbd, spend, summary, months=12)           # doctest: +SKIP
+
+Checking the model on time it has not seen (:mod:`~journeykit.analytics.clv.holdout`):
+:func:`calibration_and_holdout` splits the orders, :func:`repeat_purchase_tracking` gives
+the expected against the actual cumulative repeat purchases (FHL 2005's tracking plot).
 """
 
 from journeykit.analytics.clv._common import DAYS_PER_UNIT, TimeUnit
 from journeykit.analytics.clv.bgnbd import BGNBDFit, fit_bgnbd, predict_clv
 from journeykit.analytics.clv.gamma_gamma import GammaGammaFit, fit_gamma_gamma
 from journeykit.analytics.clv.historical import HistoricalCLV, historical_clv
+from journeykit.analytics.clv.holdout import calibration_and_holdout, repeat_purchase_tracking
 from journeykit.analytics.clv.rfm import rfm_summary
 
 __all__ = [
@@ -54,9 +59,11 @@ __all__ = [
     "GammaGammaFit",
     "HistoricalCLV",
     "TimeUnit",
+    "calibration_and_holdout",
     "fit_bgnbd",
     "fit_gamma_gamma",
     "historical_clv",
     "predict_clv",
+    "repeat_purchase_tracking",
     "rfm_summary",
 ]

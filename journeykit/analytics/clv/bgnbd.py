@@ -128,6 +128,41 @@ class BGNBDFit:
         hyp = special.hyp2f1(r, b, a + b - 1, t / (alpha + t))
         return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp)
 
+    def probability_of_purchases(self, t: float | np.ndarray, n: int | np.ndarray) -> np.ndarray:
+        """P(X(t) = n): the probability that a randomly chosen new customer makes exactly
+        ``n`` repeat purchases in (0, t] (``t`` in this model's ``time_unit``) — FHL (2005)
+        equation (8). ``t`` and ``n`` broadcast against each other.
+
+        The second term of equation (8), 1 − Σ_{j<n} NBD(j), is the negative binomial's
+        tail P(N ≥ n), computed as the regularised incomplete beta I_{t/(α+t)}(n, r).
+
+        Example: with the CDNOW parameters, P(X(39) = 0) ≈ 0.574.
+        """
+        t = _array(t, "t")
+        n_arr = _array(n, "n")
+        if np.any(t < 0):
+            raise JourneykitError("t (the length of the period) must be >= 0")
+        if np.any(n_arr < 0) or np.any(n_arr != np.round(n_arr)):
+            raise JourneykitError("n must be whole numbers >= 0 (counts of repeat purchases)")
+        t, n_arr = np.broadcast_arrays(t, n_arr)
+        r, alpha, a, b = self._p()
+        from scipy import (
+            special,  # function-level: scipy.special is only needed when a model is used
+        )
+
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_nbd = (special.gammaln(r + n_arr) - special.gammaln(r) - special.gammaln(n_arr + 1)
+                       + r * (np.log(alpha) - np.log(alpha + t))
+                       + special.xlogy(n_arr, t) - n_arr * np.log(alpha + t))
+            first = np.exp(special.betaln(a, b + n_arr) - special.betaln(a, b) + log_nbd)
+            tail = special.betainc(np.maximum(n_arr, 1), r, t / (alpha + t))
+            second = np.where(
+                n_arr > 0,
+                np.exp(special.betaln(a + 1, np.maximum(b + n_arr - 1, 1e-300))
+                       - special.betaln(a, b)) * tail,
+                0.0)
+        return np.asarray(first + second, dtype=float)
+
     def customer_lifetime_value(
         self,
         gamma_gamma: GammaGammaFit,

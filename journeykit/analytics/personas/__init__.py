@@ -4,8 +4,9 @@
   …) joined with what the data says about that persona's customers: share of
   customers, share of revenue, CLV, NPS and the top pain point.
 * :func:`suggest_segments` — customer segments found in the data (recency,
-  frequency, monetary value, channel mix; k-means), described in words and matched
-  to the closest workshop persona: evidence for or against the personas.
+  frequency, monetary value, channel mix, stages reached, purchase rhythm; k-means),
+  described in words and matched to the closest workshop persona: evidence for or
+  against the personas.
 
 Customers belong to a persona through ``ws.customers.persona_id`` (blank =
 unassigned). Both functions need only what the workspace has; columns whose data is

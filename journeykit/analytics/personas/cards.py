@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from journeykit.analytics.clv import historical_clv
+from journeykit.analytics.clv.customers import customers_clv
 from journeykit.analytics.kpis import nps as _nps
 from journeykit.analytics.painpoints import score_pain_points
 from journeykit.analytics.personas._tables import nonempty_table as _table
@@ -28,7 +29,7 @@ from journeykit.workspace import Workspace
 CARD_COLUMNS = [
     "id", "name", "quote", "demographics", "goals", "frustrations", "motivations",
     "preferred_channels", "n_customers", "share_customers", "share_revenue", "clv",
-    "spend_to_date", "nps", "nps_n", "top_pain_point",
+    "spend_to_date", "probability_alive", "nps", "nps_n", "top_pain_point",
 ]
 
 
@@ -54,6 +55,19 @@ def _group_clv(orders: pd.DataFrame, members: pd.Index) -> float:
     if subset.empty:
         return 0.0
     return float(historical_clv(subset).clv)
+
+
+def _alive_per_customer(ws: Workspace, orders: pd.DataFrame | None) -> pd.Series | None:
+    """P(alive) per customer id with orders (BG/NBD, :func:`customers_clv`); None when
+    there are no orders or the model cannot be fitted to them."""
+    if orders is None:
+        return None
+    try:
+        table = customers_clv(ws)
+    except JourneykitError:  # too little repeat buying for the model: no P(alive) column
+        return None
+    return pd.Series(table["probability_alive"].to_numpy(float),
+                     index=table["customer_id"].astype("string").to_numpy())
 
 
 def _persona_pain_points(ws: Workspace, persona_ids: list[str],
@@ -97,7 +111,10 @@ def persona_cards(ws: Workspace, *, pain_points: pd.DataFrame | None = None) -> 
     ``clv.historical_clv`` — average order value × purchase frequency × lifespan —
     on the persona's orders; 0 without orders),
     spend_to_date (mean total order amount per persona customer, customers without
-    orders counting 0), nps (−100…100 from
+    orders counting 0), probability_alive (0–1: the mean, over the persona's customers
+    with orders, of each customer's probability of still being an active customer at
+    the last order date — BG/NBD, ``clv.customers_clv``; NaN when the model cannot be
+    fitted), nps (−100…100 from
     the persona's customers' feedback, ``kpis.nps``), nps_n (answers used),
     top_pain_point (the highest-priority pain on a touchpoint that persona uses — one
     for all personas included — from
@@ -129,6 +146,7 @@ def persona_cards(ws: Workspace, *, pain_points: pd.DataFrame | None = None) -> 
     share_revenue = [np.nan] * len(cards)
     clv = [np.nan] * len(cards)
     spend_to_date = [np.nan] * len(cards)
+    alive = [np.nan] * len(cards)
     nps = [np.nan] * len(cards)
     nps_n = [0] * len(cards)
 
@@ -144,6 +162,7 @@ def persona_cards(ws: Workspace, *, pain_points: pd.DataFrame | None = None) -> 
             revenue = amount.groupby(order_persona).sum()
             total_revenue = float(amount.sum())
         spend = _spend_per_customer(orders)
+        alive_of = _alive_per_customer(ws, orders)
         for i, pid in enumerate(cards["id"]):
             n = int(counts.get(pid, 0))
             n_customers[i] = n
@@ -155,6 +174,9 @@ def persona_cards(ws: Workspace, *, pain_points: pd.DataFrame | None = None) -> 
                 members = persona_of.index[(persona_of == pid).fillna(False).to_numpy()]
                 spend_to_date[i] = float(spend.reindex(members).fillna(0.0).mean())
                 clv[i] = _group_clv(orders, members)
+                if alive_of is not None:
+                    values = alive_of.reindex(members).dropna()
+                    alive[i] = float(values.mean()) if len(values) else np.nan
         if feedback is not None and "nps" in feedback and "customer_id" in feedback:
             fb_persona = feedback["customer_id"].astype("string").map(persona_of)
             for i, pid in enumerate(cards["id"]):
@@ -168,6 +190,7 @@ def persona_cards(ws: Workspace, *, pain_points: pd.DataFrame | None = None) -> 
     cards["share_revenue"] = share_revenue
     cards["clv"] = clv
     cards["spend_to_date"] = spend_to_date
+    cards["probability_alive"] = alive
     cards["nps"] = nps
     cards["nps_n"] = nps_n
 

@@ -1,7 +1,8 @@
 """Customer segments found in the data, compared with the workshop personas.
 
-:func:`suggest_segments` groups customers by recency, frequency, monetary value and
-channel mix (k-means, :mod:`journeykit.analytics.personas.clustering`), describes each
+:func:`suggest_segments` groups customers by recency, frequency, monetary value,
+channel mix, the journey stages they reached and their purchase rhythm (k-means,
+:mod:`journeykit.analytics.personas.clustering`), describes each
 segment in words and matches it to the closest workshop persona: evidence for or
 against the personas. Customers belong to a persona through ``ws.customers.persona_id``
 (blank = unassigned).
@@ -35,6 +36,33 @@ CHANNEL_WORDS = {
 
 
 
+#: how much each group of features counts in the distance between customers: each group
+#: is scaled to a total variance of weight² whatever its number of columns, so twelve
+#: channel shares do not outweigh one recency. The channel mix counts most: on the demo,
+#: where personas differ mainly in the channels they use, it is what separates them.
+BLOCK_WEIGHTS = {"activity": 0.3, "channels": 1.0, "stages": 0.3, "rhythm": 0.3}
+
+
+#: what a segment is, for the definitions the report prints
+SEGMENT_SEMANTICS = (
+    "Segments: k-means on each customer's activity (recency, orders, spend, events), channel "
+    "mix (share of orders and events per channel), journey stages reached and purchase rhythm "
+    "(median days between order days); counts log-scaled, each feature standardised, each "
+    "group weighted (channels 1, the others 0.3); k in 2-6 by the best silhouette. A segment "
+    "supports a persona when at least 50% of its assigned customers carry that persona.")
+
+
+def _block(column: str) -> str:
+    """The feature group of a column of the segment features."""
+    if column.startswith("ch:"):
+        return "channels"
+    if column.startswith("stage:"):
+        return "stages"
+    if column == "days_between_orders":
+        return "rhythm"
+    return "activity"
+
+
 @dataclass(frozen=True)
 class SegmentSuggestion:
     """Segments found in the data (see :func:`suggest_segments`).
@@ -66,9 +94,11 @@ def _count_table(rows: pd.Series, columns: pd.Series) -> pd.DataFrame:
     return pairs.groupby(["row", "column"]).size().unstack(fill_value=0)
 
 
-def _event_features(ws: Workspace) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
+def _event_features(ws: Workspace) -> tuple[pd.Series, pd.Series, pd.DataFrame, pd.DataFrame]:
     """From the event log, in DuckDB: events per customer, last event time per customer,
-    and events per customer × channel (rows without customer or channel left out)."""
+    events per customer × channel (rows without customer or channel left out), and
+    per customer × journey stage 1 when the customer had an event of that stage
+    (``stage:<id>`` columns; none when no stage lists its events)."""
     con = connect()
     try:
         rel = ws.events_relation(con)
@@ -82,6 +112,17 @@ def _event_features(ws: Workspace) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
             "SELECT CAST(customer_id AS VARCHAR) AS cid, CAST(channel AS VARCHAR) AS channel, "
             "count(*) AS n FROM jk_events WHERE customer_id IS NOT NULL AND channel IS NOT NULL "
             "GROUP BY 1, 2").df()
+        mapping = ws.config.event_stage
+        if mapping:
+            pairs = pd.DataFrame({"event": list(mapping), "stage": list(mapping.values())})
+            con.register("jk_event_stage", pairs)
+            reached = con.execute(
+                "SELECT DISTINCT CAST(e.customer_id AS VARCHAR) AS cid, s.stage FROM jk_events e "
+                "JOIN jk_event_stage s ON CAST(e.event AS VARCHAR) = s.event "
+                "WHERE e.customer_id IS NOT NULL").df()
+        else:
+            reached = pd.DataFrame({"cid": pd.Series(dtype="string"),
+                                    "stage": pd.Series(dtype="string")})
     finally:
         con.close()
     index = pd.Index(per["cid"], dtype="string")
@@ -91,7 +132,24 @@ def _event_features(ws: Workspace) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
                                     fill_value=0)
     counts.index = pd.Index(counts.index, dtype="string")
     counts.columns = pd.Index(counts.columns, dtype="string")
-    return n_events, last, counts
+    stages = [st.id for st in ws.config.stages if st.events]
+    reach = (reached.assign(one=1.0).pivot_table(index="cid", columns="stage", values="one",
+                                                 aggfunc="max", fill_value=0.0)
+             if len(reached) else pd.DataFrame(index=pd.Index([], name="cid")))
+    reach = reach.reindex(columns=stages, fill_value=0.0)
+    reach.index = pd.Index(reach.index, dtype="string")
+    reach.columns = pd.Index([f"stage:{c}" for c in reach.columns], dtype="string")
+    return n_events, last, counts, reach
+
+
+def _days_between_orders(orders: pd.DataFrame) -> pd.Series:
+    """Median days between a customer's consecutive order days (purchase rhythm); NaN for
+    customers with fewer than two order days."""
+    days = pd.DataFrame({"cid": orders["customer_id"].astype("string"),
+                         "day": pd.to_datetime(orders["date"]).dt.normalize()})
+    days = days.dropna().drop_duplicates().sort_values(["cid", "day"])
+    gaps = days.groupby("cid")["day"].diff() / pd.Timedelta(days=1)
+    return gaps.groupby(days["cid"]).median()
 
 
 def _customer_features(ws: Workspace) -> pd.DataFrame:
@@ -109,12 +167,13 @@ def _customer_features(ws: Workspace) -> pd.DataFrame:
         cid = orders["customer_id"].astype("string")
         amount = pd.to_numeric(orders["amount"], errors="coerce").fillna(0.0)
         pieces.append(pd.DataFrame({"frequency": cid.groupby(cid).size(),
-                                    "monetary": amount.groupby(cid).sum()}))
+                                    "monetary": amount.groupby(cid).sum(),
+                                    "days_between_orders": _days_between_orders(orders)}))
         last_seen.append(pd.to_datetime(orders["date"]).groupby(cid).max())
         if "channel" in orders:
             channel_counts.append(_count_table(cid, orders["channel"].astype("string")))
     if has_events:
-        n_events, last_event, event_channels = _event_features(ws)
+        n_events, last_event, event_channels, reach = _event_features(ws)
         pieces.append(n_events.to_frame())
         last_seen.append(last_event)
         channel_counts.append(event_channels)
@@ -128,6 +187,9 @@ def _customer_features(ws: Workspace) -> pd.DataFrame:
     for column in ("frequency", "monetary", "n_events"):
         if column in feats:
             feats[column] = feats[column].astype(float).fillna(0.0)
+    if "days_between_orders" in feats:  # no second order: the slowest rhythm seen
+        gaps = feats["days_between_orders"].astype(float)
+        feats["days_between_orders"] = gaps.fillna(float(gaps.max()) if gaps.notna().any() else 0.0)
     last = pd.concat(last_seen).groupby(level=0).max().reindex(index)
     if customers is not None and "first_seen" in customers:
         first = pd.to_datetime(customers["first_seen"]).set_axis(
@@ -145,6 +207,8 @@ def _customer_features(ws: Workspace) -> pd.DataFrame:
         shares = counts.div(totals, axis=0).fillna(0.0)
         shares.columns = [f"ch:{c}" for c in shares.columns]
         feats = feats.join(shares.sort_index(axis=1))
+    if has_events and reach.shape[1]:
+        feats = feats.join(reach.reindex(index).fillna(0.0))
     feats.index.name = "customer_id"
     return feats
 
@@ -196,11 +260,16 @@ def suggest_segments(ws: Workspace, *, k: int | None = None, random_state: int =
     """Segment customers by behaviour and compare the segments with the workshop personas.
 
     Features per customer (from orders and events; customers without either count as
-    inactive): recency (days since last order/event at the data's last date),
-    frequency (orders), monetary value (total spend), number of events and channel
-    mix (share of the customer's orders and events per channel).  Counts and money
-    are log1p-transformed, everything is standardised (mean 0, standard deviation 1),
-    then k-means groups them (Lloyd's algorithm from k-means++ starts, the best of 10
+    inactive), in four groups: *activity* — recency (days since last order/event at
+    the data's last date), frequency (orders), monetary value (total spend), number of
+    events; *channels* — the channel mix (share of the customer's orders and events per
+    channel); *stages* — 1 for each journey stage the customer had an event of
+    (``stage:<id>``, stages that list their events); *rhythm* — the median days between
+    the customer's order days (``days_between_orders``; fewer than two order days: the
+    slowest rhythm seen).  Counts, money and days are log1p-transformed, everything is
+    standardised (mean 0, standard deviation 1), each group is scaled to the weight of
+    :data:`BLOCK_WEIGHTS` (channels 1, the others 0.3; a group's columns share its
+    weight), then k-means groups them (Lloyd's algorithm from k-means++ starts, the best of 10
     by within-segment sum of squares, seeded with ``random_state``; checked against
     scikit-learn in the tests).  With ``k=None`` the k in 2…6 with the best silhouette
     score wins (computed on at most ``max_silhouette_sample`` customers, drawn with
@@ -227,7 +296,7 @@ def suggest_segments(ws: Workspace, *, k: int | None = None, random_state: int =
         raise JourneykitError(
             f"suggest_segments needs at least 3 customers with orders or events, got {len(feats)}")
     matrix = feats.copy()
-    for column in ("frequency", "monetary", "n_events"):
+    for column in ("frequency", "monetary", "n_events", "days_between_orders"):
         if column in matrix:
             matrix[column] = np.log1p(matrix[column].clip(lower=0))
     matrix = matrix.loc[:, matrix.std(ddof=0) > 0]
@@ -235,6 +304,9 @@ def suggest_segments(ws: Workspace, *, k: int | None = None, random_state: int =
         raise JourneykitError("suggest_segments: every customer looks the same (no variation)")
     values = matrix.to_numpy(dtype=float)
     x = (values - values.mean(axis=0)) / values.std(axis=0)
+    blocks = [_block(str(c)) for c in matrix.columns]
+    sizes = pd.Series(blocks).value_counts()
+    x = x * np.array([BLOCK_WEIGHTS[b] / np.sqrt(sizes[b]) for b in blocks])
     n_distinct = len(np.unique(x.round(9), axis=0))
 
     def fit(n_clusters: int) -> np.ndarray:
