@@ -275,7 +275,7 @@ else:
 # mean its forecasts can be trusted here. `probability_alive` above is the mean chance
 # that a persona's buyers are still customers.
 
-# %%
+# %% jupyter={"source_hidden": true}
 if ws.has("orders"):
     dates = ws.orders["date"] if as_of is None else ws.orders["date"][ws.orders["date"].dt.normalize() <= as_of]
     first_day, last_day = dates.min().normalize(), dates.max().normalize()
