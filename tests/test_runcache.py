@@ -91,3 +91,52 @@ def test_outside_a_run_nothing_changes(make_workspace, monkeypatch):
     assert ws.run_cache is None
     assert ws.memo(("k",), lambda: 1) == 1
     assert list(folder.glob("**/.cache")) == []
+
+
+EVENTS = ("customer_id,timestamp,event,channel\n"
+          "c1,2026-01-05 10:00,product_view,web\nc1,2026-01-05 10:05,purchase,web\n"
+          "c2,2026-01-06 09:00,product_view,store\n")
+
+
+def test_a_large_event_log_is_shared_with_its_checked_file(make_workspace, tmp_path, monkeypatch):
+    folder = make_workspace(events=EVENTS).resolve()
+    monkeypatch.setenv("JOURNEYKIT_LARGE_EVENTS_BYTES", "10")  # every events file takes the large path
+    files = runcache.fingerprint(folder)
+    ws = load_workspace(folder)
+    assert "events" in ws.large
+    cache = tmp_path / "run" / runcache.CACHE_DIR
+    assert runcache.store_workspace(folder, ws, "strict", files, cache)
+    assert ws.large["events"].parquet.parent != cache  # the runner's own workspace is unchanged
+    monkeypatch.setenv(runcache.ENV, str(cache))
+    shared = load_workspace(folder)
+    assert shared.run_cache is not None
+    stored = shared.large["events"].parquet
+    assert stored.is_relative_to(cache) and stored.is_file()  # the kernel scans the file in the run's cache
+    pd.testing.assert_frame_equal(shared.events.reset_index(drop=True), ws.events.reset_index(drop=True))
+    del ws, shared
+    shutil.rmtree(cache)  # the run removes its cache: nothing of the log is left behind it
+    assert not stored.exists()
+
+
+def test_two_kernels_asking_at_once_compute_a_result_once(stored):
+    """The second asker waits on the first's lock and reads its result."""
+    import threading
+    import time
+
+    folder, _, _ = stored
+    first, second = load_workspace(folder), load_workspace(folder)
+    calls: list[str] = []
+    started = threading.Event()
+
+    def slow() -> int:
+        calls.append("first")
+        started.set()
+        time.sleep(0.5)
+        return 42
+
+    thread = threading.Thread(target=lambda: first.memo(("slow",), slow))
+    thread.start()
+    started.wait(5)
+    assert second.memo(("slow",), lambda: calls.append("second") or -1) == 42
+    thread.join()
+    assert calls == ["first"]

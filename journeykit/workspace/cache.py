@@ -18,7 +18,13 @@ Safety rules:
   during the run (a workshop saving a score) makes the kernel load the workspace afresh;
 - entries are per workspace folder, ``on_bad_rows`` mode and fingerprint; a workspace
   edited in the kernel (:func:`~journeykit.workspace.saving.save_table`) stops using the cache;
-- workspaces with a large events log (kept as Parquet outside the workspace) are not stored;
+- a workspace with a large events log (kept as Parquet outside the workspace) is stored
+  with a copy of its checked Parquet file inside the entry (a hard link when the file
+  system allows), so the kernels scan the log the runner checked instead of checking
+  10M rows again, and the file lives exactly as long as the run's cache;
+- a memo result is computed by one kernel at a time: the others wait on a file lock
+  (``fcntl.flock``, released by the system if the kernel dies) and then read it, so two
+  notebooks running side by side do not both work out the same pain-point scores;
 - the cache folder is created by the runner inside its temporary run folder and removed
   before the run folder is promoted, so it never reaches a report and never outlives the run;
 - without the environment variable (JupyterLab, plain papermill) nothing changes;
@@ -32,11 +38,15 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import pickle
+import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -108,15 +118,33 @@ def _read(path: Path) -> Any:
 def store_workspace(folder: Path, ws: Workspace, on_bad_rows: str, files: tuple, cache: Path) -> bool:
     """Store a freshly loaded workspace for the run's kernels; ``files`` is the
     :func:`fingerprint` taken before it was loaded. Returns whether it was stored."""
-    if ws.large:
-        return False
     token = workspace_token(folder, on_bad_rows, files)
+    entry = cache / token
+    large = dict(ws.large)
+    try:
+        for name, store in large.items():  # the checked log goes into the entry, with it
+            ws.large[name] = replace(store, parquet=_link_or_copy(store.parquet, entry / f"{name}.parquet"),
+                                     folder=entry)
+    except OSError:
+        ws.large = large
+        return False
     derived, ws.derived = ws.derived, {}
     try:
-        stored = _write(cache / token / "workspace.pickle", ws)
+        stored = _write(entry / "workspace.pickle", ws)
     finally:
-        ws.derived = derived
+        ws.derived, ws.large = derived, large
     return stored
+
+
+def _link_or_copy(source: Path, target: Path) -> Path:
+    """``source`` at ``target``: a hard link when the file system allows, else a copy."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or links not allowed
+        shutil.copyfile(source, target)
+    return target
 
 
 def cached_workspace(folder: Path, on_bad_rows: str) -> Workspace | None:
@@ -146,7 +174,27 @@ def memo(entry: Path, key: object, compute: Callable[[], Any]) -> Any:
     if path is None:
         return compute()
     value = _read(path)
-    if value is _MISSING:
-        value = compute()
-        _write(path, value)
+    if value is not _MISSING:
+        return value
+    with _locked(path.with_suffix(".lock")):  # another kernel computing it: wait, then read
+        value = _read(path)
+        if value is _MISSING:
+            value = compute()
+            _write(path, value)
     return value
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path`` (created) while the block runs; without one (the
+    folder is gone or read-only) the block runs unlocked: results are the same, only
+    possibly computed twice."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+b")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the handle closes, or the process dies
+        yield

@@ -46,19 +46,26 @@ ends), as in process mining's directly-follows graph."""
 
 
 def _sessions_ctes(src: EventSource, cols: EventColumns, session_gap: pd.Timedelta | None) -> list[str]:
-    """CTEs ending in ``sess``: cid, ts, name, sid (session number), pos (1-based in session)."""
+    """CTEs ending in ``sess``: cid, ts, name, sid (session number), pos (1-based in session).
+
+    One sort of the log by customer, time and name: the row number in the customer's
+    history (``rn``) and the session starts come from it; the session number and the
+    position in the session are running sums over ``rn`` (integers, cheap to order), not
+    a second sort of the whole log by session."""
     order = "PARTITION BY cid ORDER BY ts, name"
     ctes = [f"ev AS ({normalised_sql(src, cols)})"]
     if session_gap is None:
-        ctes.append("o AS (SELECT cid, ts, name, 1 AS sid FROM ev)")
-    else:
-        ctes.append(
-            f"l AS (SELECT cid, ts, name, CASE WHEN lag(ts) OVER ({order}) IS NULL "
-            f"OR ts - lag(ts) OVER ({order}) > {interval(session_gap)} THEN 1 ELSE 0 END AS new FROM ev)"
-        )
-        ctes.append(f"o AS (SELECT cid, ts, name, sum(new) OVER ({order} ROWS UNBOUNDED PRECEDING) AS sid FROM l)")
+        ctes.append(f"sess AS (SELECT cid, ts, name, 1 AS sid, row_number() OVER ({order}) AS pos FROM ev)")
+        return ctes
     ctes.append(
-        "sess AS (SELECT cid, ts, name, sid, row_number() OVER (PARTITION BY cid, sid ORDER BY ts, name) AS pos FROM o)"
+        f"l AS (SELECT cid, ts, name, row_number() OVER ({order}) AS rn, "
+        f"CASE WHEN lag(ts) OVER ({order}) IS NULL "
+        f"OR ts - lag(ts) OVER ({order}) > {interval(session_gap)} THEN 1 ELSE 0 END AS new FROM ev)"
+    )
+    running = "OVER (PARTITION BY cid ORDER BY rn ROWS UNBOUNDED PRECEDING)"
+    ctes.append(
+        f"sess AS (SELECT cid, ts, name, sum(new) {running} AS sid, "
+        f"rn - max(CASE WHEN new = 1 THEN rn END) {running} + 1 AS pos FROM l)"
     )
     return ctes
 

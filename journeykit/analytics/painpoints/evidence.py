@@ -152,37 +152,65 @@ def _step_conversions(
 
     k is the two-step :func:`funnel` ``[a, b]`` with the customer on one channel as the unit
     (every ``a`` opens an attempt, ``b`` at the same time as an ``a`` follows it, the window
-    is inclusive), counted per pair with one scan of the pair's events: ``b`` converts when
-    the latest ``a`` at or before it is within the window."""
+    is inclusive): ``b`` converts when the latest ``a`` at or before it is within the
+    window. All pairs are counted in one scan of the step events: one sort per customer
+    and channel gives, on every row, the latest time of each step before it (a window
+    over the peers up to the row's time), and one aggregate per customer and channel
+    then one per channel count every pair."""
     pairs: list[tuple[str, str, str]] = []  # (stage, a, b)
     for stage, names in stage_events.items():
         steps = [n for n in names if (stage, n) in present and not _is_failure_event(n)]
         pairs.extend((stage, a, b) for i, a in enumerate(steps) for b in steps[i + 1:])
     out: dict[str, list[tuple[str, dict[str, tuple[int, int]]]]] = {s: [] for s in stage_events}
-    micros = int(window // pd.Timedelta(microseconds=1))
+    counted = [(stage, a, b) for stage, a, b in pairs if a != b]  # a == b: no attempt is ever opened
+    tables = _pair_tables(with_channel, counted, window) if counted else {}
     for stage, a, b in pairs:
-        counted = with_channel.query("jk_stage_events", f"""
-            WITH pair AS (
-                SELECT customer_id, channel, timestamp, event = {literal(b)} AS is_b
-                FROM jk_stage_events WHERE event IN ({literals([a, b])})
-            ), gaps AS (
-                SELECT customer_id, channel, is_b,
-                       CASE WHEN is_b THEN timestamp - max(CASE WHEN NOT is_b THEN timestamp END) OVER (
-                           PARTITION BY customer_id, channel ORDER BY timestamp, is_b
-                           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) END AS gap
-                FROM pair
-            ), units AS (
-                SELECT channel, bool_or(NOT is_b) AS has_a,
-                       coalesce(bool_or(gap <= to_microseconds({micros})), false) AS converted
-                FROM gaps GROUP BY customer_id, channel
-            )
-            SELECT channel, count(*) FILTER (WHERE has_a) AS n,
-                   count(*) FILTER (WHERE has_a AND converted) AS k
-            FROM units GROUP BY channel HAVING count(*) FILTER (WHERE has_a) > 0 ORDER BY channel
-        """)
-        rows = counted.fetchall() if counted is not None else []
-        out[stage].append((f"{a} → {b}", {str(c): (int(n), int(k)) for c, n, k in rows}))
+        out[stage].append((f"{a} → {b}", tables.get((a, b), {})))
     return out
+
+
+def _pair_tables(
+    with_channel: duckdb.DuckDBPyRelation, pairs: list[tuple[str, str, str]], window: pd.Timedelta
+) -> dict[tuple[str, str], dict[str, tuple[int, int]]]:
+    """``{(a, b): {channel: (n, k)}}`` for :func:`_step_conversions`, in one query; only
+    channels where ``a`` happens (n > 0), sorted."""
+    micros = int(window // pd.Timedelta(microseconds=1))
+    firsts = sorted({a for _s, a, _b in pairs})
+    names = sorted({a for _s, a, _b in pairs} | {b for _s, _a, b in pairs})
+    last = {a: f"l{i}" for i, a in enumerate(firsts)}
+    latest = ", ".join(
+        f"max(CASE WHEN event = {literal(a)} THEN timestamp END) OVER w AS {last[a]}" for a in firsts)
+    has = ", ".join(f"bool_or(event = {literal(a)}) AS h{last[a]}" for a in firsts)
+    conv = ", ".join(
+        f"coalesce(bool_or(event = {literal(b)} AND timestamp - {last[a]} <= to_microseconds({micros})), false) AS c{i}"
+        for i, (_s, a, b) in enumerate(pairs))
+    counts = ", ".join(
+        [f"count(*) FILTER (WHERE h{last[a]}) AS n{last[a]}" for a in firsts]
+        + [f"count(*) FILTER (WHERE h{last[a]} AND c{i}) AS k{i}" for i, (_s, a, b) in enumerate(pairs)])
+    # RANGE frame: every row up to and including the row's time, so an ``a`` at the same
+    # time as a ``b`` is before it (the per-pair rule ordered a before b at equal times)
+    result = with_channel.query("jk_stage_events", f"""
+        WITH steps AS (
+            SELECT customer_id, channel, timestamp, event, {latest}
+            FROM jk_stage_events WHERE event IN ({literals(names)})
+            WINDOW w AS (PARTITION BY customer_id, channel ORDER BY timestamp
+                         RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+        ), units AS (
+            SELECT channel, {has}, {conv} FROM steps GROUP BY customer_id, channel
+        )
+        SELECT channel, {counts} FROM units GROUP BY channel ORDER BY channel
+    """)
+    rows = result.fetchall() if result is not None else []
+    position = {a: 1 + i for i, a in enumerate(firsts)}
+    tables: dict[tuple[str, str], dict[str, tuple[int, int]]] = {}
+    for i, (_s, a, b) in enumerate(pairs):
+        table = {}
+        for row in rows:
+            n, k = int(row[position[a]]), int(row[1 + len(firsts) + i])
+            if n > 0:
+                table[str(row[0])] = (n, k)
+        tables[(a, b)] = table
+    return tables
 
 
 def _worst_step(steps: list[tuple[str, dict[str, tuple[int, int]]]], channel: str) -> dict | None:
