@@ -22,7 +22,10 @@ from .analytics.events import (
     step_matrix,
     transitions,
 )
+from .analytics.events.conversion import TimeToConvert, time_to_convert
 from .analytics.events.dropouts import stage_dropouts
+from .analytics.events.pathflows import paths_after, paths_before
+from .analytics.events.retention import retention_curves
 from .analytics.events.trend import FunnelTrend, funnel_trend
 from .analytics.journey import (
     ObservedJourney,
@@ -65,11 +68,13 @@ from .viz.charts import (
     persona_card_figure,
     retention_heatmap,
 )
+from .viz.conversion_charts import time_to_convert_chart
 from .viz.designed import coverage_heatmap, designed_vs_observed
 from .viz.display import setup_notebook
 from .viz.funnel_trend import funnel_trend_chart
 from .viz.journey_map import journey_map
 from .viz.kpi_charts import kpi_by_group, kpi_trend
+from .viz.path_flows import path_flow_chart
 from .viz.widgets.filters import filter_bar
 from .viz.widgets.personas import persona_editor
 from .viz.widgets.scorer import painpoint_scorer
@@ -95,6 +100,7 @@ __all__ = [
     "Outputs",
     "Problem",
     "SegmentSuggestion",
+    "TimeToConvert",
     "Workspace",
     "WorkspaceError",
     "action_plan",
@@ -132,6 +138,9 @@ __all__ = [
     "off_map_events",
     "off_map_paths",
     "paths",
+    "paths_after",
+    "paths_before",
+    "path_flow_chart",
     "persona_card_figure",
     "persona_cards",
     "persona_editor",
@@ -142,6 +151,7 @@ __all__ = [
     "problems_frame",
     "resolve_workspace",
     "retention",
+    "retention_curves",
     "retention_heatmap",
     "rfm_summary",
     "save_table",
@@ -155,6 +165,8 @@ __all__ = [
     "stage_reach",
     "step_matrix",
     "suggest_segments",
+    "time_to_convert",
+    "time_to_convert_chart",
     "touchpoint_editor",
     "transitions",
     "validate_workspace",

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from journeykit.analytics.events.funnel import Mode, StepsLike, _funnel_ctes, _steps
+from journeykit.analytics.events.funnel import Mode, StepsLike, _funnel_ctes, _Step, _steps
 from journeykit.analytics.events.source import (
     DEFAULT,
     EventColumns,
@@ -40,7 +41,8 @@ from journeykit.analytics.events.source import (
 from journeykit.core.durations import DurationLike, parse_duration
 from journeykit.core.errors import JourneykitError
 
-__all__ = ["BIN_WIDTHS", "HISTOGRAM_COLUMNS", "TIME_TO_CONVERT_SEMANTICS", "TimeToConvert", "time_to_convert"]
+__all__ = ["BIN_WIDTHS", "HISTOGRAM_COLUMNS", "TIME_TO_CONVERT_SEMANTICS", "TimeToConvert", "named_steps",
+           "time_to_convert"]
 
 #: the columns of :attr:`TimeToConvert.histogram`, in order
 HISTOGRAM_COLUMNS = ("bin_start", "bin_end", "customers", "share", "cumulative_share")
@@ -102,6 +104,22 @@ class TimeToConvert:
         }])
 
 
+def named_steps(steps: StepsLike, step_names: Sequence[str] | None) -> list[_Step]:
+    """The funnel's steps, labelled with ``step_names`` when given (one per step).
+
+    Example:
+        >>> [s.label for s in named_steps([["a", "b"], "c"], ["Browse", "Buy"])]
+        ['Browse', 'Buy']
+    """
+    parsed = _steps(steps)
+    if step_names is None:
+        return parsed
+    labels = [step_names] if isinstance(step_names, str) else list(step_names)
+    if len(labels) != len(parsed) or not all(isinstance(x, str) for x in labels):
+        raise JourneykitError(f"step_names must be {len(parsed)} names, one per step; got {step_names!r}")
+    return [replace(step, label=label) for step, label in zip(parsed, labels, strict=True)]
+
+
 def _td(us: object) -> pd.Timedelta:
     if us is None or (isinstance(us, float) and math.isnan(us)):
         return pd.Timedelta("NaT")
@@ -118,6 +136,7 @@ def time_to_convert(
     to_step: int | None = None,
     bins: int = 20,
     bin_width: DurationLike = None,
+    step_names: Sequence[str] | None = None,
     customer: str = "customer_id",
     event: str = "event",
     timestamp: str = "timestamp",
@@ -129,7 +148,8 @@ def time_to_convert(
     days), ``mode`` and the column keywords as in
     :func:`~journeykit.analytics.events.funnel.funnel`. ``bins``: at most this many bins
     (the width is the narrowest of :data:`BIN_WIDTHS` that fits); ``bin_width``: a fixed
-    width instead ("1h", a Timedelta). Rules: :data:`TIME_TO_CONVERT_SEMANTICS`.
+    width instead ("1h", a Timedelta). ``step_names``: display names of the steps (e.g. the
+    stages' names), else the events. Rules: :data:`TIME_TO_CONVERT_SEMANTICS`.
 
     Example:
         >>> log = pd.DataFrame({"customer_id": ["a", "a"], "event": ["view", "buy"],
@@ -138,7 +158,7 @@ def time_to_convert(
         >>> str(t.bin_width), str(t.histogram["bin_start"].iloc[-1]), len(t.histogram)
         ('0 days 00:02:00', '0 days 00:20:00', 11)
     """
-    parsed = _steps(steps)
+    parsed = named_steps(steps, step_names)
     n = len(parsed)
     if n < 2:
         raise JourneykitError("time_to_convert needs a funnel of at least two steps")

@@ -30,12 +30,14 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from journeykit.analytics.events.funnel import Mode, StepsLike, _funnel_ctes, _Step, _steps, stage_steps
+from journeykit.analytics.events.conversion import named_steps
+from journeykit.analytics.events.funnel import Mode, StepsLike, _funnel_ctes, _Step, stage_steps
 from journeykit.analytics.events.source import (
     DEFAULT,
     EventColumns,
@@ -104,6 +106,7 @@ def funnel_trend(
     *,
     window: DurationLike | _Default = DEFAULT,
     mode: Mode = "sequential",
+    step_names: Sequence[str] | None = None,
     customer: str = "customer_id",
     event: str = "event",
     timestamp: str = "timestamp",
@@ -117,7 +120,8 @@ def funnel_trend(
     "add_to_cart", "order"]``), that step funnel on any source, ``window`` defaulting to
     ``defaults.window`` (14 days for a log given directly); ``customer``, ``event``,
     ``timestamp`` name the columns. ``window`` None = no limit, which leaves every recent
-    week incomplete. ``mode`` as in :func:`~journeykit.analytics.events.funnel.funnel`.
+    week incomplete. ``mode`` as in :func:`~journeykit.analytics.events.funnel.funnel`;
+    ``step_names``: display names of the steps, else the events.
     Rules: :data:`TREND_SEMANTICS`. With fewer than two steps (stages listing events), a
     warning and no weeks. On a Workspace computed once per workspace state
     (:meth:`Workspace.memo`).
@@ -127,7 +131,7 @@ def funnel_trend(
         >>> funnel_trend(ws, ["product_view", "order_completed"]).weeks  # doctest: +SKIP
     """
     if steps is not None:
-        parsed = _steps(steps)
+        parsed = named_steps(steps, step_names)
         window_td = window_of(source, window)
         cols = EventColumns(customer=customer, timestamp=timestamp, event=event)
         if len(parsed) < 2:
@@ -138,7 +142,7 @@ def funnel_trend(
         if not isinstance(source, Workspace):
             return _funnel_trend(source, parsed, cols, window_td, mode)
         ws = source
-        key: tuple[object, ...] = ("events.funnel_trend.steps", tuple(s.names for s in parsed), cols,
+        key: tuple[object, ...] = ("events.funnel_trend.steps", tuple(parsed), cols,
                                    window_td, mode)
     else:
         if not isinstance(source, Workspace):
