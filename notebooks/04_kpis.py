@@ -155,6 +155,7 @@ if stage_events:
         print(jk.semantics(ws).set_index("topic").loc["Time to convert", "definition"])
         # the stage funnel's window (journey.yaml defaults: stage_window; no limit unless set)
         ttc = jk.time_to_convert(ws, funnel_steps, step_names=step_names, window=ws.config.defaults.stage_window)
+        print(f"Window: {ttc.window if ttc.window is not None else 'no limit'}")
         out.table(ttc.histogram, "time_to_convert")
         display(ttc.summary())
         display(out.show(jk.time_to_convert_chart(ttc), "time_to_convert", title="Time to convert",

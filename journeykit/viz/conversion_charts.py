@@ -51,7 +51,8 @@ def duration_text(value: pd.Timedelta) -> str:
         return "–"
     seconds = value.total_seconds()
     if seconds >= 86_400:
-        return f"{seconds / 86_400:.1f} days"
+        days = seconds / 86_400
+        return f"{days:.0f} days" if days == round(days) else f"{days:.1f} days"
     if seconds >= 3_600:
         hours, rest = divmod(round(seconds / 60), 60)
         return f"{hours} h {rest} min" if rest else f"{hours} h"
