@@ -161,14 +161,15 @@ if stage_events:
         display(out.show(jk.time_to_convert_chart(ttc), "time_to_convert", title="Time to convert",
                          alt="Histogram of how long converted customers took from the first stage to the "
                              "last, with the median, mean and 90th percentile marked"))
-        worst = int(stages.loc[stages["step"] > 1, "conversion_from_previous"].idxmin())
-        k = int(stages.loc[worst, "step"])  # the leakiest step: stage k-1 to stage k
-        leak = jk.funnel_trend(ws, funnel_steps[k - 2:k], step_names=step_names[k - 2:k])
-        out.table(leak.weeks, "leakiest_step_trend")
-        display(out.show(jk.funnel_trend_chart(leak, title=f"{step_names[k - 2]} → {step_names[k - 1]} per week"),
-                         "leakiest_step_trend", title="The leakiest step per week of entry",
-                         alt="Line chart of the weekly conversion of the funnel step that loses the most "
-                             "customers, with its 95% interval"))
+        leaks = stages.loc[stages["step"] > 1, "conversion_from_previous"].dropna()
+        if len(leaks):
+            k = int(stages.loc[leaks.idxmin(), "step"])  # the leakiest step: stage k-1 to stage k
+            leak = jk.funnel_trend(ws, funnel_steps[k - 2:k], step_names=step_names[k - 2:k])
+            out.table(leak.weeks, "leakiest_step_trend")
+            display(out.show(jk.funnel_trend_chart(leak, title=f"{step_names[k - 2]} → {step_names[k - 1]} per week"),
+                             "leakiest_step_trend", title="The leakiest step per week of entry",
+                             alt="Line chart of the weekly conversion of the funnel step that loses the most "
+                                 "customers, with its 95% interval"))
     else:
         print(out.skipped("Time to convert skipped: fewer than two stages list events."))
 else:
