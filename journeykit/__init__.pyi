@@ -24,7 +24,10 @@ from .analytics.events import (
     step_matrix,
     transitions,
 )
+from .analytics.events.conversion import TimeToConvert, time_to_convert
 from .analytics.events.dropouts import stage_dropouts
+from .analytics.events.pathflows import paths_after, paths_before
+from .analytics.events.retention import retention_curves
 from .analytics.events.trend import FunnelTrend, funnel_trend
 from .analytics.journey import (
     ObservedJourney,
@@ -71,11 +74,13 @@ from .viz.charts import (
     retention_heatmap,
 )
 from .viz.clv_charts import tracking_chart
+from .viz.conversion_charts import time_to_convert_chart
 from .viz.designed import coverage_heatmap, designed_vs_observed
 from .viz.display import setup_notebook
 from .viz.funnel_trend import funnel_trend_chart
 from .viz.journey_map import journey_map
 from .viz.kpi_charts import kpi_by_group, kpi_trend
+from .viz.path_flows import path_flow_chart
 from .viz.widgets.filters import filter_bar
 from .viz.widgets.personas import persona_editor
 from .viz.widgets.scorer import painpoint_scorer
@@ -101,6 +106,7 @@ __all__ = [
     "Outputs",
     "Problem",
     "SegmentSuggestion",
+    "TimeToConvert",
     "Workspace",
     "WorkspaceError",
     "action_plan",
@@ -140,6 +146,9 @@ __all__ = [
     "off_map_events",
     "off_map_paths",
     "paths",
+    "paths_after",
+    "paths_before",
+    "path_flow_chart",
     "persona_card_figure",
     "persona_cards",
     "persona_editor",
@@ -151,6 +160,7 @@ __all__ = [
     "repeat_purchase_tracking",
     "resolve_workspace",
     "retention",
+    "retention_curves",
     "retention_heatmap",
     "rfm_summary",
     "save_table",
@@ -166,6 +176,8 @@ __all__ = [
     "stage_reach",
     "step_matrix",
     "suggest_segments",
+    "time_to_convert",
+    "time_to_convert_chart",
     "touchpoint_editor",
     "tracking_chart",
     "transitions",

@@ -143,6 +143,44 @@ else:
 # drawn grey at the end are still converting.
 
 # %% [markdown]
+# ### How long converting takes, and the leakiest step week by week
+#
+# For the customers who got through the whole funnel: how long they took from the first
+# stage to the last (a histogram with the median, mean and 90th percentile) - a long tail
+# says a reminder could help. Then the step between two stages that loses the most
+# customers, as its own funnel per week of entry: after a fix there, did it convert better?
+
+# %% jupyter={"source_hidden": true}
+if stage_events:
+    used_stages = [s for s in ws.config.stages if s.events]
+    # the funnel to study: the journey's stages; put your own steps here to study another,
+    # e.g. funnel_steps, step_names = ["product_view", "add_to_cart", "order_completed"], None
+    funnel_steps, step_names = [list(s.events) for s in used_stages], [str(s.name) for s in used_stages]
+    if len(funnel_steps) >= 2:
+        print(jk.semantics(ws).set_index("topic").loc["Time to convert", "definition"])
+        # the stage funnel's window (journey.yaml defaults: stage_window; no limit unless set)
+        ttc = jk.time_to_convert(ws, funnel_steps, step_names=step_names, window=ws.config.defaults.stage_window)
+        print(f"Window: {ttc.window if ttc.window is not None else 'no limit'}")
+        out.table(ttc.histogram, "time_to_convert")
+        display(ttc.summary())
+        display(out.show(jk.time_to_convert_chart(ttc), "time_to_convert", title="Time to convert",
+                         alt="Histogram of how long converted customers took from the first stage to the "
+                             "last, with the median, mean and 90th percentile marked"))
+        leaks = stages.loc[stages["step"] > 1, "conversion_from_previous"].dropna()
+        if len(leaks):
+            k = int(stages.loc[leaks.idxmin(), "step"])  # the leakiest step: stage k-1 to stage k
+            leak = jk.funnel_trend(ws, funnel_steps[k - 2:k], step_names=step_names[k - 2:k])
+            out.table(leak.weeks, "leakiest_step_trend")
+            display(out.show(jk.funnel_trend_chart(leak, title=f"{step_names[k - 2]} → {step_names[k - 1]} per week"),
+                             "leakiest_step_trend", title="The leakiest step per week of entry",
+                             alt="Line chart of the weekly conversion of the funnel step that loses the most "
+                                 "customers, with its 95% interval"))
+    else:
+        print(out.skipped("Time to convert skipped: fewer than two stages list events."))
+else:
+    print(out.skipped(f"Time to convert skipped: {no_stages}."))
+
+# %% [markdown]
 # ## Step 6 · The paths customers take
 #
 # First the most common whole paths through a visit (a break longer than the session
@@ -165,6 +203,37 @@ else:
     print("Paths skipped: no events table.")
 
 # %% [markdown]
+# ### What happens after an event, and what led to one
+#
+# Pick an event and see what customers do next in the same visit (after putting something
+# in the cart?), or what they did before it (before a failed payment?). With a goal - the
+# events of your last stage - each path shows how often it ends in converting and how
+# common it is among the visits that converted and those that did not. The flow charts draw
+# the most common paths step by step.
+
+# %% jupyter={"source_hidden": true}
+if ws.has("events"):
+    seen = next_steps.groupby("source")["count"].sum().sort_values(ascending=False)
+    # the events to look around: change them to the ones you care about
+    after_event = "add_to_cart" if "add_to_cart" in seen.index else str(seen.index[0])
+    before_event = "payment_failed" if "payment_failed" in seen.index else str(seen.index[0])
+    listed = [s for s in ws.config.stages if s.events]
+    goal = list(listed[-1].events) if listed else None  # converting = reaching the last stage
+    print(jk.semantics(ws).set_index("topic").loc["Paths after or before an event", "definition"])
+    after = jk.paths_after(ws, after_event, max_steps=3, goal=goal, top=12)
+    before = jk.paths_before(ws, before_event, max_steps=3, goal=goal, top=12)
+    out.table(after, "paths_after")
+    out.table(before, "paths_before")
+    display(after.drop(columns="events"))
+    display(out.show(jk.path_flow_chart(after, title=f"After {after_event}"), "paths_after",
+                     title=f"What customers do after {after_event}",
+                     alt=f"Flow chart of the most common steps after {after_event} within a visit"))
+    display(before.drop(columns="events"))
+    display(out.show(jk.path_flow_chart(before, title=f"Before {before_event}"), "paths_before",
+                     title=f"What led to {before_event}",
+                     alt=f"Flow chart of the most common steps before {before_event} within a visit"))
+
+# %% [markdown]
 # ## Step 7 · Do customers come back?
 #
 # Each row is a cohort - the customers who first bought in a given month - and each
@@ -185,6 +254,34 @@ else:
 # **How to read it:** read along a row to see one cohort fade; read down a column to
 # see whether newer cohorts return more often than older ones after the same number
 # of months.
+
+# %% [markdown]
+# ### Still coming back, and who comes back
+#
+# "On or after" counts a customer in a month when they bought in that month *or any later
+# one* (rolling retention: it only falls, and says how many are still customers). Then the
+# same by persona and by the channel of their first order, each group's cohorts pooled: which
+# customers are worth winning first?
+
+# %% jupyter={"source_hidden": true}
+if ws.has("orders"):
+    print(jk.semantics(ws).set_index("topic").loc["Retention", "definition"])
+    rolling = jk.retention(ws.orders, period="Q", kind="on_or_after")
+    out.table(rolling, "retention_on_or_after")
+    display(out.show(jk.retention_heatmap(rolling, kind="on_or_after",
+                                          title="Still buying: quarterly cohorts, on or after"),
+                     "retention_on_or_after", title="Customers still buying per quarterly cohort",
+                     alt="Heat map of the share of each quarterly cohort that bought in that quarter or later"))
+    breakdowns = [c for c in ("persona", "channel", "product")
+                  if c in ws.orders.columns or (c == "persona" and ws.customers is not None
+                                                and "persona_id" in ws.customers.columns)]
+    for column in breakdowns:
+        grouped = jk.retention(ws.orders, period="Q", by=column, customers=ws.customers, max_periods=6)
+        curves = jk.retention_curves(grouped, column)
+        out.table(curves, f"retention_by_{column}")
+        display(out.show(jk.retention_heatmap(curves, rows=column, title=f"Returning customers by {column}"),
+                         f"retention_by_{column}", title=f"Returning customers by {column}",
+                         alt=f"Heat map of the share of customers buying again per quarter, by {column}"))
 
 # %% [markdown]
 # ## Step 8 · Satisfaction by stage and persona

@@ -16,6 +16,8 @@ import pandas as pd
 from journeykit.analytics.clv.customers import CLV_MONTHS, dropoff_value
 from journeykit.analytics.clv.holdout import HOLDOUT_SEMANTICS
 from journeykit.analytics.events import FUNNEL_SEMANTICS, PATHS_SEMANTICS, RETENTION_SEMANTICS
+from journeykit.analytics.events.conversion import TIME_TO_CONVERT_SEMANTICS
+from journeykit.analytics.events.pathflows import PATHFLOWS_SEMANTICS
 from journeykit.analytics.events.trend import TREND_SEMANTICS
 from journeykit.analytics.painpoints import (
     CONFIDENCE_HALF,
@@ -60,7 +62,11 @@ def semantics(ws: Workspace | None = None, *, window: str | None = None, session
     rows = [
         ("Funnels", f"{FUNNEL_SEMANTICS}\nConversion window (funnels unless they set another): "
                     f"{window}. The stage funnel's window: {stage_window}."),
+        ("Time to convert", f"{TIME_TO_CONVERT_SEMANTICS} Conversion window: {window} unless the call sets "
+                            "another."),
         ("Paths", f"{PATHS_SEMANTICS} Session gap: {session_gap}."),
+        ("Paths after or before an event", f"{PATHFLOWS_SEMANTICS} Session gap: {session_gap}; conversion "
+                                           f"window: {window}."),
         ("Retention", RETENTION_SEMANTICS),
         ("NPS", "NPS = % promoters (9-10) - % detractors (0-6), from -100 to 100; answers that "
                 "are not whole numbers 0-10 are counted as invalid and left out; 95% interval: "

@@ -53,6 +53,7 @@ from journeykit.viz._figure import finish as _finish
 from journeykit.viz._figure import fmt_csat as _fmt_csat
 from journeykit.viz._figure import fmt_int as _fmt_int
 from journeykit.viz._figure import fmt_pct as _fmt_pct
+from journeykit.viz._figure import humanise as _humanise
 from journeykit.viz._figure import new_figure as _new_figure
 from journeykit.viz._figure import no_data as _no_data
 from journeykit.viz._figure import num as _num
@@ -174,8 +175,13 @@ def _retention_matrix(retention_df: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
 
 @_styled
 def retention_heatmap(retention_df: pd.DataFrame, *, ax: Axes | None = None,
-                      title: str = "Retention by cohort") -> Figure:
+                      title: str = "Retention by cohort", rows: str = "cohort",
+                      kind: str = "returned") -> Figure:
     """Cohort × period retention (share of the cohort returning in that period).
+
+    ``rows``: the column whose values are the rows (``"cohort"``; a breakdown column such as
+    ``"persona"`` for :func:`~journeykit.analytics.events.retention.retention_curves`);
+    ``kind``: the retention's kind (``"on_or_after"`` labels the scale "in that period or later").
 
     Accepts the long table of ``events.retention`` (cohort, period, share and/or
     customers) or a wide cohort × period table of shares. A ``seaborn.heatmap`` on the
@@ -196,7 +202,8 @@ def retention_heatmap(retention_df: pd.DataFrame, *, ax: Axes | None = None,
         ax.set_ylabel("Cohort")
         _no_data(ax)
         return _finish(fig, own)
-    shares, counts = _retention_matrix(retention_df)
+    frame = retention_df.rename(columns={rows: "cohort"}) if rows != "cohort" else retention_df
+    shares, counts = _retention_matrix(frame)
     shares = shares.sort_index()
     n_rows, n_cols = shares.shape
     annotated = n_rows * n_cols <= 400
@@ -214,7 +221,7 @@ def retention_heatmap(retention_df: pd.DataFrame, *, ax: Axes | None = None,
     top = float(np.nanmax(colour_values)) if np.isfinite(colour_values).any() else 1.0
     vmax = min(1.0, max(0.05, math.ceil(top * 20) / 20))
     labels = np.array([[f"{v:.0%}" if np.isfinite(v) else "" for v in row] for row in values])
-    ylabels = [str(c)[:10] for c in shares.index]
+    ylabels = [str(c)[:10] if rows == "cohort" else str(c)[:28] for c in shares.index]
     if counts is not None and len(counts.columns):
         first = counts.reindex(shares.index).iloc[:, 0]
         ylabels = [f"{lab} (n {int(v):,})" if pd.notna(v) else lab
@@ -225,7 +232,9 @@ def retention_heatmap(retention_df: pd.DataFrame, *, ax: Axes | None = None,
               "yticklabels": ylabels, "linewidths": 0}
     sns.heatmap(colour_values, mask=~np.isfinite(colour_values), cmap=st.SEQUENTIAL_CMAP,
                 vmin=0, vmax=vmax, cbar_kws={"fraction": 0.04, "pad": 0.02,
-                                             "label": "Returned in that period (% of cohort)"},
+                                             "label": ("Returned in that period or later (% of cohort)"
+                                                       if kind == "on_or_after" else
+                                                       "Returned in that period (% of cohort)")},
                 **common)
     scale = ax.collections[0]
     if period0.any():
@@ -238,7 +247,7 @@ def retention_heatmap(retention_df: pd.DataFrame, *, ax: Axes | None = None,
     ax.tick_params(axis="y", labelrotation=0)
     ax.set_xlabel("Periods since the cohort's first period"
                   + (" (0 = the cohort itself, grey)" if period0.any() else ""))
-    ax.set_ylabel("Cohort (first period)")
+    ax.set_ylabel("Cohort (first period)" if rows == "cohort" else _humanise(rows))
     _plain(ax.texts)
     _plain_ticks(ax)
     return _finish(fig, own)

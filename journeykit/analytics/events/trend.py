@@ -1,4 +1,5 @@
-"""When a step broke: the stage funnel's conversion per weekly cohort (:func:`funnel_trend`).
+"""When a step broke: a funnel's conversion per weekly cohort (:func:`funnel_trend`): the
+stage funnel of a workspace, or any step funnel (``funnel_trend(ws, ["view", "buy"])``).
 
 Customers are grouped by the week (Monday 00:00 to Sunday, on the log's clock; UTC for a
 log with offsets) in which their funnel attempt entered step 1, and each week shows how
@@ -7,8 +8,9 @@ many entered, how many reached the last stage, the share with its Wilson 95 % in
 The week whose conversion fell most from the previous week, in standard errors, is the
 largest drop.
 
-Every cohort gets the same time to convert, the conversion window, so weeks compare:
-journey.yaml's ``defaults.stage_window`` when set, else ``defaults.window`` (14 days).
+Every cohort gets the same time to convert, the conversion window, so weeks compare: for
+the stage funnel journey.yaml's ``defaults.stage_window`` when set, else ``defaults.window``
+(14 days); for a step funnel ``defaults.window``.
 A week is *complete* when its last day plus the window is no later than the log's last
 event; the weeks at the end of the log are shown but flagged incomplete (their customers
 may still convert) and never named as the largest drop.
@@ -16,7 +18,8 @@ may still convert) and never named as the largest drop.
 Computed by DuckDB on :meth:`Workspace.events_relation` with the funnel rules of
 :data:`~journeykit.analytics.events.funnel.FUNNEL_SEMANTICS` (a customer counts once, in
 the week of the first attempt that reached their furthest step), so the weeks add up to
-:func:`~journeykit.analytics.events.funnel.stage_funnel` with the same window.
+:func:`~journeykit.analytics.events.funnel.stage_funnel` (or
+:func:`~journeykit.analytics.events.funnel.funnel` for steps) with the same window.
 
 Example:
     >>> trend = funnel_trend(ws)                                   # doctest: +SKIP
@@ -27,15 +30,18 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from journeykit.analytics.events.funnel import Mode, _funnel_ctes, stage_steps
+from journeykit.analytics.events.conversion import named_steps
+from journeykit.analytics.events.funnel import Mode, StepsLike, _funnel_ctes, _Step, stage_steps
 from journeykit.analytics.events.source import (
     DEFAULT,
     EventColumns,
+    SourceLike,
     _Default,
     normalised_sql,
     open_events,
@@ -54,7 +60,7 @@ TREND_COLUMNS = ("week", "entered", "converted", "rate", "ci_low", "ci_high", "c
 
 TREND_SEMANTICS = (
     "Funnel conversion over time: customers grouped by the week (Monday to Sunday) their "
-    "attempt entered the first stage; rate = share that reached the last stage within the "
+    "attempt entered the first step (stage); rate = share that reached the last step within the "
     "conversion window, with a Wilson 95% interval; change = rate minus the previous week's. "
     "A week is complete when its last day plus the window is no later than the log's last "
     "event. The largest drop is the complete week whose rate fell most from the previous "
@@ -66,7 +72,7 @@ TREND_SEMANTICS = (
 
 @dataclass(frozen=True)
 class FunnelTrend:
-    """The stage funnel's weekly conversion.
+    """A funnel's weekly conversion (the stage funnel's or a step funnel's).
 
     ``weeks``: one row per calendar week from the first to the last cohort (weeks
     without entries have ``entered`` 0 and NaN rates), columns :data:`TREND_COLUMNS`:
@@ -95,56 +101,87 @@ class FunnelTrend:
 
 
 def funnel_trend(
-    ws: Workspace,
+    source: SourceLike,
+    steps: StepsLike | None = None,
     *,
     window: DurationLike | _Default = DEFAULT,
     mode: Mode = "sequential",
+    step_names: Sequence[str] | None = None,
+    customer: str = "customer_id",
+    event: str = "event",
+    timestamp: str = "timestamp",
 ) -> FunnelTrend:
-    """The stage funnel's conversion (first stage to last) per weekly cohort of entry.
+    """A funnel's conversion (first step to last) per weekly cohort of entry.
 
-    ``window``: the conversion window from the first-stage event (a duration; None for no
-    limit, which leaves every recent week incomplete); not passed, journey.yaml's
-    ``defaults.stage_window`` if set, else ``defaults.window``. ``mode`` as in
-    :func:`~journeykit.analytics.events.funnel.stage_funnel`. Rules: :data:`TREND_SEMANTICS`.
-    With fewer than two stages listing events, a warning and no weeks. Computed once per
-    workspace state (:meth:`Workspace.memo`).
+    Without ``steps``, the stage funnel of the workspace ``source`` (its journey stages, as
+    :func:`~journeykit.analytics.events.funnel.stage_funnel`); ``window`` then defaults to
+    journey.yaml's ``defaults.stage_window`` if set, else ``defaults.window``. With
+    ``steps`` (as :func:`~journeykit.analytics.events.funnel.funnel`'s, e.g. ``["view",
+    "add_to_cart", "order"]``), that step funnel on any source, ``window`` defaulting to
+    ``defaults.window`` (14 days for a log given directly); ``customer``, ``event``,
+    ``timestamp`` name the columns. ``window`` None = no limit, which leaves every recent
+    week incomplete. ``mode`` as in :func:`~journeykit.analytics.events.funnel.funnel`;
+    ``step_names``: display names of the steps, else the events.
+    Rules: :data:`TREND_SEMANTICS`. With fewer than two steps (stages listing events), a
+    warning and no weeks. On a Workspace computed once per workspace state
+    (:meth:`Workspace.memo`).
 
     Example:
         >>> funnel_trend(ws).weeks.query("largest_drop")              # doctest: +SKIP
+        >>> funnel_trend(ws, ["product_view", "order_completed"]).weeks  # doctest: +SKIP
     """
-    used = [s for s in ws.config.stages if s.events]
-    if not ws.has("events"):
-        raise JourneykitError("funnel_trend needs an events table in the workspace (events.csv or .parquet)")
-    if window is DEFAULT:
-        defaults = ws.config.defaults
-        window_td = defaults.stage_window_delta if defaults.stage_window else defaults.window_delta
+    if steps is not None:
+        parsed = named_steps(steps, step_names)
+        window_td = window_of(source, window)
+        cols = EventColumns(customer=customer, timestamp=timestamp, event=event)
+        if len(parsed) < 2:
+            warnings.warn("funnel_trend: a funnel of one step has no conversion to follow over time",
+                          UserWarning, stacklevel=2)
+            return FunnelTrend(_weeks(pd.DataFrame(), window_td, None), None, window_td, parsed[0].label,
+                               parsed[0].label)
+        if not isinstance(source, Workspace):
+            return _funnel_trend(source, parsed, cols, window_td, mode)
+        ws = source
+        key: tuple[object, ...] = ("events.funnel_trend.steps", tuple(parsed), cols,
+                                   window_td, mode)
     else:
-        window_td = window_of(ws, window)
-    if len(used) < 2:
-        warnings.warn("funnel_trend: fewer than two stages of journey.yaml list events, so there is no "
-                      "conversion between stages to follow over time", UserWarning, stacklevel=2)
-        label = str(used[0].name) if used else ""
-        return FunnelTrend(_weeks(pd.DataFrame(), window_td, None), None, window_td, label, label)
-    key = ("events.funnel_trend", window_td, mode)
-    trend: FunnelTrend = ws.memo(key, lambda: _funnel_trend(ws, window_td, mode))
+        if not isinstance(source, Workspace):
+            raise JourneykitError("funnel_trend: pass steps=[...] for a log given directly "
+                                  "(the stage funnel needs a Workspace and its journey stages)")
+        ws = source
+        used = [s for s in ws.config.stages if s.events]
+        if not ws.has("events"):
+            raise JourneykitError("funnel_trend needs an events table in the workspace (events.csv or .parquet)")
+        if window is DEFAULT:
+            defaults = ws.config.defaults
+            window_td = defaults.stage_window_delta if defaults.stage_window else defaults.window_delta
+        else:
+            window_td = window_of(ws, window)
+        if len(used) < 2:
+            warnings.warn("funnel_trend: fewer than two stages of journey.yaml list events, so there is no "
+                          "conversion between stages to follow over time", UserWarning, stacklevel=2)
+            label = str(used[0].name) if used else ""
+            return FunnelTrend(_weeks(pd.DataFrame(), window_td, None), None, window_td, label, label)
+        parsed, cols = stage_steps(used), EventColumns()
+        key = ("events.funnel_trend", window_td, mode)
+    trend: FunnelTrend = ws.memo(key, lambda: _funnel_trend(ws, parsed, cols, window_td, mode))
     return FunnelTrend(trend.weeks.copy(), trend.largest_drop, trend.window, trend.first_step,
                        trend.last_step)
 
 
-def _funnel_trend(ws: Workspace, window_td: pd.Timedelta | None, mode: Mode) -> FunnelTrend:
-    used = [s for s in ws.config.stages if s.events]
-    steps = stage_steps(used)
+def _funnel_trend(source: SourceLike, steps: list[_Step], cols: EventColumns, window_td: pd.Timedelta | None,
+                  mode: Mode) -> FunnelTrend:
     n = len(steps)
-    with open_events(ws) as src, warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # stages never seen are the funnel's warning
-        ctes = _funnel_ctes(src, EventColumns(), steps, window_td, mode)
+    with open_events(source, (cols.customer, cols.event)) as src, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # steps never seen are the funnel's warning
+        ctes = _funnel_ctes(src, cols, steps, window_td, mode)
         query = (
             f"WITH {', '.join(ctes)} SELECT date_trunc('week', times[1]) AS week, count(*) AS entered, "
             f"count(*) FILTER (WHERE reached = {n}) AS converted FROM cust GROUP BY week ORDER BY week"
         )
         counts = src.frame(query)
         # the log's last event (any event, not only the funnel's): what completeness is measured to
-        [(last_seen,)] = src.fetch(f"SELECT max(ts) FROM ({normalised_sql(src, EventColumns())})")
+        [(last_seen,)] = src.fetch(f"SELECT max(ts) FROM ({normalised_sql(src, cols)})")
     weeks = _weeks(counts, window_td, last_seen)
     drop = weeks.loc[weeks["largest_drop"], "week"]
     return FunnelTrend(weeks=weeks, largest_drop=pd.Timestamp(drop.iloc[0]) if len(drop) else None,
