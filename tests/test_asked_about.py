@@ -158,10 +158,16 @@ def test_asked_at_and_its_older_name_must_agree(tmp_path):
 
 
 def test_a_new_workspace_gets_asked_at_and_about_not_the_older_name(tmp_path):
-    folder = new_workspace(tmp_path / "new")
+    from openpyxl import load_workbook
+
+    folder = new_workspace(tmp_path / "new", format="csv")
     header = (folder / "feedback.csv").read_text(encoding="utf-8").strip().split(",")
     assert "asked_at" in header and "about" in header and "stage" in header
     assert "touchpoint" not in header
+    book = load_workbook(new_workspace(tmp_path / "book") / "workspace.xlsx", read_only=True)
+    sheet_header = [c.value for c in next(book["feedback"].iter_rows(max_row=1))]
+    book.close()
+    assert "asked_at" in sheet_header and "about" in sheet_header and "touchpoint" not in sheet_header
 
 
 def test_the_map_says_its_csat_is_where_asked(tmp_path):
