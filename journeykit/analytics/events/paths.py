@@ -56,7 +56,14 @@ def _sessions_ctes(src: EventSource, cols: EventColumns, session_gap: pd.Timedel
             f"l AS (SELECT cid, ts, name, CASE WHEN lag(ts) OVER ({order}) IS NULL "
             f"OR ts - lag(ts) OVER ({order}) > {interval(session_gap)} THEN 1 ELSE 0 END AS new FROM ev)"
         )
-        ctes.append(f"o AS (SELECT cid, ts, name, sum(new) OVER ({order} ROWS UNBOUNDED PRECEDING) AS sid FROM l)")
+        # a session break falls between two different times, so the session number is a
+        # function of the time: summed over RANGE (all rows at one time together), never
+        # over ROWS, whose order among identical rows is arbitrary (a double-fired event
+        # at a session start would otherwise land in the previous session on some runs)
+        ctes.append(
+            "o AS (SELECT cid, ts, name, sum(new) OVER (PARTITION BY cid ORDER BY ts "
+            "RANGE UNBOUNDED PRECEDING) AS sid FROM l)"
+        )
     ctes.append(
         "sess AS (SELECT cid, ts, name, sid, row_number() OVER (PARTITION BY cid, sid ORDER BY ts, name) AS pos FROM o)"
     )
