@@ -208,11 +208,15 @@ def test_breakdown_by_the_step1_events_column():
     events = log(("a", "0h", "view"), ("a", "1h", "buy"), ("b", "0h", "view"), ("c", "0h", "view"),
                  ("c", "1h", "buy"), ("c", "2h", "view"),
                  channel=["web", "app", "app", "web", "web", "app"])
-    result = funnel(events, ["view", "buy"], by="channel")
+    result = funnel(events, ["view", "buy"], by="channel", breakdown_attribution=("step", 1))
     assert list(result.columns) == ["channel", *FUNNEL_COLUMNS]
     table = {(row.channel, row.step): row.customers for row in result.itertuples()}
     # web attempts: a (converts, buy on app), c (converts); app attempts: b (no), c's 2h view (no)
     assert table == {("app", 1): 2, ("app", 2): 0, ("web", 1): 2, ("web", 2): 2}
+    # the default, first touch: each customer once, in the group of their earliest event (c: web)
+    first = funnel(events, ["view", "buy"], by="channel")
+    assert {(row.channel, row.step): row.customers for row in first.itertuples()} == {
+        ("app", 1): 1, ("app", 2): 0, ("web", 1): 2, ("web", 2): 2}
 
 
 def test_one_funnel_on_us_and_ns_timestamps_and_text():

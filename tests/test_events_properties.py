@@ -4,6 +4,7 @@ and overlapping step names)."""
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import warnings
 from collections import Counter, defaultdict
@@ -46,40 +47,65 @@ def frame_of(rows) -> pd.DataFrame:
 # reference funnel: the rules of FUNNEL_SEMANTICS, event by event
 
 
-def reference_funnel(rows, steps, window, strict, by_channel):
+def fills(sets, pool):
+    """How many of ``sets`` (from the first, in order) distinct events of ``pool`` can fill."""
+    best = 0
+    for size in range(1, min(len(sets), len(pool)) + 1):
+        if any(all(pool[i] in sets[j] for j, i in enumerate(chosen))
+               for chosen in itertools.permutations(range(len(pool)), size)):
+            best = size
+    return best
+
+
+def walk(events, t1, sets, limit, strict):
+    """The step times of the attempt opened at ``t1`` (events: (time, name) of its customer)."""
+    times = []
+    funnel_times = sorted({t for t, name in events if t >= t1 and any(name in s for s in sets)})
+    for t in funnel_times:
+        if limit is not None and t - t1 > limit:
+            break
+        if strict and times and any(times[-1] < u < t and name not in sets[len(times) - 1] for u, name in events):
+            break
+        pool = [name for u, name in events if u == t and any(name in s for s in sets)]
+        gained = fills(sets[len(times):], pool)
+        times += [t] * gained
+        if len(times) == len(sets):
+            break
+    return times
+
+
+def reference_funnel(rows, steps, window, strict, by_channel, attribution="first_touch"):
+    """The rules of FUNNEL_SEMANTICS, attempt by attempt: {group: (counts, medians)}."""
     sets = [{s} if isinstance(s, str) else set(s) for s in steps]
+    every = set().union(*sets)
     limit = None if window is None else pd.Timedelta(window)
     per_customer = defaultdict(list)
-    for index, (customer, minute, name, channel) in enumerate(rows):
-        per_customer[customer].append((T0 + pd.Timedelta(minutes=minute), name, channel, index))
-    best = {}  # (customer, group) -> (reached, start key, times)
+    for customer, minute, name, channel in rows:
+        per_customer[customer].append((T0 + pd.Timedelta(minutes=minute), name, channel))
+    chosen = {}  # (customer, group) -> (reach, times)
     for customer, events in per_customer.items():
-        for start in events:
-            if start[1] not in sets[0]:
+        funnel_events = sorted((t, c, n) for t, n, c in events if n in every)
+        if not by_channel:
+            parts = {None: (events, None)}
+        elif attribution == "first_touch" and funnel_events:
+            parts = {funnel_events[0][1]: (events, None)}
+        elif attribution == "last_touch" and funnel_events:
+            parts = {funnel_events[-1][1]: (events, None)}
+        elif attribution == "all_events":
+            parts = {c: ([e for e in events if e[2] == c], None) for _, c, _ in funnel_events}
+        else:  # ("step", 1): the group of the attempt's step-1 event
+            parts = {c: (events, c) for _, c, n in funnel_events if n in sets[0]}
+        for group, (own, start_channel) in parts.items():
+            pairs = [(t, n) for t, n, _ in own]
+            starts = {t for t, n, c in own if n in sets[0] and start_channel in (None, c)}
+            attempts = [(walk(pairs, t1, sets, limit, strict), t1) for t1 in starts]
+            if not attempts:
                 continue
-            used, times = {start[3]}, [start[0]]
-            for k in range(1, len(steps)):
-                candidates = [e for e in events
-                              if e[3] not in used and e[1] in sets[k] and e[0] >= times[-1]]
-                if not candidates:
-                    break
-                pick = min(candidates, key=lambda e: (e[0], e[1]))
-                if limit is not None and pick[0] - times[0] > limit:
-                    break
-                if strict and any(times[-1] < e[0] < pick[0] for e in events):
-                    break
-                used.add(pick[3])
-                times.append(pick[0])
-            group = start[2] if by_channel else None
-            key = (customer, group)
-            candidate = (len(times), (start[0], start[1]), times)
-            current = best.get(key)
-            # furthest reach wins; among equals, the earliest attempt (start time, then name)
-            if (current is None or candidate[0] > current[0]
-                    or (candidate[0] == current[0] and candidate[1] < current[1])):
-                best[key] = candidate
+            # the furthest; of those, the first to get there; of those, the latest start
+            times, _ = min(attempts, key=lambda a: (-len(a[0]), a[0][-1], -a[1].value))
+            chosen[(customer, group)] = (len(times), times)
     out = {}
-    for (_, group), (reach, _, times) in best.items():
+    for (_, group), (reach, times) in chosen.items():
         out.setdefault(group, []).append((reach, times))
     result = {}
     for group, customers in out.items():
@@ -93,14 +119,15 @@ def reference_funnel(rows, steps, window, strict, by_channel):
 
 
 @FUNNEL_EXAMPLES
-@given(rows=event_rows, steps=steps_strategy, window=windows, strict=st.booleans(), by_channel=st.booleans())
-def test_funnel_matches_the_reference(rows, steps, window, strict, by_channel):
+@given(rows=event_rows, steps=steps_strategy, window=windows, strict=st.booleans(), by_channel=st.booleans(),
+       attribution=st.sampled_from(["first_touch", "last_touch", "all_events", ("step", 1)]))
+def test_funnel_matches_the_reference(rows, steps, window, strict, by_channel, attribution):
     events = frame_of(rows)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = funnel(events, steps, window=window, mode="strict" if strict else "sequential",
-                        by="channel" if by_channel else None)
-    expected = reference_funnel(rows, steps, window, strict, by_channel)
+                        by="channel" if by_channel else None, breakdown_attribution=attribution)
+    expected = reference_funnel(rows, steps, window, strict, by_channel, attribution)
     if not by_channel:
         counts, medians = expected.get(None, ([0] * len(steps), [None] * len(steps)))
         got = {None: result}
