@@ -10,7 +10,7 @@ import warnings
 from collections import Counter, defaultdict
 
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from journeykit.analytics.events import END, funnel, retention, transitions
@@ -74,7 +74,23 @@ def walk(events, t1, sets, limit, strict):
     return times
 
 
-def reference_funnel(rows, steps, window, strict, by_channel, attribution="first_touch"):
+def excluded_at(events, times, t1, exclusions, limit):
+    """The step an attempt is excluded at, plus one (None: not excluded): the first exclusion
+    event strictly after its step k, before its step m (or never reaching m), in the window."""
+    caps = []
+    for names, k, m in exclusions:
+        if len(times) < k:
+            continue
+        after = [u for u, name in events if name in names and u > times[k - 1]]
+        if not after:
+            continue
+        x = min(after)
+        if (limit is None or x - t1 <= limit) and (len(times) < m or x < times[m - 1]):
+            caps.append(max(j for j in range(k, m) if times[j - 1] < x) + 1)
+    return min(caps) if caps else None
+
+
+def reference_funnel(rows, steps, window, strict, by_channel, attribution="first_touch", exclusions=()):
     """The rules of FUNNEL_SEMANTICS, attempt by attempt: {group: (counts, medians)}."""
     sets = [{s} if isinstance(s, str) else set(s) for s in steps]
     every = set().union(*sets)
@@ -98,11 +114,19 @@ def reference_funnel(rows, steps, window, strict, by_channel, attribution="first
         for group, (own, start_channel) in parts.items():
             pairs = [(t, n) for t, n, _ in own]
             starts = {t for t, n, c in own if n in sets[0] and start_channel in (None, c)}
-            attempts = [(walk(pairs, t1, sets, limit, strict), t1) for t1 in starts]
+            attempts = []
+            for t1 in starts:
+                times = walk(pairs, t1, sets, limit, strict)
+                cap = excluded_at(pairs, times, t1, exclusions, limit)
+                attempts.append((times if cap is None else times[:cap], t1, cap is not None))
             if not attempts:
                 continue
+            furthest = max(len(a[0]) for a in attempts)
+            clean = [a for a in attempts if not a[2] and len(a[0]) == furthest]
+            if not clean:  # only excluded attempts got that far: left out
+                continue
             # the furthest; of those, the first to get there; of those, the latest start
-            times, _ = min(attempts, key=lambda a: (-len(a[0]), a[0][-1], -a[1].value))
+            times, _, _ = min(clean, key=lambda a: (a[0][-1], -a[1].value))
             chosen[(customer, group)] = (len(times), times)
     out = {}
     for (_, group), (reach, times) in chosen.items():
@@ -120,14 +144,23 @@ def reference_funnel(rows, steps, window, strict, by_channel, attribution="first
 
 @FUNNEL_EXAMPLES
 @given(rows=event_rows, steps=steps_strategy, window=windows, strict=st.booleans(), by_channel=st.booleans(),
-       attribution=st.sampled_from(["first_touch", "last_touch", "all_events", ("step", 1)]))
-def test_funnel_matches_the_reference(rows, steps, window, strict, by_channel, attribution):
+       attribution=st.sampled_from(["first_touch", "last_touch", "all_events", ("step", 1)]),
+       exclusion=st.sampled_from([None, None, ("c", 1), ("b", 1), ("a", 2), ("c", 1, 3), (["b", "c"], 2)]))
+def test_funnel_matches_the_reference(rows, steps, window, strict, by_channel, attribution, exclusion):
     events = frame_of(rows)
+    exclusions = []
+    if exclusion is not None:
+        names = {exclusion[0]} if isinstance(exclusion[0], str) else set(exclusion[0])
+        k, m = exclusion[1], exclusion[2] if len(exclusion) == 3 else exclusion[1] + 1
+        inside = {name for s in steps[k - 1:m] for name in ([s] if isinstance(s, str) else s)}
+        assume(m <= len(steps) and not inside & names)
+        exclusions = [(names, k, m)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = funnel(events, steps, window=window, mode="strict" if strict else "sequential",
-                        by="channel" if by_channel else None, breakdown_attribution=attribution)
-    expected = reference_funnel(rows, steps, window, strict, by_channel, attribution)
+                        by="channel" if by_channel else None, breakdown_attribution=attribution,
+                        exclusions=None if exclusion is None else [exclusion])
+    expected = reference_funnel(rows, steps, window, strict, by_channel, attribution, exclusions)
     if not by_channel:
         counts, medians = expected.get(None, ([0] * len(steps), [None] * len(steps)))
         got = {None: result}

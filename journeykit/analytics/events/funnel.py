@@ -27,11 +27,13 @@ import pandas as pd
 
 from journeykit.analytics.events.funnel_plan import Attribution as _Attribution
 from journeykit.analytics.events.funnel_plan import (
+    Exclusion,
     Mode,
     Step,
     StepsLike,
     attribution_of,
     cust_cte,
+    exclusions_of,
     funnel_plan,
     parse_steps,
 )
@@ -89,15 +91,17 @@ has that value (("step", 1): the group of the attempt's step-1 event)."""
 
 
 def _funnel_ctes(src: EventSource, cols: EventColumns, steps: list[Step], window: pd.Timedelta | None,
-                 mode: Mode, attribution: tuple[str, int] = ("first_touch", 0)) -> list[str]:
+                 mode: Mode, attribution: tuple[str, int] = ("first_touch", 0),
+                 exclusions: Sequence[Exclusion] = ()) -> list[str]:
     """CTEs ending in ``cust``: one row per (customer, group) with reached (int) and times (list)."""
-    plan = funnel_plan(src, cols, steps, window, mode, attribution)
+    plan = funnel_plan(src, cols, steps, window, mode, attribution, exclusions)
     return [*plan.ctes, *cust_cte(plan, len(steps))]
 
 
 def _funnel_frame(src: EventSource, cols: EventColumns, steps: list[Step], window: pd.Timedelta | None,
-                  mode: Mode, attribution: tuple[str, int] = ("first_touch", 0)) -> pd.DataFrame:
-    plan = funnel_plan(src, cols, steps, window, mode, attribution)
+                  mode: Mode, attribution: tuple[str, int] = ("first_touch", 0),
+                  exclusions: Sequence[Exclusion] = ()) -> pd.DataFrame:
+    plan = funnel_plan(src, cols, steps, window, mode, attribution, exclusions)
     ctes = list(plan.ctes)
     n = len(steps)
     groups = plan.groups
@@ -106,9 +110,14 @@ def _funnel_frame(src: EventSource, cols: EventColumns, steps: list[Step], windo
     # the previous step. A customer reached step k if any attempt did (attempts reaching
     # k+1 reached k); the median uses each customer's chosen attempt (see FUNNEL_SEMANTICS).
     count = "count(*)" if plan.earliest_only else "count(DISTINCT cid)"
-    per_step = [f"SELECT {gsel}1 AS k, {count} AS c, NULL AS m FROM r1 GROUP BY ALL"]
-    if n > 1:  # only customers who got past step 1 need their attempt's times
+    if exclusions:  # a customer whose furthest attempts were all excluded is left out
+        ctes += cust_cte(plan, n, first=1)
+        per_step = [f"SELECT {gsel}1 AS k, count(*) AS c, NULL AS m FROM cust GROUP BY ALL"]
+    else:
+        per_step = [f"SELECT {gsel}1 AS k, {count} AS c, NULL AS m FROM r1 GROUP BY ALL"]
+    if n > 1 and not exclusions:  # only customers who got past step 1 need their attempt's times
         ctes += cust_cte(plan, n, first=2)
+    if n > 1:
         per_step += [
             f"SELECT {gsel}{step} AS k, count(*) AS c, "
             f"median(epoch_us(times[{step}]) - epoch_us(times[{step - 1}])) AS m "
@@ -179,6 +188,7 @@ def funnel(
     mode: Mode = "sequential",
     by: str | Sequence[str] | None = None,
     breakdown_attribution: Attribution = "first_touch",
+    exclusions: Sequence[tuple] | None = None,
     customer: str = "customer_id",
     event: str = "event",
     timestamp: str = "timestamp",
@@ -197,7 +207,11 @@ def funnel(
     down by; ``breakdown_attribution`` decides a customer's group: ``"first_touch"``
     (default, PostHog's: the value on their earliest funnel event), ``"last_touch"``,
     ``"all_events"`` (the funnel per value on its events; a customer may be in several
-    groups) or ``("step", k)`` (the value on the step-k event). ``customer``, ``event``,
+    groups) or ``("step", k)`` (the value on the step-k event). ``exclusions``: exclusion steps,
+    as PostHog's: ``[("refund", 2)]`` drops an attempt in which ``refund`` happens after
+    step 2 and before step 3 (``("refund", 1, 3)``: between steps 1 and 3; the event may
+    be a list of names); a customer whose furthest attempts were all excluded is left out
+    of the funnel. ``customer``, ``event``,
     ``timestamp`` name the columns. The exact rules are in :data:`FUNNEL_SEMANTICS`.
 
     Returns one row per step (per group with ``by``; the ``by`` columns come first):
@@ -222,8 +236,9 @@ def funnel(
     window_td = window_of(source, window)
     cols = EventColumns(customer=customer, timestamp=timestamp, event=event, by=by_list(by))
     attribution = attribution_of(breakdown_attribution, len(parsed_steps))
+    excluded = exclusions_of(exclusions, parsed_steps)
     with open_events(source, (customer, event)) as src:
-        return _funnel_frame(src, cols, parsed_steps, window_td, mode, attribution)
+        return _funnel_frame(src, cols, parsed_steps, window_td, mode, attribution, excluded)
 
 
 def funnel_dropouts(
@@ -235,6 +250,7 @@ def funnel_dropouts(
     mode: Mode = "sequential",
     by: str | Sequence[str] | None = None,
     breakdown_attribution: Attribution = "first_touch",
+    exclusions: Sequence[tuple] | None = None,
     customer: str = "customer_id",
     event: str = "event",
     timestamp: str = "timestamp",
@@ -264,8 +280,9 @@ def funnel_dropouts(
     cols = EventColumns(customer=customer, timestamp=timestamp, event=event, by=by_list(by))
     groups = [f"g{i}" for i in range(len(cols.by))]
     attribution = attribution_of(breakdown_attribution, len(parsed_steps))
+    excluded = exclusions_of(exclusions, parsed_steps)
     with open_events(source, (customer, event)) as src:
-        ctes = _funnel_ctes(src, cols, parsed_steps, window_td, mode, attribution)
+        ctes = _funnel_ctes(src, cols, parsed_steps, window_td, mode, attribution, excluded)
         ctes.append(f"dropped AS (SELECT * FROM cust WHERE reached = {step - 1})")
         ctes.append(
             f"alle AS (SELECT cid, ts, name FROM ({normalised_sql(src, replace(cols, by=()))}) "

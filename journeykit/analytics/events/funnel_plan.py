@@ -21,8 +21,8 @@ from journeykit.analytics.events.source import EventColumns, EventSource, interv
 from journeykit.core._sql import ident, literal, literals
 from journeykit.core.errors import JourneykitError
 
-__all__ = ["Attribution", "FunnelPlan", "Step", "attribution_of", "cust_cte", "funnel_plan", "last_steps",
-           "parse_steps"]
+__all__ = ["Attribution", "Exclusion", "FunnelPlan", "Step", "attribution_of", "cust_cte", "exclusions_of",
+           "funnel_plan", "last_steps", "parse_steps"]
 
 StepsLike = Sequence[str | Sequence[str]]
 Mode = Literal["sequential", "strict"]
@@ -50,6 +50,50 @@ def parse_steps(steps: StepsLike) -> list[Step]:
             )
         unique = tuple(dict.fromkeys(names))
         out.append(Step(unique, " or ".join(unique)))
+    return out
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """An exclusion step: any of ``names`` between step ``start`` and step ``end`` (1-based)."""
+
+    names: tuple[str, ...]
+    start: int
+    end: int
+
+
+def exclusions_of(value: object, steps: list[Step]) -> list[Exclusion]:
+    """``exclusions`` as :class:`Exclusion` items: each ``(event, k)`` (between step k and
+    k+1) or ``(event, k, m)`` (between step k and m); ``event`` a name or a list of names."""
+    if value is None:
+        return []
+    if isinstance(value, tuple) and value and isinstance(value[0], str):
+        value = [value]
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        raise JourneykitError(f"exclusions must be a list of (event, step) pairs; got {value!r}")
+    n = len(steps)
+    out = []
+    for item in value:
+        ok = isinstance(item, Sequence) and not isinstance(item, str) and len(item) in (2, 3)
+        names = (item[0],) if ok and isinstance(item[0], str) else tuple(item[0]) if ok and isinstance(
+            item[0], Sequence) else ()
+        bounds = list(item[1:]) if ok else []
+        if len(bounds) == 1:
+            bounds.append(bounds[0] + 1 if isinstance(bounds[0], int) else None)
+        if (not names or not all(isinstance(x, str) for x in names)
+                or not all(isinstance(b, int) and not isinstance(b, bool) for b in bounds)
+                or not 1 <= bounds[0] < bounds[1] <= n):
+            raise JourneykitError(
+                f"exclusion {item!r}: expected (event, k) or (event, k, m), event a name or list of names, "
+                f"1 <= k < m <= {n} (the number of steps)"
+            )
+        inside = {name for s in steps[bounds[0] - 1:bounds[1]] for name in s.names}
+        if inside & set(names):
+            raise JourneykitError(
+                f"exclusion {item!r}: {', '.join(sorted(inside & set(names)))} is an event of the steps it excludes "
+                "between; an exclusion must be another event"
+            )
+        out.append(Exclusion(tuple(dict.fromkeys(names)), bounds[0], bounds[1]))
     return out
 
 
@@ -104,6 +148,8 @@ class FunnelPlan:
     the group columns and ``t1``..``tk``), plus how they were built."""
 
     ctes: list[str]
+    window: pd.Timedelta | None
+    exclusions: tuple[Exclusion, ...]
     earliest_only: bool  # one attempt per (customer, group): its earliest step-1 event
     grouped: list[bool]  # step k's events must carry the attempt's group (index k-1)
     groups: list[str]  # all group columns, g0..
@@ -118,7 +164,8 @@ class FunnelPlan:
 
 
 def funnel_plan(src: EventSource, cols: EventColumns, steps: list[Step], window: pd.Timedelta | None,
-                mode: Mode, attribution: tuple[str, int] = ("step", 1)) -> FunnelPlan:
+                mode: Mode, attribution: tuple[str, int] = ("step", 1),
+                exclusions: Sequence[Exclusion] = ()) -> FunnelPlan:
     """The plan; ``attribution`` as :func:`attribution_of` gives it (the default keeps each
     attempt in the group of its step-1 event)."""
     if mode not in ("sequential", "strict"):
@@ -144,7 +191,7 @@ def funnel_plan(src: EventSource, cols: EventColumns, steps: list[Step], window:
     def gcols(k: int) -> str:
         return "".join(f", {g}" for g in event_groups) if grouped[k] else ""
 
-    earliest_only = not strict and window is None and not shared
+    earliest_only = not strict and window is None and not shared and not exclusions
     held = "NOT MATERIALIZED" if earliest_only and src.rescan_cheap else "MATERIALIZED"
     normalised = normalised_sql(src, cols, all_names)
     mapping = ", ".join(f"({literal(name)}, {k})" for k, s in enumerate(steps, start=1) for name in s.names)
@@ -155,8 +202,13 @@ def funnel_plan(src: EventSource, cols: EventColumns, steps: list[Step], window:
         ctes = [f"ev AS {held} (SELECT e.*, m.sk FROM ({normalised}) e "
                 f"JOIN (VALUES {mapping}) m(step_name, sk) ON e.name = m.step_name)"]
         in_step = [f"sk = {k}" for k in range(1, n + 1)]
-    plan = FunnelPlan([], False, grouped, groups, event_groups, in_step)
+    plan = FunnelPlan([], window, tuple(exclusions), False, grouped, groups, event_groups, in_step)
     key = plan.key
+    every_x = sorted({x for e in exclusions for x in e.names})
+    if every_x:  # the exclusion events (of all_events: with their group)
+        xg = "".join(f", {g}" for g in event_groups) if kind == "all_events" else ""
+        ctes.append(f"xev AS MATERIALIZED (SELECT DISTINCT cid{xg}, ts, name FROM "
+                    f"({normalised_sql(src, cols, every_x)}))")
     ctes += _group_ctes(event_groups, kind, at_step, in_step[at_step - 1] if kind == "step" else "")
 
     def with_groups(select: str, rest: list[str]) -> str:
@@ -187,7 +239,7 @@ def funnel_plan(src: EventSource, cols: EventColumns, steps: list[Step], window:
                 f"r{k + 1} AS (SELECT r.*, min(c.ts) AS t{k + 1} FROM r{k} r JOIN ev c "
                 f"ON {key(k, 'r', 'c')} AND c.ts >= r.t{k} WHERE c.{in_step[k]} GROUP BY ALL)"
             )
-        return FunnelPlan(ctes, True, grouped, groups, event_groups, in_step)
+        return FunnelPlan(ctes, window, tuple(exclusions), True, grouped, groups, event_groups, in_step)
 
     if shared:  # the tie rule: what each (customer, time) lets an attempt reach
         ctes += _tie_ctes(src, ctes, sets, event_groups if kind == "all_events" else [])
@@ -235,7 +287,7 @@ def funnel_plan(src: EventSource, cols: EventColumns, steps: list[Step], window:
             conditions += f" AND (same OR nx IS NULL OR {tk} <= nx)"
         dropped = ", ".join(["same"] + (["nx"] if strict else []))
         ctes.append(f"r{step} AS (SELECT * EXCLUDE ({dropped}) FROM v{step} WHERE {conditions})")
-    return FunnelPlan(ctes, False, grouped, groups, event_groups, in_step)
+    return FunnelPlan(ctes, window, tuple(exclusions), False, grouped, groups, event_groups, in_step)
 
 
 def _group_ctes(event_groups: list[str], kind: str, at_step: int, step_filter: str) -> list[str]:
@@ -280,6 +332,8 @@ def cust_cte(plan: FunnelPlan, n: int, first: int = 1) -> list[str]:
     gsel = "".join(f", {g}" for g in plan.groups)
     if plan.earliest_only:
         return _earliest_times(plan, n, first)
+    if plan.exclusions:
+        return _excluded_times(plan, n, first)
     parts = [
         f"SELECT cid{gsel}, {step} AS reached, [{', '.join(f't{j}' for j in range(1, step + 1))}] AS times, "
         f"t{step} AS tr, t1 FROM r{step}"
@@ -321,4 +375,42 @@ def _earliest_times(plan: FunnelPlan, n: int, first: int) -> list[str]:
         for k in range(first, n + 1)
     ]
     ctes.append(f"cust AS ({' UNION ALL '.join(times)})")
+    return ctes
+
+
+def _excluded_times(plan: FunnelPlan, n: int, first: int) -> list[str]:
+    """``cust`` with exclusion steps (as PostHog's): an attempt with an exclusion event
+    strictly after its step k and before its step m (or never reaching m), within its
+    window, is excluded at the step j it was then at, and counts as reaching at most j+1.
+    A customer counts at the furthest step of any attempt; when only excluded attempts got
+    that far, the customer is left out of the funnel."""
+    gsel = "".join(f", {g}" for g in plan.groups)
+    parts = [f"SELECT cid{gsel}, t1, {k} AS reached, [{', '.join(f't{j}' for j in range(1, k + 1))}] AS times "
+             f"FROM r{k}" for k in range(1, n + 1)]
+    ctes = [f"att0 AS (SELECT cid{gsel}, t1, max(reached) AS reached, arg_max(times, reached) AS times "
+            f"FROM ({' UNION ALL '.join(parts)}) GROUP BY cid{gsel}, t1)"]
+    grouped = plan.grouped[0] and plan.grouped[-1]  # all_events: exclusions of the same value
+    caps = []
+    for i, ex in enumerate(plan.exclusions, start=1):
+        same = "".join(f" AND a.{g} IS NOT DISTINCT FROM x.{g}" for g in plan.event_groups) if grouped else ""
+        xsel = "".join(f", {g}" for g in plan.event_groups) if grouped else ""
+        ctes.append(f"xe{i} AS (SELECT DISTINCT cid{xsel}, ts FROM xev WHERE name IN ({literals(ex.names)}))")
+        ctes.append(f"att{i} AS (SELECT a.*, x.ts AS xt{i} FROM att{i - 1} a ASOF LEFT JOIN xe{i} x "
+                    f"ON a.cid = x.cid{same} AND x.ts > a.times[{ex.start}])")
+        within = "" if plan.window is None else f" AND xt{i} <= t1 + {interval(plan.window)}"
+        at = " + ".join([str(ex.start)] + [f"CASE WHEN times[{j}] < xt{i} THEN 1 ELSE 0 END"
+                                           for j in range(ex.start + 1, ex.end)])
+        caps.append(f"CASE WHEN xt{i} IS NOT NULL{within} AND (reached < {ex.end} OR xt{i} < times[{ex.end}]) "
+                    f"THEN {at} + 1 END")
+    last = len(plan.exclusions)
+    cap = caps[0] if len(caps) == 1 else f"least({', '.join(caps)})"
+    ctes.append(f"capped AS (SELECT cid{gsel}, t1, times, {cap} IS NOT NULL AS excluded, "
+                f"least(reached, coalesce({cap}, reached)) AS reached FROM att{last})")
+    ctes.append(
+        f"cust AS (SELECT * FROM (SELECT cid{gsel}, max(reached) AS reached, "
+        "arg_min(times, struct_pack(a := -reached, b := times[reached], c := -epoch_us(t1))) "
+        "FILTER (WHERE NOT excluded) AS times, "
+        "max(reached) FILTER (WHERE NOT excluded) AS clean "
+        f"FROM capped GROUP BY cid{gsel}) WHERE clean = reached AND reached >= {first})"
+    )
     return ctes
