@@ -630,3 +630,39 @@ def test_breakdown_attribution_puts_each_customer_in_one_group_by_default():
     assert funnel(events, ["A", "B"], by="channel").groupby("step")["customers"].sum().tolist() == [2, 1]
     with pytest.raises(JourneykitError, match="breakdown_attribution"):
         funnel(events, ["A", "B"], by="channel", breakdown_attribution=("step", 3))
+
+
+def test_an_exclusion_between_two_steps_drops_that_attempt_as_posthog():
+    events = _minutes(
+        ("a", 0, "A", "web"), ("a", 1, "X", "web"), ("a", 2, "B", "web"),  # X between: left out
+        ("b", 0, "A", "web"), ("b", 2, "B", "web"), ("b", 3, "X", "web"),  # X after B: counts
+        ("c", 0, "A", "web"), ("c", 1, "X", "web"), ("c", 5, "A", "web"), ("c", 6, "B", "web"),  # 2nd attempt
+        ("d", 0, "A", "web"), ("d", 1, "X", "web"), ("d", 2, "B", "web"), ("d", 5, "A", "web"),  # best excluded
+    )
+    result = funnel(events, ["A", "B"], exclusions=[("X", 1)])
+    assert result["customers"].tolist() == [2, 2]
+    # b: 2 minutes, c: its clean attempt from minute 5, 1 minute
+    assert result["median_time_from_previous"].tolist()[1] == pd.Timedelta(minutes=1.5)
+    assert funnel(events, ["A", "B"])["customers"].tolist() == [4, 4]
+    # outside the window of the attempt an exclusion event does not count
+    assert funnel(events, ["A", "B"], exclusions=[("X", 1)], window="30s")["customers"].tolist() == [4, 0]
+    # between steps 1 and 3 (no C in the log): b's X after B now excludes it too; c's clean
+    # attempt from minute 5 is the only one left at step 2
+    dropped = funnel_dropouts(events, ["A", "B", "C"], 3, exclusions=[("X", 1, 3)])
+    assert dropped["customer_id"].tolist() == ["c"]
+    with pytest.raises(JourneykitError, match="exclusion"):
+        funnel(events, ["A", "B"], exclusions=[("B", 1)])
+    with pytest.raises(JourneykitError, match="exclusion"):
+        funnel(events, ["A", "B"], exclusions=[("X", 2)])
+
+
+def test_an_any_order_funnel_counts_customers_who_did_any_k_of_the_steps():
+    events = _minutes(("a", 0, "C", "web"), ("a", 1, "B", "web"), ("a", 3, "A", "web"),
+                      ("b", 0, "B", "web"), ("b", 10, "A", "web"))
+    result = funnel(events, ["A", "B", "C"], order="any")
+    assert result["customers"].tolist() == [2, 2, 1]
+    assert result["median_time_from_previous"].tolist()[1:] == [pd.Timedelta(minutes=5.5), pd.Timedelta(minutes=2)]
+    assert funnel(events, ["A", "B", "C"], order="any", window="5min")["customers"].tolist() == [2, 1, 1]
+    assert funnel(events, ["A", "B", "C"])["customers"].tolist() == [2, 0, 0]
+    with pytest.raises(JourneykitError, match="order"):
+        funnel(events, ["A", "B"], order="random")

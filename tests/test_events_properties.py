@@ -234,3 +234,75 @@ def test_daily_retention_matches_the_reference(rows, cohort_event, return_event)
             rows_expected.append((T0 + pd.Timedelta(days=start), period, size, count))
     got = list(result[["cohort", "period", "cohort_size", "customers"]].itertuples(index=False, name=None))
     assert got == rows_expected
+
+
+# ---------------------------------------------------------------------------
+# any-order funnels (order="any", PostHog's unordered funnels)
+
+
+def reference_any_order(rows, steps, window, by_channel, attribution):
+    """A customer reaches k steps when k different steps have an event within one window;
+    times: at the first event where they reached their most, each step's earliest event in
+    the window before it, in time order."""
+    sets = [{s} if isinstance(s, str) else set(s) for s in steps]
+    limit = None if window is None else pd.Timedelta(window)
+    per_customer = defaultdict(list)
+    for customer, minute, name, channel in rows:
+        step = next((k for k, s in enumerate(sets) if name in s), None)
+        if step is not None:
+            per_customer[customer].append((T0 + pd.Timedelta(minutes=minute), step, channel))
+    chosen = {}
+    for customer, events in per_customer.items():
+        events.sort(key=lambda e: (e[0], e[2]))
+        if not by_channel:
+            parts = {None: events}
+        elif attribution == "first_touch":
+            parts = {events[0][2]: events}
+        elif attribution == "last_touch":
+            parts = {max(events, key=lambda e: (e[0], e[2]))[2]: events}
+        else:
+            parts = {c: [e for e in events if e[2] == c] for _, _, c in events}
+        for group, own in parts.items():
+            best = None
+            for t in sorted({e[0] for e in own}):
+                inside = [e for e in own if e[0] <= t and (limit is None or t - e[0] <= limit)]
+                firsts = {}
+                for e in inside:
+                    firsts[e[1]] = min(firsts.get(e[1], e[0]), e[0])
+                if best is None or len(firsts) > len(best):
+                    best = sorted(firsts.values())
+            chosen[(customer, group)] = best
+    result = {}
+    for (_, group), times in chosen.items():
+        result.setdefault(group, []).append(times)
+    out = {}
+    for group, customers in result.items():
+        counts = [sum(1 for t in customers if len(t) >= k) for k in range(1, len(steps) + 1)]
+        medians = [None]
+        for k in range(1, len(steps)):
+            gaps = [(t[k] - t[k - 1]) / pd.Timedelta(microseconds=1) for t in customers if len(t) > k]
+            medians.append(None if not gaps else pd.Timedelta(microseconds=statistics.median(gaps)))
+        out[group] = (counts, medians)
+    return out
+
+
+@FUNNEL_EXAMPLES
+@given(rows=event_rows, names=st.lists(st.sampled_from(NAMES), min_size=1, max_size=4, unique=True),
+       paired=st.booleans(), window=windows, by_channel=st.booleans(),
+       attribution=st.sampled_from(["first_touch", "last_touch", "all_events"]))
+def test_any_order_funnel_matches_the_reference(rows, names, paired, window, by_channel, attribution):
+    steps = [names[:2], *names[2:]] if paired and len(names) > 2 else names
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = funnel(frame_of(rows), steps, window=window, order="any",
+                        by="channel" if by_channel else None, breakdown_attribution=attribution)
+    expected = reference_any_order(rows, steps, window, by_channel, attribution)
+    if by_channel:
+        got = {channel: part for channel, part in result.groupby("channel")}
+    else:
+        got = {None: result}
+        expected = {None: expected.get(None, ([0] * len(steps), [None] * len(steps)))}
+    assert set(got) == set(expected)
+    for group, (counts, medians) in expected.items():
+        assert got[group]["customers"].tolist() == counts
+        assert [None if pd.isna(m) else m for m in got[group]["median_time_from_previous"]] == medians

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import Literal
 
 import pandas as pd
 
@@ -36,6 +37,7 @@ from journeykit.analytics.events.funnel_plan import (
     exclusions_of,
     funnel_plan,
     parse_steps,
+    unordered_ctes,
 )
 from journeykit.analytics.events.source import (
     DEFAULT,
@@ -100,10 +102,24 @@ def _funnel_ctes(src: EventSource, cols: EventColumns, steps: list[Step], window
 
 def _funnel_frame(src: EventSource, cols: EventColumns, steps: list[Step], window: pd.Timedelta | None,
                   mode: Mode, attribution: tuple[str, int] = ("first_touch", 0),
-                  exclusions: Sequence[Exclusion] = ()) -> pd.DataFrame:
+                  exclusions: Sequence[Exclusion] = (), order: str = "steps") -> pd.DataFrame:
+    n = len(steps)
+    if order == "any":
+        if exclusions or mode != "sequential":
+            raise JourneykitError("order='any' takes no exclusions and mode='sequential' only")
+        ctes, groups = unordered_ctes(src, cols, steps, window, attribution)
+        gsel = "".join(f"{g}, " for g in groups)
+        per_step = [
+            f"SELECT {gsel}{step} AS k, count(*) AS c, "
+            + ("NULL" if step == 1 else f"median(epoch_us(times[{step}]) - epoch_us(times[{step - 1}]))")
+            + f" AS m FROM cust WHERE reached >= {step} GROUP BY ALL"
+            for step in range(1, n + 1)
+        ]
+        return _frame_of(src, ctes, per_step, groups, cols, steps)
+    if order != "steps":
+        raise JourneykitError(f"order must be 'steps' or 'any'; got {order!r}")
     plan = funnel_plan(src, cols, steps, window, mode, attribution, exclusions)
     ctes = list(plan.ctes)
-    n = len(steps)
     groups = plan.groups
     gsel = "".join(f"{g}, " for g in groups)
     # one row per (group, step): customers who reached the step and the median time from
@@ -124,6 +140,13 @@ def _funnel_frame(src: EventSource, cols: EventColumns, steps: list[Step], windo
             f"FROM cust WHERE reached >= {step} GROUP BY ALL"
             for step in range(2, n + 1)
         ]
+    return _frame_of(src, ctes, per_step, groups, cols, steps)
+
+
+def _frame_of(src: EventSource, ctes: list[str], per_step: list[str], groups: list[str], cols: EventColumns,
+              steps: list[Step]) -> pd.DataFrame:
+    """The funnel's frame from ``per_step`` (rows of group, k, count c, median m in us)."""
+    n = len(steps)
     fields = list(groups)
     for step in range(1, n + 1):
         fields.append(f"sum(c) FILTER (WHERE k = {step}) AS c{step}")
@@ -189,6 +212,7 @@ def funnel(
     by: str | Sequence[str] | None = None,
     breakdown_attribution: Attribution = "first_touch",
     exclusions: Sequence[tuple] | None = None,
+    order: Literal["steps", "any"] = "steps",
     customer: str = "customer_id",
     event: str = "event",
     timestamp: str = "timestamp",
@@ -211,7 +235,8 @@ def funnel(
     as PostHog's: ``[("refund", 2)]`` drops an attempt in which ``refund`` happens after
     step 2 and before step 3 (``("refund", 1, 3)``: between steps 1 and 3; the event may
     be a list of names); a customer whose furthest attempts were all excluded is left out
-    of the funnel. ``customer``, ``event``,
+    of the funnel. ``order="any"``: the steps in any order (PostHog's unordered funnels):
+    step k counts the customers who did any k of the steps within one window. ``customer``, ``event``,
     ``timestamp`` name the columns. The exact rules are in :data:`FUNNEL_SEMANTICS`.
 
     Returns one row per step (per group with ``by``; the ``by`` columns come first):
@@ -238,7 +263,7 @@ def funnel(
     attribution = attribution_of(breakdown_attribution, len(parsed_steps))
     excluded = exclusions_of(exclusions, parsed_steps)
     with open_events(source, (customer, event)) as src:
-        return _funnel_frame(src, cols, parsed_steps, window_td, mode, attribution, excluded)
+        return _funnel_frame(src, cols, parsed_steps, window_td, mode, attribution, excluded, order)
 
 
 def funnel_dropouts(

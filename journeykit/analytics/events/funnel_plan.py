@@ -414,3 +414,46 @@ def _excluded_times(plan: FunnelPlan, n: int, first: int) -> list[str]:
         f"FROM capped GROUP BY cid{gsel}) WHERE clean = reached AND reached >= {first})"
     )
     return ctes
+
+
+def unordered_ctes(src: EventSource, cols: EventColumns, steps: list[Step], window: pd.Timedelta | None,
+                   attribution: tuple[str, int]) -> tuple[list[str], list[str]]:
+    """CTEs ending in ``cust`` for an any-order funnel (PostHog's unordered funnels), and
+    the group columns. A customer reaches k steps when k different steps each have an
+    event within one conversion window (inclusive); their times are, at the first event at
+    which they reached their most steps, the earliest event of each of those steps in the
+    window before it, in time order."""
+    n = len(steps)
+    sets = [set(s.names) for s in steps]
+    if any(sets[j] & sets[k] for k in range(n) for j in range(k)):
+        raise JourneykitError("order='any' needs steps that share no event name")
+    groups = [f"g{i}" for i in range(len(cols.by))]
+    event_groups = [f"g{i}" for i, c in enumerate(cols.by) if c not in cols.per_customer]
+    kind = attribution[0] if event_groups else "first_touch"
+    if kind == "step":
+        raise JourneykitError("order='any' takes breakdown_attribution 'first_touch', 'last_touch' or 'all_events'")
+    all_names = sorted(set().union(*sets))
+    mapping = ", ".join(f"({literal(name)}, {k})" for k, s in enumerate(steps, start=1) for name in s.names)
+    ctes = [f"ev AS MATERIALIZED (SELECT e.*, m.sk FROM ({normalised_sql(src, cols, all_names)}) e "
+            f"JOIN (VALUES {mapping}) m(step_name, sk) ON e.name = m.step_name)"]
+    ctes += _group_ctes(event_groups, kind, 0, "")
+    part = "".join(f", {g}" for g in event_groups) if kind == "all_events" else ""
+    start = "UNBOUNDED PRECEDING" if window is None else f"{interval(window)} PRECEDING"
+    frame = f"OVER (PARTITION BY cid{part} ORDER BY ts RANGE BETWEEN {start} AND CURRENT ROW)"
+    firsts = ", ".join(f"min(ts) FILTER (WHERE sk = {k}) {frame} AS f{k}" for k in range(1, n + 1))
+    found = " + ".join(f"CAST(f{k} IS NOT NULL AS INTEGER)" for k in range(1, n + 1))
+    ctes.append(f"w AS (SELECT cid{part}, ts, {firsts} FROM ev)")
+    listed = ", ".join(f"f{k}" for k in range(1, n + 1))
+    ctes.append(f"wc AS (SELECT cid{part}, ts, {found} AS reached, "
+                f"list_sort(list_filter([{listed}], lambda x: x IS NOT NULL)) AS times FROM w)")
+    reduced = (f"SELECT cid{part}, max(reached) AS reached, arg_min(times, struct_pack(a := -reached, b := ts)) "
+               f"AS times FROM wc GROUP BY cid{part}")
+    fields = ["a.cid"]
+    for i, c in enumerate(cols.by):
+        g = f"g{i}"
+        fields.append(f"l.{ident(c)} AS {g}" if c in cols.per_customer else f"a.{g}" if kind == "all_events"
+                      else f"t.{g}")
+    joins = " LEFT JOIN jk_customer_groups l ON a.cid = l.cid" if cols.per_customer else ""
+    joins += " LEFT JOIN jk_touch t ON a.cid = t.cid" if event_groups and kind != "all_events" else ""
+    ctes.append(f"cust AS (SELECT {', '.join(fields + ['a.reached', 'a.times'])} FROM ({reduced}) a{joins})")
+    return ctes, groups
