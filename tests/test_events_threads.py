@@ -9,6 +9,7 @@ import tempfile
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import journeykit as jk
-from journeykit.analytics.events import funnel, funnel_dropouts, paths, retention, step_matrix, transitions
+from journeykit.analytics.events import (
+    funnel,
+    funnel_dropouts,
+    paths,
+    retention,
+    step_matrix,
+    transitions,
+)
 from journeykit.analytics.events.dropouts import stage_dropouts
 from journeykit.analytics.events.funnel import stage_funnel
 from journeykit.analytics.events.trend import funnel_trend
@@ -91,19 +99,23 @@ def test_the_log_analyses_are_the_same_at_any_thread_count(drawn):
     log = log_of(drawn)
     for steps in STEPS:
         for mode, window in (("sequential", None), ("sequential", "30min"), ("strict", "30min")):
-            same_at_1_and_4_threads(lambda: funnel(log, steps, window=window, mode=mode))
-        same_at_1_and_4_threads(lambda: funnel(log, steps, by="channel"))
-        same_at_1_and_4_threads(lambda: funnel_dropouts(log, steps, 2, window=None))
+            same_at_1_and_4_threads(partial(funnel, log, steps, window=window, mode=mode))
+        for attribution in ("first_touch", "last_touch", "all_events", ("step", 1)):
+            same_at_1_and_4_threads(partial(funnel, log, steps, by="channel", breakdown_attribution=attribution))
+        same_at_1_and_4_threads(partial(funnel_dropouts, log, steps, 2, window=None))
+    same_at_1_and_4_threads(partial(funnel, log, ["ad_click", "order"], exclusions=[("faq", 1)]))
+    same_at_1_and_4_threads(partial(funnel, log, ["ad_click", "menu_view", "order"], order="any",
+                                    window="30min"))
     for gap in (None, "30min"):
-        same_at_1_and_4_threads(lambda: paths(log, session_gap=gap, top=None))
-        same_at_1_and_4_threads(lambda: paths(log, session_gap=gap, start="menu_view", end="order"))
-        same_at_1_and_4_threads(lambda: transitions(log, session_gap=gap, include_start=True))
-    same_at_1_and_4_threads(lambda: step_matrix(log, max_steps=6))
-    same_at_1_and_4_threads(lambda: step_matrix(log, start="menu_view"))
+        same_at_1_and_4_threads(partial(paths, log, session_gap=gap, top=None))
+        same_at_1_and_4_threads(partial(paths, log, session_gap=gap, start="menu_view", end="order"))
+        same_at_1_and_4_threads(partial(transitions, log, session_gap=gap, include_start=True))
+    same_at_1_and_4_threads(partial(step_matrix, log, max_steps=6))
+    same_at_1_and_4_threads(partial(step_matrix, log, start="menu_view"))
     for period in ("D", "W"):
-        same_at_1_and_4_threads(lambda: retention(log, period=period))
-        same_at_1_and_4_threads(lambda: retention(log, period=period, cohort_event="ad_click",
-                                                  return_event="order"))
+        same_at_1_and_4_threads(partial(retention, log, period=period))
+        same_at_1_and_4_threads(partial(retention, log, period=period, cohort_event="ad_click",
+                                        return_event="order"))
 
 
 @FEW
@@ -114,17 +126,17 @@ def test_the_stage_analyses_are_the_same_at_any_thread_count(drawn):
         write_workspace(Path(folder), events=log.to_csv(index=False))
         ws = jk.load_workspace(folder)
 
-        def fresh(analysis: Callable[[], object]) -> Callable[[], object]:
+        def fresh(analysis: Callable[..., object], **options: object) -> Callable[[], object]:
             def run() -> object:
                 ws.derived.clear()  # computed again, not the memo of the other thread count
-                return analysis()
+                return analysis(ws, **options)
             return run
 
         for mode in ("sequential", "strict"):
-            same_at_1_and_4_threads(fresh(lambda: stage_funnel(ws, mode=mode)))
-            same_at_1_and_4_threads(fresh(lambda: stage_funnel(ws, by="channel", mode=mode)))
-            same_at_1_and_4_threads(fresh(lambda: stage_dropouts(ws, mode=mode)))
-        same_at_1_and_4_threads(fresh(lambda: funnel_trend(ws).weeks))
+            same_at_1_and_4_threads(fresh(stage_funnel, mode=mode))
+            same_at_1_and_4_threads(fresh(stage_funnel, by="channel", mode=mode))
+            same_at_1_and_4_threads(fresh(stage_dropouts, mode=mode))
+        same_at_1_and_4_threads(fresh(lambda w: funnel_trend(w).weeks))
 
 
 def test_paths_count_a_double_fired_session_start_in_its_own_session_on_every_run():

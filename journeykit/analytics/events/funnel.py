@@ -46,7 +46,6 @@ from journeykit.analytics.events.source import (
     SourceLike,
     _Default,
     by_list,
-    interval,
     normalised_sql,
     open_events,
     window_of,
@@ -89,7 +88,14 @@ reached the furthest step, the one that reached it first, and of those the lates
 customer in one group; last_touch: on the latest; all_events: the funnel is worked out \
 per value on that value's events only (a customer may count in several groups); \
 ("step", k): per value of the customer's step-k events, attempts whose step-k event \
-has that value (("step", 1): the group of the attempt's step-1 event)."""
+has that value (("step", 1): the group of the attempt's step-1 event).
+- Exclusion steps (exclusions=[(X, k)]): an attempt in which X happens strictly after \
+step k and before step k+1 (or k+1 never reached), within its window, is excluded and \
+counts only up to step k+1; a customer whose furthest attempts were all excluded is left \
+out of the funnel (as PostHog).
+- Any order (order="any"): step k counts the customers who did any k of the steps (each \
+a different step, one event each) within one conversion window; the times are those \
+events in time order, at the first moment the customer had done the most."""
 
 
 def _funnel_ctes(src: EventSource, cols: EventColumns, steps: list[Step], window: pd.Timedelta | None,
