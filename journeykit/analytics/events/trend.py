@@ -15,7 +15,8 @@ may still convert) and never named as the largest drop.
 
 Computed by DuckDB on :meth:`Workspace.events_relation` with the funnel rules of
 :data:`~journeykit.analytics.events.funnel.FUNNEL_SEMANTICS` (a customer counts once, in
-the week of the first attempt that reached their furthest step), so the weeks add up to
+the week their chosen attempt started: of those that reached their furthest step, the
+first to get there, and of those the latest start), so the weeks add up to
 :func:`~journeykit.analytics.events.funnel.stage_funnel` with the same window.
 
 Example:
