@@ -86,7 +86,7 @@ def excluded_at(events, times, t1, exclusions, limit):
             continue
         x = min(after)
         if (limit is None or x - t1 <= limit) and (len(times) < m or x < times[m - 1]):
-            caps.append(max(j for j in range(k, m) if times[j - 1] < x) + 1)
+            caps.append(max(j for j in range(k, m) if j <= len(times) and times[j - 1] < x) + 1)
     return min(caps) if caps else None
 
 

@@ -45,7 +45,7 @@ template = st.lists(
     min_size=1, max_size=6,
 )
 templates = st.lists(template, min_size=1, max_size=4)
-FEW = settings(max_examples=4, deadline=None, derandomize=True,
+FEW = settings(max_examples=3, deadline=None, derandomize=True,
                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
