@@ -208,11 +208,15 @@ def test_breakdown_by_the_step1_events_column():
     events = log(("a", "0h", "view"), ("a", "1h", "buy"), ("b", "0h", "view"), ("c", "0h", "view"),
                  ("c", "1h", "buy"), ("c", "2h", "view"),
                  channel=["web", "app", "app", "web", "web", "app"])
-    result = funnel(events, ["view", "buy"], by="channel")
+    result = funnel(events, ["view", "buy"], by="channel", breakdown_attribution=("step", 1))
     assert list(result.columns) == ["channel", *FUNNEL_COLUMNS]
     table = {(row.channel, row.step): row.customers for row in result.itertuples()}
     # web attempts: a (converts, buy on app), c (converts); app attempts: b (no), c's 2h view (no)
     assert table == {("app", 1): 2, ("app", 2): 0, ("web", 1): 2, ("web", 2): 2}
+    # the default, first touch: each customer once, in the group of their earliest event (c: web)
+    first = funnel(events, ["view", "buy"], by="channel")
+    assert {(row.channel, row.step): row.customers for row in first.itertuples()} == {
+        ("app", 1): 1, ("app", 2): 0, ("web", 1): 2, ("web", 2): 2}
 
 
 def test_one_funnel_on_us_and_ns_timestamps_and_text():
@@ -560,3 +564,105 @@ def test_parse_duration_reads_the_common_forms(text, expected):
 def test_parse_duration_refuses_unclear_values(text, message):
     with pytest.raises(JourneykitError, match=message):
         parse_duration(text, name="window")
+
+
+# ---------------------------------------------------------------------------
+# issue 14: the small logs of the tie rule and of PostHog's semantics
+
+
+def _minutes(*rows: tuple[str, int, str, str]) -> pd.DataFrame:
+    t0 = pd.Timestamp("2024-03-01 10:00")
+    return pd.DataFrame({
+        "customer_id": pd.Series([r[0] for r in rows], dtype="string"),
+        "timestamp": pd.Series([t0 + pd.Timedelta(minutes=r[1]) for r in rows], dtype="datetime64[us]"),
+        "event": pd.Series([r[2] for r in rows], dtype="string"),
+        "channel": pd.Series([r[3] for r in rows], dtype="string"),
+    })
+
+
+def test_equal_times_take_the_assignment_that_gets_furthest():
+    # S@10:00, A@10:01, B@10:01: B is step 2 and A step 3
+    events = _minutes(("c", 0, "S", "web"), ("c", 1, "A", "web"), ("c", 1, "B", "web"))
+    for mode in ("sequential", "strict"):
+        for window in (None, "5min"):
+            result = funnel(events, ["S", ["A", "B"], "A"], mode=mode, window=window)
+            assert result["customers"].tolist() == [1, 1, 1], (mode, window)
+
+
+def test_strict_order_keeps_the_attempt_through_a_repeated_step():
+    # A@0, B@1, B@2, C@3: the repeated B keeps the attempt at step 2 (PostHog reaches C)
+    events = _minutes(("c", 0, "A", "web"), ("c", 1, "B", "web"), ("c", 2, "B", "web"), ("c", 3, "C", "web"))
+    result = funnel(events, ["A", "B", "C"], mode="strict")
+    assert result["customers"].tolist() == [1, 1, 1]
+    # step 2's time stays the first B's, as PostHog's timings
+    assert result["median_time_from_previous"].tolist()[1:] == [pd.Timedelta(minutes=1), pd.Timedelta(minutes=2)]
+    # another event in between still breaks a strict attempt
+    broken = _minutes(("c", 0, "A", "web"), ("c", 1, "B", "web"), ("c", 2, "X", "web"), ("c", 3, "C", "web"))
+    assert funnel(broken, ["A", "B", "C"], mode="strict")["customers"].tolist() == [1, 1, 0]
+
+
+def test_time_to_convert_is_from_the_latest_start_that_still_converts():
+    # A@0, A@1, B@2: 1 minute (PostHog), not 2 (the first attempt)
+    events = _minutes(("c", 0, "A", "web"), ("c", 1, "A", "web"), ("c", 2, "B", "web"))
+    for mode in ("sequential", "strict"):
+        for window in (None, "14D"):
+            result = funnel(events, ["A", "B"], mode=mode, window=window)
+            assert result["median_time_from_previous"].tolist()[1] == pd.Timedelta(minutes=1), (mode, window)
+
+
+def test_breakdown_attribution_puts_each_customer_in_one_group_by_default():
+    # c: A on web, later A and B on app; d: A on app
+    events = _minutes(("c", 0, "A", "web"), ("c", 1, "A", "app"), ("c", 2, "B", "app"), ("d", 0, "A", "app"))
+
+    def table(attribution):
+        result = funnel(events, ["A", "B"], by="channel", breakdown_attribution=attribution)
+        return {(r.channel if isinstance(r.channel, str) else None, r.step): r.customers
+                for r in result.itertuples()}
+
+    assert table("first_touch") == {("app", 1): 1, ("app", 2): 0, ("web", 1): 1, ("web", 2): 1}
+    assert table("last_touch") == {("app", 1): 2, ("app", 2): 1}
+    # all events: per value, on that value's events only (c converts on app, not on web)
+    assert table("all_events") == {("app", 1): 2, ("app", 2): 1, ("web", 1): 1, ("web", 2): 0}
+    # ("step", 2): the value of the step-2 event; d has none
+    assert table(("step", 2)) == {("app", 1): 1, ("app", 2): 1, (None, 1): 1, (None, 2): 0}
+    # ("step", 1): each attempt in the group of its step-1 event (c in both)
+    assert table(("step", 1)) == {("app", 1): 2, ("app", 2): 1, ("web", 1): 1, ("web", 2): 1}
+    assert funnel(events, ["A", "B"], by="channel").groupby("step")["customers"].sum().tolist() == [2, 1]
+    with pytest.raises(JourneykitError, match="breakdown_attribution"):
+        funnel(events, ["A", "B"], by="channel", breakdown_attribution=("step", 3))
+
+
+def test_an_exclusion_between_two_steps_drops_that_attempt_as_posthog():
+    events = _minutes(
+        ("a", 0, "A", "web"), ("a", 1, "X", "web"), ("a", 2, "B", "web"),  # X between: left out
+        ("b", 0, "A", "web"), ("b", 2, "B", "web"), ("b", 3, "X", "web"),  # X after B: counts
+        ("c", 0, "A", "web"), ("c", 1, "X", "web"), ("c", 5, "A", "web"), ("c", 6, "B", "web"),  # 2nd attempt
+        ("d", 0, "A", "web"), ("d", 1, "X", "web"), ("d", 2, "B", "web"), ("d", 5, "A", "web"),  # best excluded
+    )
+    result = funnel(events, ["A", "B"], exclusions=[("X", 1)])
+    assert result["customers"].tolist() == [2, 2]
+    # b: 2 minutes, c: its clean attempt from minute 5, 1 minute
+    assert result["median_time_from_previous"].tolist()[1] == pd.Timedelta(minutes=1.5)
+    assert funnel(events, ["A", "B"])["customers"].tolist() == [4, 4]
+    # outside the window of the attempt an exclusion event does not count
+    assert funnel(events, ["A", "B"], exclusions=[("X", 1)], window="30s")["customers"].tolist() == [4, 0]
+    # between steps 1 and 3 (no C in the log): b's X after B now excludes it too; c's clean
+    # attempt from minute 5 is the only one left at step 2
+    dropped = funnel_dropouts(events, ["A", "B", "C"], 3, exclusions=[("X", 1, 3)])
+    assert dropped["customer_id"].tolist() == ["c"]
+    with pytest.raises(JourneykitError, match="exclusion"):
+        funnel(events, ["A", "B"], exclusions=[("B", 1)])
+    with pytest.raises(JourneykitError, match="exclusion"):
+        funnel(events, ["A", "B"], exclusions=[("X", 2)])
+
+
+def test_an_any_order_funnel_counts_customers_who_did_any_k_of_the_steps():
+    events = _minutes(("a", 0, "C", "web"), ("a", 1, "B", "web"), ("a", 3, "A", "web"),
+                      ("b", 0, "B", "web"), ("b", 10, "A", "web"))
+    result = funnel(events, ["A", "B", "C"], order="any")
+    assert result["customers"].tolist() == [2, 2, 1]
+    assert result["median_time_from_previous"].tolist()[1:] == [pd.Timedelta(minutes=5.5), pd.Timedelta(minutes=2)]
+    assert funnel(events, ["A", "B", "C"], order="any", window="5min")["customers"].tolist() == [2, 1, 1]
+    assert funnel(events, ["A", "B", "C"])["customers"].tolist() == [2, 0, 0]
+    with pytest.raises(JourneykitError, match="order"):
+        funnel(events, ["A", "B"], order="random")

@@ -4,12 +4,13 @@ and overlapping step names)."""
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import warnings
 from collections import Counter, defaultdict
 
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from journeykit.analytics.events import END, funnel, retention, transitions
@@ -46,40 +47,89 @@ def frame_of(rows) -> pd.DataFrame:
 # reference funnel: the rules of FUNNEL_SEMANTICS, event by event
 
 
-def reference_funnel(rows, steps, window, strict, by_channel):
+def fills(sets, pool):
+    """How many of ``sets`` (from the first, in order) distinct events of ``pool`` can fill."""
+    best = 0
+    for size in range(1, min(len(sets), len(pool)) + 1):
+        if any(all(pool[i] in sets[j] for j, i in enumerate(chosen))
+               for chosen in itertools.permutations(range(len(pool)), size)):
+            best = size
+    return best
+
+
+def walk(events, t1, sets, limit, strict):
+    """The step times of the attempt opened at ``t1`` (events: (time, name) of its customer)."""
+    times = []
+    funnel_times = sorted({t for t, name in events if t >= t1 and any(name in s for s in sets)})
+    for t in funnel_times:
+        if limit is not None and t - t1 > limit:
+            break
+        if strict and times and any(times[-1] < u < t and name not in sets[len(times) - 1] for u, name in events):
+            break
+        pool = [name for u, name in events if u == t and any(name in s for s in sets)]
+        gained = fills(sets[len(times):], pool)
+        times += [t] * gained
+        if len(times) == len(sets):
+            break
+    return times
+
+
+def excluded_at(events, times, t1, exclusions, limit):
+    """The step an attempt is excluded at, plus one (None: not excluded): the first exclusion
+    event strictly after its step k, before its step m (or never reaching m), in the window."""
+    caps = []
+    for names, k, m in exclusions:
+        if len(times) < k:
+            continue
+        after = [u for u, name in events if name in names and u > times[k - 1]]
+        if not after:
+            continue
+        x = min(after)
+        if (limit is None or x - t1 <= limit) and (len(times) < m or x < times[m - 1]):
+            caps.append(max(j for j in range(k, m) if j <= len(times) and times[j - 1] < x) + 1)
+    return min(caps) if caps else None
+
+
+def reference_funnel(rows, steps, window, strict, by_channel, attribution="first_touch", exclusions=()):
+    """The rules of FUNNEL_SEMANTICS, attempt by attempt: {group: (counts, medians)}."""
     sets = [{s} if isinstance(s, str) else set(s) for s in steps]
+    every = set().union(*sets)
     limit = None if window is None else pd.Timedelta(window)
     per_customer = defaultdict(list)
-    for index, (customer, minute, name, channel) in enumerate(rows):
-        per_customer[customer].append((T0 + pd.Timedelta(minutes=minute), name, channel, index))
-    best = {}  # (customer, group) -> (reached, start key, times)
+    for customer, minute, name, channel in rows:
+        per_customer[customer].append((T0 + pd.Timedelta(minutes=minute), name, channel))
+    chosen = {}  # (customer, group) -> (reach, times)
     for customer, events in per_customer.items():
-        for start in events:
-            if start[1] not in sets[0]:
+        funnel_events = sorted((t, c, n) for t, n, c in events if n in every)
+        if not by_channel:
+            parts = {None: (events, None)}
+        elif attribution == "first_touch" and funnel_events:
+            parts = {funnel_events[0][1]: (events, None)}
+        elif attribution == "last_touch" and funnel_events:
+            parts = {funnel_events[-1][1]: (events, None)}
+        elif attribution == "all_events":
+            parts = {c: ([e for e in events if e[2] == c], None) for _, c, _ in funnel_events}
+        else:  # ("step", 1): the group of the attempt's step-1 event
+            parts = {c: (events, c) for _, c, n in funnel_events if n in sets[0]}
+        for group, (own, start_channel) in parts.items():
+            pairs = [(t, n) for t, n, _ in own]
+            starts = {t for t, n, c in own if n in sets[0] and start_channel in (None, c)}
+            attempts = []
+            for t1 in starts:
+                times = walk(pairs, t1, sets, limit, strict)
+                cap = excluded_at(pairs, times, t1, exclusions, limit)
+                attempts.append((times if cap is None else times[:cap], t1, cap is not None))
+            if not attempts:
                 continue
-            used, times = {start[3]}, [start[0]]
-            for k in range(1, len(steps)):
-                candidates = [e for e in events
-                              if e[3] not in used and e[1] in sets[k] and e[0] >= times[-1]]
-                if not candidates:
-                    break
-                pick = min(candidates, key=lambda e: (e[0], e[1]))
-                if limit is not None and pick[0] - times[0] > limit:
-                    break
-                if strict and any(times[-1] < e[0] < pick[0] for e in events):
-                    break
-                used.add(pick[3])
-                times.append(pick[0])
-            group = start[2] if by_channel else None
-            key = (customer, group)
-            candidate = (len(times), (start[0], start[1]), times)
-            current = best.get(key)
-            # furthest reach wins; among equals, the earliest attempt (start time, then name)
-            if (current is None or candidate[0] > current[0]
-                    or (candidate[0] == current[0] and candidate[1] < current[1])):
-                best[key] = candidate
+            furthest = max(len(a[0]) for a in attempts)
+            clean = [a for a in attempts if not a[2] and len(a[0]) == furthest]
+            if not clean:  # only excluded attempts got that far: left out
+                continue
+            # the furthest; of those, the first to get there; of those, the latest start
+            times, _, _ = min(clean, key=lambda a: (a[0][-1], -a[1].value))
+            chosen[(customer, group)] = (len(times), times)
     out = {}
-    for (_, group), (reach, _, times) in best.items():
+    for (_, group), (reach, times) in chosen.items():
         out.setdefault(group, []).append((reach, times))
     result = {}
     for group, customers in out.items():
@@ -93,14 +143,24 @@ def reference_funnel(rows, steps, window, strict, by_channel):
 
 
 @FUNNEL_EXAMPLES
-@given(rows=event_rows, steps=steps_strategy, window=windows, strict=st.booleans(), by_channel=st.booleans())
-def test_funnel_matches_the_reference(rows, steps, window, strict, by_channel):
+@given(rows=event_rows, steps=steps_strategy, window=windows, strict=st.booleans(), by_channel=st.booleans(),
+       attribution=st.sampled_from(["first_touch", "last_touch", "all_events", ("step", 1)]),
+       exclusion=st.sampled_from([None, None, ("c", 1), ("b", 1), ("a", 2), ("c", 1, 3), (["b", "c"], 2)]))
+def test_funnel_matches_the_reference(rows, steps, window, strict, by_channel, attribution, exclusion):
     events = frame_of(rows)
+    exclusions = []
+    if exclusion is not None:
+        names = {exclusion[0]} if isinstance(exclusion[0], str) else set(exclusion[0])
+        k, m = exclusion[1], exclusion[2] if len(exclusion) == 3 else exclusion[1] + 1
+        inside = {name for s in steps[k - 1:m] for name in ([s] if isinstance(s, str) else s)}
+        assume(m <= len(steps) and not inside & names)
+        exclusions = [(names, k, m)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = funnel(events, steps, window=window, mode="strict" if strict else "sequential",
-                        by="channel" if by_channel else None)
-    expected = reference_funnel(rows, steps, window, strict, by_channel)
+                        by="channel" if by_channel else None, breakdown_attribution=attribution,
+                        exclusions=None if exclusion is None else [exclusion])
+    expected = reference_funnel(rows, steps, window, strict, by_channel, attribution, exclusions)
     if not by_channel:
         counts, medians = expected.get(None, ([0] * len(steps), [None] * len(steps)))
         got = {None: result}
@@ -174,3 +234,75 @@ def test_daily_retention_matches_the_reference(rows, cohort_event, return_event)
             rows_expected.append((T0 + pd.Timedelta(days=start), period, size, count))
     got = list(result[["cohort", "period", "cohort_size", "customers"]].itertuples(index=False, name=None))
     assert got == rows_expected
+
+
+# ---------------------------------------------------------------------------
+# any-order funnels (order="any", PostHog's unordered funnels)
+
+
+def reference_any_order(rows, steps, window, by_channel, attribution):
+    """A customer reaches k steps when k different steps have an event within one window;
+    times: at the first event where they reached their most, each step's earliest event in
+    the window before it, in time order."""
+    sets = [{s} if isinstance(s, str) else set(s) for s in steps]
+    limit = None if window is None else pd.Timedelta(window)
+    per_customer = defaultdict(list)
+    for customer, minute, name, channel in rows:
+        step = next((k for k, s in enumerate(sets) if name in s), None)
+        if step is not None:
+            per_customer[customer].append((T0 + pd.Timedelta(minutes=minute), step, channel))
+    chosen = {}
+    for customer, events in per_customer.items():
+        events.sort(key=lambda e: (e[0], e[2]))
+        if not by_channel:
+            parts = {None: events}
+        elif attribution == "first_touch":
+            parts = {events[0][2]: events}
+        elif attribution == "last_touch":
+            parts = {max(events, key=lambda e: (e[0], e[2]))[2]: events}
+        else:
+            parts = {c: [e for e in events if e[2] == c] for _, _, c in events}
+        for group, own in parts.items():
+            best = None
+            for t in sorted({e[0] for e in own}):
+                inside = [e for e in own if e[0] <= t and (limit is None or t - e[0] <= limit)]
+                firsts = {}
+                for e in inside:
+                    firsts[e[1]] = min(firsts.get(e[1], e[0]), e[0])
+                if best is None or len(firsts) > len(best):
+                    best = sorted(firsts.values())
+            chosen[(customer, group)] = best
+    result = {}
+    for (_, group), times in chosen.items():
+        result.setdefault(group, []).append(times)
+    out = {}
+    for group, customers in result.items():
+        counts = [sum(1 for t in customers if len(t) >= k) for k in range(1, len(steps) + 1)]
+        medians = [None]
+        for k in range(1, len(steps)):
+            gaps = [(t[k] - t[k - 1]) / pd.Timedelta(microseconds=1) for t in customers if len(t) > k]
+            medians.append(None if not gaps else pd.Timedelta(microseconds=statistics.median(gaps)))
+        out[group] = (counts, medians)
+    return out
+
+
+@FUNNEL_EXAMPLES
+@given(rows=event_rows, names=st.lists(st.sampled_from(NAMES), min_size=1, max_size=4, unique=True),
+       paired=st.booleans(), window=windows, by_channel=st.booleans(),
+       attribution=st.sampled_from(["first_touch", "last_touch", "all_events"]))
+def test_any_order_funnel_matches_the_reference(rows, names, paired, window, by_channel, attribution):
+    steps = [names[:2], *names[2:]] if paired and len(names) > 2 else names
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = funnel(frame_of(rows), steps, window=window, order="any",
+                        by="channel" if by_channel else None, breakdown_attribution=attribution)
+    expected = reference_any_order(rows, steps, window, by_channel, attribution)
+    if by_channel:
+        got = {channel: part for channel, part in result.groupby("channel")}
+    else:
+        got = {None: result}
+        expected = {None: expected.get(None, ([0] * len(steps), [None] * len(steps)))}
+    assert set(got) == set(expected)
+    for group, (counts, medians) in expected.items():
+        assert got[group]["customers"].tolist() == counts
+        assert [None if pd.isna(m) else m for m in got[group]["median_time_from_previous"]] == medians

@@ -28,7 +28,8 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from journeykit.analytics.events.funnel import Mode, StepsLike, _funnel_ctes, _Step, _steps
+from journeykit.analytics.events.funnel import Mode, StepsLike, _funnel_ctes
+from journeykit.analytics.events.funnel_plan import Step, parse_steps
 from journeykit.analytics.events.source import (
     DEFAULT,
     EventColumns,
@@ -104,14 +105,14 @@ class TimeToConvert:
         }])
 
 
-def named_steps(steps: StepsLike, step_names: Sequence[str] | None) -> list[_Step]:
+def named_steps(steps: StepsLike, step_names: Sequence[str] | None) -> list[Step]:
     """The funnel's steps, labelled with ``step_names`` when given (one per step).
 
     Example:
         >>> [s.label for s in named_steps([["a", "b"], "c"], ["Browse", "Buy"])]
         ['Browse', 'Buy']
     """
-    parsed = _steps(steps)
+    parsed = parse_steps(steps)
     if step_names is None:
         return parsed
     labels = [step_names] if isinstance(step_names, str) else list(step_names)

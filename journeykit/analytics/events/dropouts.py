@@ -57,7 +57,7 @@ def stage_dropouts(
       ``stage_name``: its stage id and display name;
     - ``customer_id`` (string);
     - ``reached_stage`` (display name of the last stage reached) and ``reached_at``
-      (when, in the customer's first attempt that got that far);
+      (the first time they reached it);
     - ``last_event``, ``last_event_time``: the customer's last event in the whole log
       (ties at the same time: the alphabetically last name);
     - ``channel``: that event's channel (missing when the log has no channel column).

@@ -2,7 +2,7 @@
 funnel over the workspace's journey stages, :func:`stage_funnel`, computed by DuckDB.
 
 The rules are :data:`FUNNEL_SEMANTICS`; the query plans (one attempt per customer where
-that gives the same answer, ASOF joins otherwise) are built by :func:`_funnel_plan`.
+that gives the same answer, ASOF joins otherwise) are built by :func:`~journeykit.analytics.events.funnel_plan.funnel_plan`.
 
 Example:
     >>> import pandas as pd
@@ -21,11 +21,24 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Literal
 
 import pandas as pd
 
+from journeykit.analytics.events.funnel_plan import Attribution as _Attribution
+from journeykit.analytics.events.funnel_plan import (
+    Exclusion,
+    Mode,
+    Step,
+    StepsLike,
+    attribution_of,
+    cust_cte,
+    exclusions_of,
+    funnel_plan,
+    parse_steps,
+    unordered_ctes,
+)
 from journeykit.analytics.events.source import (
     DEFAULT,
     EventColumns,
@@ -33,12 +46,11 @@ from journeykit.analytics.events.source import (
     SourceLike,
     _Default,
     by_list,
-    interval,
     normalised_sql,
     open_events,
     window_of,
 )
-from journeykit.core._sql import ident, literal, literals
+from journeykit.core._sql import ident
 from journeykit.core.durations import DurationLike
 from journeykit.core.errors import JourneykitError
 from journeykit.workspace import Workspace
@@ -46,240 +58,101 @@ from journeykit.workspace.config import Stage
 
 __all__ = ["FUNNEL_SEMANTICS", "funnel", "funnel_dropouts", "stage_funnel"]
 
-StepsLike = Sequence[str | Sequence[str]]
-Mode = Literal["sequential", "strict"]
+Attribution = _Attribution
 
 FUNNEL_SEMANTICS = """\
-Funnel semantics (as PostHog's funnels document them):
+Funnel semantics (as PostHog's funnels, funnel-udf steps.rs):
 - The unit is the customer. Steps are ordered; a step may list alternative events \
 (any of them counts).
-- Every occurrence of a step-1 event opens an attempt.
+- Every time with a step-1 event opens an attempt.
 - In an attempt, step k is reached by the earliest step-k event at or after the time \
-step k-1 was reached. Events with equal timestamps count as if ordered by step number. \
-One event counts for one step only, so the same event name listed twice needs two events; \
-when several candidate events share the earliest time, the alphabetically first name is used.
+step k-1 was reached. One event counts for one step only, so the same event name listed \
+twice needs two events. Tie rule: when events share a timestamp, the attempt takes the \
+assignment of those events to steps that gets it furthest (S, [A or B], A with S@10:00, \
+A@10:01, B@10:01 reaches step 3: B is step 2, A step 3).
 - Every step must happen within the conversion window of the attempt's step-1 event; \
 the window is inclusive (an event exactly one window later counts). No window = no limit.
-- sequential mode allows other events between steps; strict mode does not: the customer \
-may have no other event strictly between two consecutive steps' times.
+- sequential mode allows other events between steps; strict mode does not: between \
+reaching step k and step k+1 the customer may have no event other than a repeat of a \
+step-k event (a repeat keeps the attempt at step k, with the time of the first one; \
+A@0, B@1, B@2, C@3 reaches C).
 - A customer counts once, at the furthest step any attempt reached; counts are cumulative \
 (a customer who reached step 3 also counts at steps 1 and 2).
 - Conversion is given from step 1 and from the previous step; dropped = reached the \
-previous step but not this one; the median time from the previous step comes from the \
-customer's first attempt (by start time) that reached their furthest step.
-- With a breakdown, an attempt belongs to the group of its step-1 event, and a customer \
-counts once per group."""
+previous step but not this one. Times (the median time from the previous step, when the \
+furthest step was reached) come from one attempt per customer: of the attempts that \
+reached the furthest step, the one that reached it first, and of those the latest start \
+(A@0, A@1, B@2: 1 minute from A to B).
+- Breakdowns (by=): breakdown_attribution decides a customer's group. first_touch \
+(default): the value on the customer's earliest funnel event that has one, each \
+customer in one group; last_touch: on the latest; all_events: the funnel is worked out \
+per value on that value's events only (a customer may count in several groups); \
+("step", k): per value of the customer's step-k events, attempts whose step-k event \
+has that value (("step", 1): the group of the attempt's step-1 event).
+- Exclusion steps (exclusions=[(X, k)]): an attempt in which X happens strictly after \
+step k and before step k+1 (or k+1 never reached), within its window, is excluded and \
+counts only up to step k+1; a customer whose furthest attempts were all excluded is left \
+out of the funnel (as PostHog).
+- Any order (order="any"): step k counts the customers who did any k of the steps (each \
+a different step, one event each) within one conversion window; the times are those \
+events in time order, at the first moment the customer had done the most."""
 
 
-@dataclass(frozen=True)
-class _Step:
-    names: tuple[str, ...]  # distinct, in the order given
-    label: str
-
-
-def _steps(steps: StepsLike) -> list[_Step]:
-    if isinstance(steps, str) or not isinstance(steps, Sequence) or len(steps) == 0:
-        raise JourneykitError(
-            f"steps must be a non-empty list of event names (or lists of alternative names); got {steps!r}"
-        )
-    out = []
-    for i, item in enumerate(steps, start=1):
-        names = [item] if isinstance(item, str) else list(item) if isinstance(item, Sequence) else None
-        if not names or not all(isinstance(n, str) for n in names):
-            raise JourneykitError(
-                f"step {i} must be an event name or a non-empty list of event names; got {item!r}"
-            )
-        unique = tuple(dict.fromkeys(names))
-        out.append(_Step(unique, " or ".join(unique)))
-    return out
-
-
-@dataclass(frozen=True)
-class _FunnelPlan:
-    """CTEs ending in ``r1``..``rN`` (one row per attempt that reached step k, with the
-    group columns, ``t1``..``tk`` and, when it matters, ``n1``), plus how they were built."""
-
-    ctes: list[str]
-    earliest_only: bool  # one attempt per (customer, group): its earliest step-1 event
-    keep_n1: bool  # the step-1 event's name decides ties between attempts
-
-
-def _funnel_plan(src: EventSource, cols: EventColumns, steps: list[_Step], window: pd.Timedelta | None,
-                 mode: Mode) -> _FunnelPlan:
-    if mode not in ("sequential", "strict"):
-        raise JourneykitError(f"mode must be 'sequential' or 'strict'; got {mode!r}")
-    strict = mode == "strict"
-    n = len(steps)
-    sets = [set(s.names) for s in steps]
-    all_names = sorted(set().union(*sets))
-    event_gsel = "".join(f", g{i}" for i, c in enumerate(cols.by) if c not in cols.per_customer)
-
-    def with_customer_groups(select: str, rest: list[str]) -> str:
-        """``select`` (cid, the event groups, ``rest``) with the per-customer groups added."""
-        if not cols.per_customer:
-            return select
-        fields = ["a.cid"] + [
-            f"l.{ident(c)} AS g{i}" if c in cols.per_customer else f"a.g{i}" for i, c in enumerate(cols.by)
-        ] + [f"a.{r}" for r in rest]
-        return f"SELECT {', '.join(fields)} FROM ({select}) a LEFT JOIN jk_customer_groups l ON a.cid = l.cid"
-
-    # does step j's chosen event name matter (a later step could reuse its event)?
-    carries = [any(sets[j] & sets[k] for k in range(j + 1, n)) for j in range(n)]
-    overlaps = [[j for j in range(k) if sets[j] & sets[k]] for k in range(n)]
-    need_aid = any(overlaps[k] for k in range(1, n))
-
-    earliest_only = not strict and window is None and not need_aid
-    # the funnel's events are held in memory once, unless reading them again per step is
-    # cheap and the plan below is a streaming hash join + min per step (memory ~ customers)
-    held = "NOT MATERIALIZED" if earliest_only and src.rescan_cheap else "MATERIALIZED"
-    normalised = normalised_sql(src, cols, all_names)
-    if need_aid:
-        ctes = [f"ev AS {held} ({normalised})"]
-        in_step = [f"name IN ({literals(s.names)})" for s in steps]
-    else:  # every event belongs to at most one step: tag it with the step number once
-        mapping = ", ".join(f"({literal(name)}, {k})" for k, s in enumerate(steps, start=1) for name in s.names)
-        ctes = [
-            f"ev AS {held} (SELECT e.*, m.sk FROM ({normalised}) e "
-            f"JOIN (VALUES {mapping}) m(step_name, sk) ON e.name = m.step_name)"
-        ]
-        in_step = [f"sk = {k}" for k in range(1, n + 1)]
-    if earliest_only:
-        # Sequential, no window, no event name in two steps: an attempt's step-k time is
-        # the earliest step-k event at or after its step-(k-1) time, so an earlier start
-        # reaches every step no later than a later start does, and with no window it gets
-        # at least as far. The earliest step-1 event per (customer, group) is therefore the
-        # customer's furthest-reaching and first attempt: one attempt each, and each next
-        # step is a hash join + min instead of an ASOF join over every attempt.
-        first = with_customer_groups(
-            f"SELECT cid{event_gsel}, min(ts) AS t1 FROM ev WHERE {in_step[0]} GROUP BY cid{event_gsel}", ["t1"]
-        )
-        ctes.append(f"r1 AS ({first})")
-        for k in range(1, n):
-            step = k + 1
-            ctes.append(
-                f"r{step} AS (SELECT r.*, min(c.ts) AS t{step} FROM r{step - 1} r JOIN ev c "
-                f"ON c.cid = r.cid AND c.ts >= r.t{step - 1} "
-                f"WHERE c.{in_step[k]} GROUP BY ALL)"
-            )
-        return _FunnelPlan(ctes, earliest_only=True, keep_n1=False)
-
-    if strict:
-        ctes.append(f"allts AS MATERIALIZED (SELECT DISTINCT cid, ts FROM ({normalised_sql(src, cols)}))")
-    # attempts at the same time with different step-1 names only differ when that name
-    # can be reused by a later step; otherwise one attempt per (customer, group, time)
-    keep_n1 = carries[0]
-    n1 = ", name AS n1" if keep_n1 else ""
-    aid = ", row_number() OVER () AS aid" if need_aid else ""
-    attempts = with_customer_groups(f"SELECT DISTINCT cid{event_gsel}, ts AS t1{n1} FROM ev WHERE {in_step[0]}",
-                                    ["t1", "n1"] if keep_n1 else ["t1"])
-    ctes.append(f"r1 AS (SELECT *{aid} FROM ({attempts}))")
-    window_sql = "" if window is None else f" AND {{t}} <= t1 + {interval(window)}"
-    for k in range(1, n):
-        step = k + 1
-        prev = f"r{step - 1}"
-        in_set = in_step[k]
-        if carries[k] and len(steps[k].names) > 1:
-            ctes.append(f"c{step} AS (SELECT cid, ts, min(name) AS name FROM ev WHERE {in_set} GROUP BY cid, ts)")
-        elif carries[k] or overlaps[k]:
-            ctes.append(f"c{step} AS (SELECT cid, ts, name FROM ev WHERE {in_set})")
-        else:
-            ctes.append(f"c{step} AS (SELECT cid, ts FROM ev WHERE {in_set})")
-        if strict:  # the customer's next event time after the previous step
-            ctes.append(
-                f"x{step} AS (SELECT r.*, a.ts AS nx FROM {prev} r ASOF LEFT JOIN allts a "
-                f"ON r.cid = a.cid AND a.ts > r.t{step - 1})"
-            )
-            prev = f"x{step}"
-        tk = f"t{step}"
-        conditions = f"{tk} IS NOT NULL" + window_sql.format(t=tk)
-        if strict:
-            conditions += f" AND (nx IS NULL OR {tk} <= nx)"
-        name_k = f", c.name AS n{step}" if carries[k] else ""
-        if not overlaps[k]:
-            ctes.append(
-                f"v{step} AS (SELECT r.*, c.ts AS {tk}{name_k} FROM {prev} r "
-                f"ASOF JOIN c{step} c ON r.cid = c.cid AND c.ts >= r.t{step - 1})"
-            )
-        else:
-            used = " + ".join(
-                f"(CASE WHEN r.t{j + 1} = r.t{step - 1} AND r.n{j + 1} = m.name THEN 1 ELSE 0 END)"
-                for j in overlaps[k]
-            )
-            ctes.append(
-                f"m{step} AS (SELECT cid, ts, name, count(*) AS cnt FROM ev WHERE {in_set} GROUP BY ALL)"
-            )
-            ctes.append(
-                f"s{step} AS (SELECT r.aid, min(m.name) AS name FROM {prev} r JOIN m{step} m "
-                f"ON m.cid = r.cid AND m.ts = r.t{step - 1} WHERE m.cnt > {used} GROUP BY r.aid)"
-            )
-            ctes.append(
-                f"u{step} AS (SELECT r.*, s.name AS same_name FROM {prev} r LEFT JOIN s{step} s ON r.aid = s.aid)"
-            )
-            ctes.append(
-                f"v{step} AS (SELECT u.* EXCLUDE (same_name), "
-                f"CASE WHEN u.same_name IS NOT NULL THEN u.t{step - 1} ELSE c.ts END AS {tk}, "
-                f"coalesce(u.same_name, c.name) AS n{step} FROM u{step} u "
-                f"ASOF LEFT JOIN c{step} c ON u.cid = c.cid AND c.ts > u.t{step - 1})"
-            )
-        excluded = (["nx"] if strict else [])
-        keep = f" EXCLUDE ({', '.join(excluded)})" if excluded else ""
-        ctes.append(f"r{step} AS (SELECT *{keep} FROM v{step} WHERE {conditions})")
-    return _FunnelPlan(ctes, earliest_only=False, keep_n1=keep_n1)
-
-
-def _cust_cte(plan: _FunnelPlan, groups: list[str], n: int, first: int = 1) -> str:
-    """``cust``: one row per (customer, group) that reached step ``first`` or further, with
-    reached (int, the furthest step) and times (list of the step times of the first attempt,
-    by start time then step-1 name, that got that far)."""
-    gsel = "".join(f", {g}" for g in groups)
-    order = "struct_pack(a := -reached, b := t1, c := n1)" if plan.keep_n1 else "struct_pack(a := -reached, b := t1)"
-    n1 = ", n1" if plan.keep_n1 else ""
-    parts = [
-        f"SELECT cid{gsel}, {step} AS reached, [{', '.join(f't{j}' for j in range(1, step + 1))}] AS times, t1{n1} "
-        f"FROM r{step}"
-        for step in range(first, n + 1)
-    ]
-    return (
-        f"cust AS (SELECT cid{gsel}, max(reached) AS reached, arg_min(times, {order}) AS times "
-        f"FROM ({' UNION ALL '.join(parts)}) GROUP BY cid{gsel})"
-    )
-
-
-def _funnel_ctes(src: EventSource, cols: EventColumns, steps: list[_Step], window: pd.Timedelta | None,
-                 mode: Mode) -> list[str]:
+def _funnel_ctes(src: EventSource, cols: EventColumns, steps: list[Step], window: pd.Timedelta | None,
+                 mode: Mode, attribution: tuple[str, int] = ("first_touch", 0),
+                 exclusions: Sequence[Exclusion] = ()) -> list[str]:
     """CTEs ending in ``cust``: one row per (customer, group) with reached (int) and times (list)."""
-    plan = _funnel_plan(src, cols, steps, window, mode)
-    groups = [f"g{i}" for i in range(len(cols.by))]
-    return [*plan.ctes, _cust_cte(plan, groups, len(steps))]
+    plan = funnel_plan(src, cols, steps, window, mode, attribution, exclusions)
+    return [*plan.ctes, *cust_cte(plan, len(steps))]
 
 
-def _funnel_frame(src: EventSource, cols: EventColumns, steps: list[_Step], window: pd.Timedelta | None,
-                  mode: Mode) -> pd.DataFrame:
-    plan = _funnel_plan(src, cols, steps, window, mode)
-    ctes = list(plan.ctes)
+def _funnel_frame(src: EventSource, cols: EventColumns, steps: list[Step], window: pd.Timedelta | None,
+                  mode: Mode, attribution: tuple[str, int] = ("first_touch", 0),
+                  exclusions: Sequence[Exclusion] = (), order: str = "steps") -> pd.DataFrame:
     n = len(steps)
-    groups = [f"g{i}" for i in range(len(cols.by))]
+    if order == "any":
+        if exclusions or mode != "sequential":
+            raise JourneykitError("order='any' takes no exclusions and mode='sequential' only")
+        ctes, groups = unordered_ctes(src, cols, steps, window, attribution)
+        gsel = "".join(f"{g}, " for g in groups)
+        per_step = [
+            f"SELECT {gsel}{step} AS k, count(*) AS c, "
+            + ("NULL" if step == 1 else f"median(epoch_us(times[{step}]) - epoch_us(times[{step - 1}]))")
+            + f" AS m FROM cust WHERE reached >= {step} GROUP BY ALL"
+            for step in range(1, n + 1)
+        ]
+        return _frame_of(src, ctes, per_step, groups, cols, steps)
+    if order != "steps":
+        raise JourneykitError(f"order must be 'steps' or 'any'; got {order!r}")
+    plan = funnel_plan(src, cols, steps, window, mode, attribution, exclusions)
+    ctes = list(plan.ctes)
+    groups = plan.groups
     gsel = "".join(f"{g}, " for g in groups)
     # one row per (group, step): customers who reached the step and the median time from
     # the previous step. A customer reached step k if any attempt did (attempts reaching
     # k+1 reached k); the median uses each customer's chosen attempt (see FUNNEL_SEMANTICS).
-    if plan.earliest_only:  # one attempt per (customer, group): r_k is the customers at step k
-        per_step = [f"SELECT {gsel}1 AS k, count(*) AS c, NULL AS m FROM r1 GROUP BY ALL"]
+    count = "count(*)" if plan.earliest_only else "count(DISTINCT cid)"
+    if exclusions:  # a customer whose furthest attempts were all excluded is left out
+        ctes += cust_cte(plan, n, first=1)
+        per_step = [f"SELECT {gsel}1 AS k, count(*) AS c, NULL AS m FROM cust GROUP BY ALL"]
+    else:
+        per_step = [f"SELECT {gsel}1 AS k, {count} AS c, NULL AS m FROM r1 GROUP BY ALL"]
+    if n > 1 and not exclusions:  # only customers who got past step 1 need their attempt's times
+        ctes += cust_cte(plan, n, first=2)
+    if n > 1:
         per_step += [
             f"SELECT {gsel}{step} AS k, count(*) AS c, "
-            f"median(epoch_us(t{step}) - epoch_us(t{step - 1})) AS m FROM r{step} GROUP BY ALL"
+            f"median(epoch_us(times[{step}]) - epoch_us(times[{step - 1}])) AS m "
+            f"FROM cust WHERE reached >= {step} GROUP BY ALL"
             for step in range(2, n + 1)
         ]
-    else:
-        per_step = [f"SELECT {gsel}1 AS k, count(DISTINCT cid) AS c, NULL AS m FROM r1 GROUP BY ALL"]
-        if n > 1:  # only customers who got past step 1 need their attempt's times
-            ctes.append(_cust_cte(plan, groups, n, first=2))
-            per_step += [
-                f"SELECT {gsel}{step} AS k, count(*) AS c, "
-                f"median(epoch_us(times[{step}]) - epoch_us(times[{step - 1}])) AS m "
-                f"FROM cust WHERE reached >= {step} GROUP BY ALL"
-                for step in range(2, n + 1)
-            ]
+    return _frame_of(src, ctes, per_step, groups, cols, steps)
+
+
+def _frame_of(src: EventSource, ctes: list[str], per_step: list[str], groups: list[str], cols: EventColumns,
+              steps: list[Step]) -> pd.DataFrame:
+    """The funnel's frame from ``per_step`` (rows of group, k, count c, median m in us)."""
+    n = len(steps)
     fields = list(groups)
     for step in range(1, n + 1):
         fields.append(f"sum(c) FILTER (WHERE k = {step}) AS c{step}")
@@ -343,6 +216,9 @@ def funnel(
     window: DurationLike | _Default = DEFAULT,
     mode: Mode = "sequential",
     by: str | Sequence[str] | None = None,
+    breakdown_attribution: Attribution = "first_touch",
+    exclusions: Sequence[tuple] | None = None,
+    order: Literal["steps", "any"] = "steps",
     customer: str = "customer_id",
     event: str = "event",
     timestamp: str = "timestamp",
@@ -358,7 +234,15 @@ def funnel(
     it is journey.yaml's ``defaults.window`` for a Workspace, else 14 days. ``mode`` is
     ``"sequential"`` (other events may happen between steps) or ``"strict"`` (no other
     event of the customer between consecutive steps). ``by`` names column(s) to break
-    down by; an attempt belongs to the group of its step-1 event. ``customer``, ``event``,
+    down by; ``breakdown_attribution`` decides a customer's group: ``"first_touch"``
+    (default, PostHog's: the value on their earliest funnel event), ``"last_touch"``,
+    ``"all_events"`` (the funnel per value on its events; a customer may be in several
+    groups) or ``("step", k)`` (the value on the step-k event). ``exclusions``: exclusion steps,
+    as PostHog's: ``[("refund", 2)]`` drops an attempt in which ``refund`` happens after
+    step 2 and before step 3 (``("refund", 1, 3)``: between steps 1 and 3; the event may
+    be a list of names); a customer whose furthest attempts were all excluded is left out
+    of the funnel. ``order="any"``: the steps in any order (PostHog's unordered funnels):
+    step k counts the customers who did any k of the steps within one window. ``customer``, ``event``,
     ``timestamp`` name the columns. The exact rules are in :data:`FUNNEL_SEMANTICS`.
 
     Returns one row per step (per group with ``by``; the ``by`` columns come first):
@@ -379,11 +263,13 @@ def funnel(
         >>> funnel(log, ["view", "buy"], window="1D")["customers"].tolist()
         [1, 0]
     """
-    parsed_steps = _steps(steps)
+    parsed_steps = parse_steps(steps)
     window_td = window_of(source, window)
     cols = EventColumns(customer=customer, timestamp=timestamp, event=event, by=by_list(by))
+    attribution = attribution_of(breakdown_attribution, len(parsed_steps))
+    excluded = exclusions_of(exclusions, parsed_steps)
     with open_events(source, (customer, event)) as src:
-        return _funnel_frame(src, cols, parsed_steps, window_td, mode)
+        return _funnel_frame(src, cols, parsed_steps, window_td, mode, attribution, excluded, order)
 
 
 def funnel_dropouts(
@@ -394,6 +280,8 @@ def funnel_dropouts(
     window: DurationLike | _Default = DEFAULT,
     mode: Mode = "sequential",
     by: str | Sequence[str] | None = None,
+    breakdown_attribution: Attribution = "first_touch",
+    exclusions: Sequence[tuple] | None = None,
     customer: str = "customer_id",
     event: str = "event",
     timestamp: str = "timestamp",
@@ -405,7 +293,7 @@ def funnel_dropouts(
     ``by``, whose columns come first), ordered by ``reached_at``:
 
     - ``customer_id``, ``reached_step`` (= step - 1), ``reached_step_name``,
-    - ``reached_at``: when they reached it (in their first attempt that got that far),
+    - ``reached_at``: when they first reached it,
     - ``last_event``, ``last_event_time``: their last event in the whole log,
     - ``events_after``: how many events they had after ``reached_at``.
 
@@ -416,14 +304,16 @@ def funnel_dropouts(
         >>> funnel_dropouts(log, ["view", "buy"], 2)["customer_id"].tolist()
         ['b']
     """
-    parsed_steps = _steps(steps)
+    parsed_steps = parse_steps(steps)
     if not isinstance(step, int) or not 2 <= step <= len(parsed_steps):
         raise JourneykitError(f"step must be an integer from 2 to {len(parsed_steps)}; got {step!r}")
     window_td = window_of(source, window)
     cols = EventColumns(customer=customer, timestamp=timestamp, event=event, by=by_list(by))
     groups = [f"g{i}" for i in range(len(cols.by))]
+    attribution = attribution_of(breakdown_attribution, len(parsed_steps))
+    excluded = exclusions_of(exclusions, parsed_steps)
     with open_events(source, (customer, event)) as src:
-        ctes = _funnel_ctes(src, cols, parsed_steps, window_td, mode)
+        ctes = _funnel_ctes(src, cols, parsed_steps, window_td, mode, attribution, excluded)
         ctes.append(f"dropped AS (SELECT * FROM cust WHERE reached = {step - 1})")
         ctes.append(
             f"alle AS (SELECT cid, ts, name FROM ({normalised_sql(src, replace(cols, by=()))}) "
@@ -456,6 +346,7 @@ def stage_funnel(
     window: DurationLike | _Default = DEFAULT,
     by: str | Sequence[str] | None = None,
     mode: Mode = "sequential",
+    breakdown_attribution: Attribution = "first_touch",
 ) -> pd.DataFrame:
     """The funnel over the workspace's journey stages, in journey.yaml order.
 
@@ -464,8 +355,9 @@ def stage_funnel(
     first-stage event (a duration, or None for no limit); not passed, journey.yaml's
     ``defaults.stage_window`` (no limit unless set: a journey across stages takes longer
     than a funnel's ``defaults.window``). ``by`` may be ``"persona"`` (the customer's
-    ``customers.persona_id``; column ``persona``), ``"channel"`` (the channel of the
-    attempt's first-stage event) or another events column, or a list of them. The events
+    ``customers.persona_id``; column ``persona``), ``"channel"`` or another events column, or a list of them;
+    ``breakdown_attribution`` as in :func:`funnel` (default first touch: the channel of the
+    customer's earliest stage event; ``("step", 1)``: of each attempt's first-stage event). The events
     are read with :meth:`Workspace.events_relation` (a large log is never loaded into pandas).
 
     Returns the :func:`funnel` columns plus ``stage`` (the stage id) after ``step``;
@@ -489,18 +381,19 @@ def stage_funnel(
     by_cols = by_list(by)
     window_td = ws.config.defaults.stage_window_delta if window is DEFAULT else window_of(ws, window)
     # once per workspace state (the map, the report figures and the KPIs all need it)
-    key = ("events.stage_funnel", by_cols, window_td, mode)
-    frame: pd.DataFrame = ws.memo(key, lambda: _stage_funnel(ws, used, by_cols, window_td, mode))
+    attribution = attribution_of(breakdown_attribution, len(used))
+    key = ("events.stage_funnel", by_cols, window_td, mode, attribution)
+    frame: pd.DataFrame = ws.memo(key, lambda: _stage_funnel(ws, used, by_cols, window_td, mode, attribution))
     return frame.copy()
 
 
-def stage_steps(stages: Sequence[Stage]) -> list[_Step]:
+def stage_steps(stages: Sequence[Stage]) -> list[Step]:
     """The funnel steps of journey stages: step k is any event of stage k (display name as label)."""
-    return [_Step(tuple(dict.fromkeys(s.events)), str(s.name)) for s in stages]
+    return [Step(tuple(dict.fromkeys(s.events)), str(s.name)) for s in stages]
 
 
 def _stage_funnel(ws: Workspace, used: list[Stage], by_cols: tuple[str, ...],
-                  window_td: pd.Timedelta | None, mode: Mode) -> pd.DataFrame:
+                  window_td: pd.Timedelta | None, mode: Mode, attribution: tuple[str, int]) -> pd.DataFrame:
     if not ws.has("events"):
         raise JourneykitError("stage_funnel needs an events table in the workspace (events.csv or .parquet)")
     steps = stage_steps(used)
@@ -529,6 +422,6 @@ def _stage_funnel(ws: Workspace, used: list[Stage], by_cols: tuple[str, ...],
                     f"by={column!r}: the workspace events have no {column!r} column "
                     f"(available: {', '.join(src.columns)}; or 'persona')"
                 )
-        frame = _funnel_frame(src, cols, steps, window_td, mode)
+        frame = _funnel_frame(src, cols, steps, window_td, mode, attribution)
     frame.insert(frame.columns.get_loc("step") + 1, "stage", [used[s - 1].id for s in frame["step"]])
     return frame

@@ -17,7 +17,8 @@ may still convert) and never named as the largest drop.
 
 Computed by DuckDB on :meth:`Workspace.events_relation` with the funnel rules of
 :data:`~journeykit.analytics.events.funnel.FUNNEL_SEMANTICS` (a customer counts once, in
-the week of the first attempt that reached their furthest step), so the weeks add up to
+the week their chosen attempt started: of those that reached their furthest step, the
+first to get there, and of those the latest start), so the weeks add up to
 :func:`~journeykit.analytics.events.funnel.stage_funnel` (or
 :func:`~journeykit.analytics.events.funnel.funnel` for steps) with the same window.
 
@@ -37,7 +38,8 @@ import numpy as np
 import pandas as pd
 
 from journeykit.analytics.events.conversion import named_steps
-from journeykit.analytics.events.funnel import Mode, StepsLike, _funnel_ctes, _Step, stage_steps
+from journeykit.analytics.events.funnel import Mode, StepsLike, _funnel_ctes, stage_steps
+from journeykit.analytics.events.funnel_plan import Step
 from journeykit.analytics.events.source import (
     DEFAULT,
     EventColumns,
@@ -169,7 +171,7 @@ def funnel_trend(
                        trend.last_step)
 
 
-def _funnel_trend(source: SourceLike, steps: list[_Step], cols: EventColumns, window_td: pd.Timedelta | None,
+def _funnel_trend(source: SourceLike, steps: list[Step], cols: EventColumns, window_td: pd.Timedelta | None,
                   mode: Mode) -> FunnelTrend:
     n = len(steps)
     with open_events(source, (cols.customer, cols.event)) as src, warnings.catch_warnings():

@@ -132,7 +132,8 @@ def _customers_with(ev: duckdb.DuckDBPyRelation, names: list[str], by: list[str]
     """Distinct customers with any of ``names``, per ``by`` group (a one-step :func:`funnel`)."""
     if not names:
         return {}
-    frame = funnel(ev, [sorted(names)], window=None, by=by or None)
+    # each customer in every group they have one of the events in (the step-1 event's group)
+    frame = funnel(ev, [sorted(names)], window=None, by=by or None, breakdown_attribution=("step", 1))
     if not by:
         return {(): int(frame["customers"].iloc[0])}
     return _step1(frame, by)
