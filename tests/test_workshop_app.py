@@ -102,9 +102,11 @@ def test_a_participant_scores_in_the_app_and_the_votes_reach_the_workspace(app, 
 
             # the Touchpoints tab saves as the notebook's editor does, journaled under the name
             page.get_by_role("tab", name="Touchpoints").click()
-            target = page.locator("input[type=text]:visible").nth(1)  # after the name box: the first touchpoint's name
-            target.wait_for(timeout=30_000)
-            assert target.input_value() == touchpoints.iloc[0]["name"]
+            page.locator("input[type=text]:visible").first.wait_for(timeout=30_000)
+            index = page.evaluate("(v) => Array.from(document.querySelectorAll('input[type=text]'))"
+                                  ".findIndex(i => i.value === v)", touchpoints.iloc[0]["name"])
+            assert index >= 0
+            target = page.locator("input[type=text]").nth(index)
             target.fill("Search ads (Google)")
             target.press("Enter")
             page.get_by_text("Saved touchpoints").wait_for(timeout=30_000)

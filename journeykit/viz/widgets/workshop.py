@@ -66,7 +66,7 @@ class VotingCard(widgets.VBox):
         lines: list[widgets.Widget] = [widgets.HTML(
             "<h3>Your scores</h3><p>Severity: how bad it is for the customer (1 minor, 5 severe); "
             "frequency: how often it happens (1 rare, 5 constant); effort: what fixing it takes "
-            "(1 easy, 5 a big project). Leave a score blank if you have no opinion.</p>")]
+            "(1 easy, 5 a big project). Leave a score blank if you have no opinion.</p>"), self.status]
         painpoints = ws.tables.get("painpoints")
         if painpoints is None or not len(painpoints):
             lines.append(widgets.HTML("<p><i>No pain points in the workspace yet.</i></p>"))
@@ -83,7 +83,7 @@ class VotingCard(widgets.VBox):
             for _, row in touchpoints.iterrows():
                 text = display_text(row.get("name")) or display_text(row["id"])
                 lines.append(self._line(str(row["id"]), text, ("emotion",), mine))
-        self.children = (*lines, self.status)
+        self.children = tuple(lines)
 
     @staticmethod
     def _header(fields: tuple[str, ...]) -> widgets.HBox:
