@@ -80,7 +80,7 @@ def test_a_participant_scores_in_the_app_and_the_votes_reach_the_workspace(app, 
 
             row = _scored_row(page, first["description"][:40])
             row.locator("select").nth(0).select_option(label="5")  # severity
-            page.get_by_text(f"Saved your vote").wait_for(timeout=30_000)
+            page.get_by_text("Saved your vote").wait_for(timeout=30_000)
             row.locator("select").nth(2).select_option(label="1")  # effort
             page.get_by_text(f"{first['id']} effort = 1").wait_for(timeout=30_000)
             tp_row = _scored_row(page, touchpoints.iloc[0]["name"])

@@ -114,7 +114,8 @@ def collect_command(args: argparse.Namespace) -> int:
         print(format_problems(result.problems))
         print()
     split = int((result.merged["spread"] >= 3).sum()) if len(result.merged) else 0
-    print(f"{result.voters} people voted on {len(result.merged)} item(s); {result.changed} score(s) "
+    people = "1 person" if result.voters == 1 else f"{result.voters} people"
+    print(f"{people} voted on {len(result.merged)} item(s); {result.changed} score(s) "
           f"written to the workspace (the median of the votes); {split} item(s) split (spread 3 or more).")
     return ExitCode.OK
 

@@ -431,11 +431,12 @@ def impact_effort_matrix(scored_df: pd.DataFrame, *, ax: Axes | None = None, top
             if where:
                 label += f" ({where})"
             votes = pd.to_numeric(pd.Series([row.get("votes")]), errors="coerce").iloc[0]
-            if pd.notna(votes) and votes > 0:
+            if pd.notna(votes) and votes > 0:  # first, so a long title never cuts it off
                 spread = pd.to_numeric(pd.Series([row.get("spread")]), errors="coerce").iloc[0]
-                label += f" - {int(votes)} vote{'s' if votes != 1 else ''}"
-                label += f", spread {int(spread)}" if pd.notna(spread) else ""
-            lines = fit.wrap(label, width, size, 3 if pd.notna(votes) else 2)
+                tally = f"{int(votes)} vote{'s' if votes != 1 else ''}"
+                tally += f", spread {int(spread)}" if pd.notna(spread) else ""
+                label = f"{k + 1}. [{tally}] " + label.split(". ", 1)[1]
+            lines = fit.wrap(label, width, size, 2)
             if y - step * len(lines) < 0.0:
                 break
             t = side.text(0, y, "\n".join(lines), transform=side.transAxes, va="top",

@@ -34,8 +34,15 @@ from journeykit.viz.widgets.personas import persona_editor
 from journeykit.viz.widgets.touchpoints import touchpoint_editor
 from journeykit.workspace import Workspace
 from journeykit.workspace.loader import load_workspace
-from journeykit.workspace.votes import PAINPOINT_FIELDS, SCALES, merge_votes, read_vote_file, read_votes
-from journeykit.workspace.votes import voter_slug, write_votes
+from journeykit.workspace.votes import (
+    PAINPOINT_FIELDS,
+    SCALES,
+    merge_votes,
+    read_vote_file,
+    read_votes,
+    voter_slug,
+    write_votes,
+)
 
 __all__ = ["RoomVotes", "VotingCard", "WorkshopApp", "room_votes", "workshop_app"]
 
@@ -95,7 +102,7 @@ class VotingCard(widgets.VBox):
         cells: dict[str, widgets.Dropdown] = {}
         for field in fields:
             value = mine.at[item, field] if mine is not None and item in mine.index else None
-            dropdown = widgets.Dropdown(options=_scale(field), value=None if is_blank(value) else int(value),
+            dropdown = widgets.Dropdown(options=_scale(field), value=None if is_blank(value) else int(str(value)),
                                         layout=widgets.Layout(width="100px"))
             dropdown.observe(lambda change, i=item, f=field: self.vote(i, f, change["new"]), names="value")
             cells[field] = dropdown
@@ -153,16 +160,32 @@ class RoomVotes(widgets.VBox):
         if not len(self.merged):
             self.table.value = ""
             return
-        head = "".join(f"<th>{h}</th>" for h in ("item", "votes", *SCALES, "spread"))
+        pad = "padding:2px 10px;text-align:left"
+        head = "".join(f'<th style="{pad}">{h}</th>' for h in ("item", "votes", *SCALES, "spread"))
+        labels = _item_labels(self.ws)
         rows = []
         for row in self.merged.itertuples():
-            cells = [html.escape(str(row.item)), str(row.votes)]
+            cells = [html.escape(labels.get(str(row.item), str(row.item))), str(row.votes)]
             cells += ["" if is_blank(getattr(row, f)) else str(getattr(row, f)) for f in SCALES]
             spread = "" if is_blank(row.spread) else str(row.spread)
-            style = ' style="color:#b2182b;font-weight:bold"' if spread and int(spread) >= 3 else ""
-            rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + f"<td{style}>{spread}</td></tr>")
+            style = f"{pad};color:#b2182b;font-weight:bold" if spread and int(spread) >= 3 else pad
+            rows.append("<tr>" + "".join(f'<td style="{pad}">{c}</td>' for c in cells)
+                        + f'<td style="{style}">{spread}</td></tr>')
         self.table.value = (f'<table class="jk-room"><thead><tr>{head}</tr></thead>'
                             f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _item_labels(ws: Workspace) -> dict[str, str]:
+    """Item id -> what people call it (a pain point's description, a touchpoint's name), short."""
+    labels: dict[str, str] = {}
+    for table, column in (("painpoints", "description"), ("touchpoints", "name")):
+        frame = ws.tables.get(table)
+        if frame is None or column not in frame.columns:
+            continue
+        for key, text in zip(frame["id"], frame[column], strict=True):
+            shown = display_text(text) or display_text(key)
+            labels[str(key)] = shown if len(shown) <= 60 else shown[:59] + "…"
+    return labels
 
 
 def _keep_refreshing(ref: weakref.ref, interval: float, stop: threading.Event) -> None:
@@ -216,8 +239,9 @@ class WorkshopApp(widgets.VBox):
         self.tabs = widgets.Tab(children=[page for _, page in pages])
         for position, (title, _page) in enumerate(pages):
             self.tabs.set_title(position, title)
-        self.children = (widgets.HTML(f"<h2>Journey workshop</h2><p>Signed in as <b>{html.escape(name)}</b>. "
+        started: tuple[widgets.Widget, ...] = (widgets.HTML(f"<h2>Journey workshop</h2><p>Signed in as <b>{html.escape(name)}</b>. "
                                       "Every choice is saved at once.</p>"), self.tabs)
+        self.children = started
 
 
 def room_votes(ws: Workspace, *, interval: float | None = REFRESH_S) -> RoomVotes:
