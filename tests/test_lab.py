@@ -84,7 +84,8 @@ def _open(lab, path: str):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.errors = []  # type: ignore[attr-defined]
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))  # type: ignore[attr-defined]
-    page.goto(f"{url}/lab/tree/{path}?token={token}", timeout=120_000)
+    # a lab workspace of its own, reset: only this notebook is open in the page
+    page.goto(f"{url}/lab/workspaces/{secrets.token_hex(4)}/tree/{path}?token={token}&reset", timeout=120_000)
     page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=120_000)
     page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=120_000)
     return page
@@ -92,7 +93,6 @@ def _open(lab, path: str):
 
 def _run_all(page) -> None:
     """Run → Run All Cells, then wait until no cell is queued or running."""
-    page.locator(".jp-Notebook").first.click(position={"x": 5, "y": 5})
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
     deadline = time.monotonic() + RUN_TIMEOUT_S
