@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from journeykit.sample.simulation import generate_sample
 from journeykit.workspace.loader import load_workspace
@@ -56,7 +57,9 @@ def lab(tmp_path_factory, chromium_path):
     new_workspace(blank / "data" / "sample", name="Blank shop")
     settings = root / ".lab-settings"
     for plugin, values in (("notebook-extension/tracker", {"windowingMode": "none"}),  # every cell in the page
-                           ("apputils-extension/notification", {"fetchNews": "false"})):
+                           ("apputils-extension/notification", {"fetchNews": "false"}),
+                           # the notebooks carry no kernelspec: start Python without asking
+                           ("docmanager-extension/plugin", {"autoStartDefaultKernel": True})):
         file = settings / "@jupyterlab" / f"{plugin}.jupyterlab-settings"
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_text(json.dumps(values), "utf-8")
@@ -87,6 +90,10 @@ def _open(lab, path: str):
     # a lab workspace of its own, reset: only this notebook is open in the page
     page.goto(f"{url}/lab/workspaces/{secrets.token_hex(4)}/tree/{path}?token={token}&reset", timeout=120_000)
     page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=120_000)
+    try:
+        page.get_by_role("button", name="Select", exact=True).click(timeout=3_000)  # a kernel dialog, if any
+    except PlaywrightTimeout:
+        pass
     page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=120_000)
     return page
 
