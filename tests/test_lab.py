@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -183,12 +184,12 @@ def test_a_persona_added_on_a_blank_workspace_is_saved_with_its_text(lab):
         name = page.locator(".widget-text", has_text="Name").locator("input").first
         name.fill("Weekend rider")
         name.press("Enter")
-        page.get_by_text("name = Weekend rider").first.wait_for(timeout=30_000)
+        page.get_by_text(re.compile(r"Saved personas .*\.name$")).first.wait_for(timeout=30_000)
         quote = page.locator(".widget-textarea", has_text="Quote").locator("textarea").first
         quote.fill("I only have Saturdays")
         quote.press("Tab")
         try:
-            page.get_by_text("quote = I only have Saturdays").first.wait_for(timeout=30_000)
+            page.get_by_text(re.compile(r"Saved personas .*\.quote$")).first.wait_for(timeout=30_000)
         finally:
             page.screenshot(path=str(ARTIFACTS / "lab_blank_persona.png"))
     finally:
