@@ -22,8 +22,8 @@ Example:
     >>> votes = pd.DataFrame({"voter": ["ana", "ben", "cy"], "item": ["pp_1"] * 3,
     ...                       "severity": [2, 4, 5]})
     >>> merged = merge_votes(votes)
-    >>> merged.loc[0, ["item", "votes", "severity", "spread"]].tolist()
-    ['pp_1', 3, 4, 3]
+    >>> [str(merged.at[0, c]) for c in ("item", "votes", "severity", "spread")]
+    ['pp_1', '3', '4', '3']
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ def merge_votes(votes: pd.DataFrame) -> pd.DataFrame:
     nobody scored are blank. No names.
 
     >>> votes = pd.DataFrame({"voter": ["a", "b"], "item": ["tp_1", "tp_1"], "emotion": [-2, 1]})
-    >>> merge_votes(votes).loc[0, ["emotion", "emotion_spread", "spread"]].tolist()
+    >>> [int(merge_votes(votes).at[0, c]) for c in ("emotion", "emotion_spread", "spread")]
     [0, 3, 3]
     """
     rows = []
