@@ -85,6 +85,7 @@ from .viz.widgets.filters import filter_bar
 from .viz.widgets.personas import persona_editor
 from .viz.widgets.scorer import painpoint_scorer
 from .viz.widgets.touchpoints import touchpoint_editor
+from .viz.widgets.workshop import room_votes, workshop_app
 from .workspace.loader import load_workspace, validate_workspace
 from .workspace.locations import resolve_workspace
 from .workspace.model import Workspace
@@ -185,4 +186,6 @@ __all__ = [
     "voice_scores",
     "what_changed",
     "workspace_metrics",
+    "room_votes",
+    "workshop_app",
 ]

@@ -87,3 +87,73 @@ def open_report(chromium: str, html: Path, tmp_path: Path | None = None, *, widt
             "scroll_width": facts["scrollWidth"], "viewport_width": facts["viewportWidth"],
             "widest": facts["widest"], "summary": facts["summary"]}
 
+
+
+# --------------------------------------------------------------------------- servers
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now (the OS picks it)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Server:
+    """A server process started for a test (JupyterLab, Voilà): its output is kept in
+    ``log`` (a file) to show when something fails; :meth:`stop` ends it (and only it)."""
+
+    def __init__(self, command: list[str], port: int, *, env: dict[str, str], cwd: Path, log: Path,
+                 timeout: float = 90.0):
+        import socket
+        import subprocess
+        import time
+
+        self.port = port
+        self.log = log
+        log.parent.mkdir(parents=True, exist_ok=True)
+        self._out = log.open("wb")
+        self.process = subprocess.Popen(command, env=env, cwd=str(cwd), stdout=self._out,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited ({self.process.returncode}):\n{self.output()[-3000:]}")
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    return
+            time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"server did not listen on port {port} within {timeout} s:\n{self.output()[-3000:]}")
+
+    def output(self) -> str:
+        self._out.flush()
+        return self.log.read_text("utf-8", errors="replace")
+
+    def stop(self) -> None:
+        import os
+        import signal
+        import subprocess
+
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)  # its own session: the server and its kernels
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
+        self._out.close()
+
+
+def server_env(**extra: str) -> dict[str, str]:
+    """The environment of a server under test: this checkout first on the path, the
+    workshop name unset, plus ``extra``."""
+    import os
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]])
+    env.pop("JOURNEYKIT_USER", None)
+    env.update(extra)
+    return env

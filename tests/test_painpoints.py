@@ -305,7 +305,8 @@ def test_action_plan_ranks_assigns_owners_and_kpis():
     ws = small_workspace(workshop)
     plan = action_plan(ws)
     assert list(plan.columns) == ["priority", "pain_point", "touchpoint", "stage", "owner_team",
-                                  "quadrant", "first_step", "kpi_to_watch", "status"]
+                                  "quadrant", "first_step", "kpi_to_watch", "status", "votes", "agreement"]
+    assert plan[["votes", "agreement"]].isna().all().all()  # nobody voted
     assert plan["priority"].tolist() == list(range(1, len(plan) + 1))
     rows = plan.set_index("touchpoint")
     app = rows.loc["App checkout"]

@@ -104,9 +104,13 @@ def test_the_wheel_ships_the_notebooks_and_the_demo(venv: Path, env: dict[str, s
     python = venv / "bin" / "python"
     out = _run([python, "-c", "import journeykit\n"
                 "from journeykit.workspace import locations as l\n"
-                "print(journeykit.__file__); print(l.NOTEBOOKS_DIR); print(l.DEMO_WORKSPACE)"],
+                "from journeykit.run.workshop import app_notebook\n"
+                "print(journeykit.__file__); print(l.NOTEBOOKS_DIR); print(l.DEMO_WORKSPACE)\n"
+                "print(app_notebook())"],
                venv, env, timeout=120).splitlines()
-    package, notebooks, demo = (Path(line) for line in out)
+    package, notebooks, demo, app = (Path(line) for line in out)
+    # the workshop app (journeykit workshop serve) is package data of the wheel
+    assert app.is_relative_to(venv) and app.read_bytes() == (ROOT / "journeykit/run/app/workshop_app.ipynb").read_bytes()
     assert package.is_relative_to(venv), f"journeykit imported from {package}, not the wheel"
     assert notebooks.is_relative_to(venv) and demo.is_relative_to(venv)
     assert sorted(p.name for p in notebooks.glob("*.ipynb")) == \

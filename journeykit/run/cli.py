@@ -39,6 +39,7 @@ from journeykit.run.lab import add_lab_parser
 from journeykit.run.pdf import ChromiumNotFound, find_chromium, print_pdf
 from journeykit.run.runner import RunInterrupted, RunLockedError, RunWriteError, run_notebooks
 from journeykit.run.runs import find_runs, resolve_run
+from journeykit.run.workshop import add_workshop_parser
 from journeykit.sample import generate_sample
 from journeykit.viz.report import change_rows, format_number, read_metrics, to_float
 from journeykit.workspace import locations, validate_workspace
@@ -369,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("run_b")
     diff.add_argument("--out", default=None, help="reports folder (default: reports/)")
     report.set_defaults(func=report_command)
+    add_workshop_parser(sub)
     return parser
 
 

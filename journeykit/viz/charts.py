@@ -320,6 +320,11 @@ def emotion_curve_chart(curve_df: pd.DataFrame, *, ax: Axes | None = None,
 # --------------------------------------------------------------------------- impact / effort
 
 
+#: a spread of the workshop's votes (highest minus lowest, 1-5 scales) from which an item
+#: is ringed on the impact/effort chart as disputed
+SPLIT_SPREAD = 3
+
+
 @_styled
 def impact_effort_matrix(scored_df: pd.DataFrame, *, ax: Axes | None = None, top: int = 15,
                          impact_split: float | None = None, effort_split: float | None = None,
@@ -336,7 +341,9 @@ def impact_effort_matrix(scored_df: pd.DataFrame, *, ax: Axes | None = None, top
     and ``effort_split`` — by default the thresholds of :mod:`journeykit.analytics.painpoints`
     (impact ≥ 0.5 is high, effort ≤ 3 is low, so the effort line sits at 3.5); quadrant
     names as in ``painpoints``: quick wins (high impact, low effort), major projects,
-    fill-ins, reconsider.
+    fill-ins, reconsider. With the workshop's votes (columns ``votes`` and ``spread`` of
+    ``score_pain_points``), an item whose votes spread :data:`SPLIT_SPREAD` or more points
+    is ringed, and the list says how many voted and the spread (never who).
 
     Example:
         >>> impact_effort_matrix(score_pain_points(ws)).savefig("matrix.png")  # doctest: +SKIP
@@ -402,6 +409,12 @@ def impact_effort_matrix(scored_df: pd.DataFrame, *, ax: Axes | None = None, top
                         markersize=(15 if is_opp else 13) if k < top else 7, color=color, markeredgecolor=st.INK,
                         markeredgewidth=0.6, linestyle="none", alpha=0.95)
         pt.set_gid(f"{'opportunity' if is_opp else 'pain'}:{_text(row.get('id', k))}")
+        spread = pd.to_numeric(pd.Series([row.get("spread")]), errors="coerce").iloc[0]
+        if pd.notna(spread) and spread >= SPLIT_SPREAD:  # the room disagreed: ring it
+            (ring,) = ax.plot(row["effort"] + jitter[k], row["impact"], marker="o", markersize=22,
+                              markerfacecolor="none", markeredgecolor=st.INK, markeredgewidth=1.1,
+                              linestyle="none")
+            ring.set_gid(f"split:{_text(row.get('id', k))}")
         if k < top:
             rgba = pt.get_color()
             dark = color in (st.SEVERITY_COLORS[5], st.SEVERITY_COLORS[4], st.OPPORTUNITY_COLOR)
@@ -413,7 +426,11 @@ def impact_effort_matrix(scored_df: pd.DataFrame, *, ax: Axes | None = None, top
                                    label=f"severity {s}") for s in range(1, 6)]
     handles.append(Line2D([], [], marker="^", color=st.OPPORTUNITY_COLOR, linestyle="none",
                           markeredgecolor=st.INK, label="opportunity"))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=6,
+    if "spread" in frame and (pd.to_numeric(frame["spread"], errors="coerce") >= SPLIT_SPREAD).any():
+        handles.append(Line2D([], [], marker="o", markersize=10, markerfacecolor="none",
+                              markeredgecolor=st.INK, linestyle="none",
+                              label=f"votes split (spread ≥ {SPLIT_SPREAD})"))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=7,
               fontsize=st.FONT_SIZES["tiny"])
     if side is not None:
         fit = _TextFitter(fig)
@@ -431,6 +448,12 @@ def impact_effort_matrix(scored_df: pd.DataFrame, *, ax: Axes | None = None, top
             where = _text(row.get("touchpoint_name")) or _text(row.get("stage"))
             if where:
                 label += f" ({where})"
+            votes = pd.to_numeric(pd.Series([row.get("votes")]), errors="coerce").iloc[0]
+            if pd.notna(votes) and votes > 0:  # first, so a long title never cuts it off
+                spread = pd.to_numeric(pd.Series([row.get("spread")]), errors="coerce").iloc[0]
+                tally = f"{int(votes)} vote{'s' if votes != 1 else ''}"
+                tally += f", spread {int(spread)}" if pd.notna(spread) else ""
+                label = f"{k + 1}. [{tally}] " + label.split(". ", 1)[1]
             lines = fit.wrap(label, width, size, 2)
             if y - step * len(lines) < 0.0:
                 break

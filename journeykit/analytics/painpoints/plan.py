@@ -25,7 +25,7 @@ from journeykit.workspace import Workspace
 __all__ = ["PLAN_COLUMNS", "action_plan", "evidence_kind", "export_action_plan"]
 
 PLAN_COLUMNS = ["priority", "pain_point", "touchpoint", "stage", "owner_team", "quadrant",
-                "first_step", "kpi_to_watch", "status"]
+                "first_step", "kpi_to_watch", "status", "votes", "agreement"]
 
 # first steps by the kind of evidence behind an item; {where} is the touchpoint (or theme)
 _EVIDENCE_STEPS: dict[str, str] = {
@@ -154,6 +154,21 @@ def _kpi(row: pd.Series, stage_names: dict[str, str], measured: set[str]) -> str
     return "none measured yet: add a CSAT or NPS question to your feedback"
 
 
+def agreement(spread: object) -> str | None:
+    """How much the workshop's votes on an item agreed, from their spread (highest minus
+    lowest vote on the 1-5 scales): 0-1 "agreed", 2 "mixed", 3 or more "split - discuss";
+    None when nobody voted.
+
+    >>> [agreement(s) for s in (0, 2, 4, None)]
+    ['agreed (spread 0)', 'mixed (spread 2)', 'split - discuss (spread 4)', None]
+    """
+    if not _known(spread):
+        return None
+    value = int(float(spread))  # type: ignore[arg-type]
+    word = "agreed" if value <= 1 else "mixed" if value == 2 else "split - discuss"
+    return f"{word} (spread {value})"
+
+
 def action_plan(ws: Workspace, *, scored: pd.DataFrame | None = None) -> pd.DataFrame:
     """Who does what first: one row per scored pain point/opportunity, by priority.
 
@@ -165,7 +180,9 @@ def action_plan(ws: Workspace, *, scored: pd.DataFrame | None = None) -> pd.Data
     quadrant otherwise; "reconsider" items are parked), kpi_to_watch (the conversion of
     the step where customers drop off when drop-off is part of the evidence, else CSAT at
     the touchpoint when it has answers, else its feedback sentiment, else a KPI the
-    workspace measures: CSAT in the stage, NPS, CES or conversion), status.
+    workspace measures: CSAT in the stage, NPS, CES or conversion), status, votes (how many
+    people scored it in the workshop, blank without votes) and agreement (:func:`agreement`
+    of the votes' spread; never a name).
 
     ``scored`` defaults to :func:`score_pain_points` of ``ws``.
 
@@ -205,6 +222,8 @@ def action_plan(ws: Workspace, *, scored: pd.DataFrame | None = None) -> pd.Data
             "first_step": _first_step(row, str(where)),
             "kpi_to_watch": _kpi(row, stage_names, measured),
             "status": row["status"] if _known(row["status"]) else "open",
+            "votes": str(int(row["votes"])) if _known(row.get("votes")) else None,
+            "agreement": agreement(row.get("spread")),
         })
     plan = pd.DataFrame(rows, columns=PLAN_COLUMNS)
     plan["priority"] = plan["priority"].astype("int64")

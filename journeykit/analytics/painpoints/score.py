@@ -47,6 +47,7 @@ from journeykit.analytics.voice.linking import (
 from journeykit.core.errors import JourneykitError
 from journeykit.core.privacy import mask_pii
 from journeykit.workspace import Workspace
+from journeykit.workspace.votes import vote_summary
 
 __all__ = ["MIN_CSAT", "MIN_EXCESS_DROPOFF", "MIN_FUNNEL", "MIN_TEXTS", "MIN_TICKETS",
            "SCORE_COLUMNS", "score_pain_points"]
@@ -65,6 +66,9 @@ SCORE_COLUMNS = [
     # supporting evidence, for the curious and for action_plan
     "value", "value_at_risk", "n_texts", "n_tickets", "n_csat", "n_funnel", "sentiment",
     "csat", "dropoff_step", "dropoff_excess", "signals",
+    # the workshop's votes (journeykit workshop collect): how many scored it, and the
+    # spread (highest minus lowest vote of its most disputed field); blank: nobody voted
+    "votes", "spread",
 ]
 
 Unit = tuple[str, str]  # ("tp", touchpoint id), ("theme", theme name) or ("none", workshop id)
@@ -484,7 +488,13 @@ def _compute_scores(ws: Workspace, w: dict[str, float]) -> pd.DataFrame:
     evidence = {key: _unit_stats(data, key) for key in data.units}
     rows = _discovered_rows(evidence)
     _add_workshop_rows(ws, data, rows)
-    return _rank([_scored_row(data, evidence, row) for row in rows], w)
+    scored = [_scored_row(data, evidence, row) for row in rows]
+    summary = vote_summary(ws.path).set_index("item")
+    for row in scored:
+        pid = str(row["id"])
+        row["votes"] = summary.at[pid, "votes"] if pid in summary.index else pd.NA
+        row["spread"] = summary.at[pid, "spread"] if pid in summary.index else pd.NA
+    return _rank(scored, w)
 
 
 def _best_theme(text: str, themes: list[_Theme], touchpoint: str | None) -> str | None:
@@ -527,6 +537,9 @@ def _typed(table: pd.DataFrame) -> pd.DataFrame:
         table[column] = pd.to_numeric(table[column], errors="coerce")
         table[column] = table[column].astype("float64")
     table["quotes"] = table["quotes"].astype("object")
+    for column in ("votes", "spread"):
+        table[column] = pd.array([pd.NA if v is None or pd.isna(v) else int(v) for v in table[column]],
+                                 dtype="Int64")
     return table
 
 
