@@ -272,9 +272,11 @@ if ws.has("orders"):
                                           title="Still buying: quarterly cohorts, on or after"),
                      "retention_on_or_after", title="Customers still buying per quarterly cohort",
                      alt="Heat map of the share of each quarterly cohort that bought in that quarter or later"))
+    # a breakdown only where the column has values (charts only with data)
     breakdowns = [c for c in ("persona", "channel", "product")
-                  if c in ws.orders.columns or (c == "persona" and ws.customers is not None
-                                                and "persona_id" in ws.customers.columns)]
+                  if (c in ws.orders.columns and bool(ws.orders[c].notna().any()))
+                  or (c == "persona" and ws.customers is not None and "persona_id" in ws.customers.columns
+                      and bool(ws.customers["persona_id"].notna().any()))]
     for column in breakdowns:
         grouped = jk.retention(ws.orders, period="Q", by=column, customers=ws.customers, max_periods=6)
         curves = jk.retention_curves(grouped, column)

@@ -195,15 +195,15 @@ def retention_heatmap(retention_df: pd.DataFrame, *, ax: Axes | None = None,
     if not isinstance(retention_df, pd.DataFrame):
         raise JourneykitError("retention_heatmap: expected a DataFrame from events.retention")
     own = ax is None
-    if retention_df.empty:
+    frame = retention_df.rename(columns={rows: "cohort"}) if rows != "cohort" else retention_df
+    shares, counts = _retention_matrix(frame) if not retention_df.empty else (pd.DataFrame(), None)
+    if shares.empty:  # no rows, or only rows without a group (a breakdown column left blank)
         fig, ax = _figure_and_ax(ax, (8.0, 4.0))
         ax.set_title(title, loc="left")
         ax.set_xlabel("Periods since first period")
-        ax.set_ylabel("Cohort")
+        ax.set_ylabel("Cohort" if rows == "cohort" else _humanise(rows))
         _no_data(ax)
         return _finish(fig, own)
-    frame = retention_df.rename(columns={rows: "cohort"}) if rows != "cohort" else retention_df
-    shares, counts = _retention_matrix(frame)
     shares = shares.sort_index()
     n_rows, n_cols = shares.shape
     annotated = n_rows * n_cols <= 400
