@@ -48,7 +48,7 @@ def clean_output_html(markup: str) -> str:
 
 
 def tidy_stderr(text: str) -> str:
-    """A cell's stderr for readers: Python's warnings without the kit's source-file
+    r"""A cell's stderr for readers: Python's warnings without the kit's source-file
     locations and without the echoed source line, each distinct warning once with its count.
 
     >>> tidy_stderr("/x/journeykit/kpis.py:810: UserWarning: few answers\n  warnings.warn(msg)\n" * 3)
