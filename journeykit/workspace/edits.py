@@ -43,7 +43,7 @@ from journeykit.core.errors import JourneykitError
 EDIT_JOURNAL = ".journeykit/edits.jsonl"
 
 __all__ = ["Conflict", "EditConflictError", "changed_fields", "last_edit", "merge_edits", "record_edits",
-           "who_edits"]
+           "set_cell", "take_theirs", "who_edits"]
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,9 @@ def same_value(a: object, b: object) -> bool:
         return str(a) == str(b)
 
 
-def _set_cell(frame: pd.DataFrame, row: int, column: str, value: object) -> pd.DataFrame:
+def set_cell(frame: pd.DataFrame, row: object, column: str, value: object) -> pd.DataFrame:
+    """Set ``frame.at[row, column]`` in place (the column becomes ``object`` when its dtype
+    cannot hold ``value``); returns ``frame``."""
     try:
         frame.at[row, column] = value
     except (TypeError, ValueError):
@@ -158,7 +160,7 @@ def merge_edits(current: pd.DataFrame, base: pd.DataFrame | None, edited: pd.Dat
                     by, at = last_edit(journal, pid, column, table) if journal is not None else (None, None)
                     conflicts.append(Conflict(pid, column, loaded, theirs, value, by, at))
                     continue
-                out = _set_cell(out, positions[pid], column, value)
+                out = set_cell(out, positions[pid], column, value)
         elif before is None:  # a new row
             row = len(out)
             out = pd.concat([out, pd.DataFrame([record]).astype("object")], ignore_index=True)
@@ -170,6 +172,19 @@ def merge_edits(current: pd.DataFrame, base: pd.DataFrame | None, edited: pd.Dat
     if removed:
         out = out.drop(index=removed).reset_index(drop=True)
     return out
+
+
+def take_theirs(frame: pd.DataFrame, conflicts: Iterable[Conflict], *, key: str = "id") -> pd.DataFrame:
+    """``frame`` (changed in place, and returned) with each conflict's field set to the other
+    change (``theirs``): what a widget does when its user takes the other change."""
+    if key not in frame.columns:
+        return frame
+    keys = frame[key].astype(str)
+    for conflict in conflicts:
+        if conflict.column in frame.columns:
+            for row in frame.index[keys == conflict.key]:
+                set_cell(frame, row, conflict.column, conflict.theirs)
+    return frame
 
 
 def who_edits() -> str:

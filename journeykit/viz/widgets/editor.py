@@ -37,6 +37,8 @@ from journeykit.workspace.edits import (
     changed_fields,
     merge_edits,
     record_edits,
+    set_cell,
+    take_theirs,
 )
 from journeykit.workspace.saving import update_table
 
@@ -291,15 +293,6 @@ def append_record(frame: pd.DataFrame, record: dict) -> pd.DataFrame:
     return pd.concat([frame, added], ignore_index=True)
 
 
-def set_cell_value(frame: pd.DataFrame, position: object, column: str, value: object) -> pd.DataFrame:
-    try:
-        frame.at[position, column] = value
-    except (TypeError, ValueError):
-        frame[column] = frame[column].astype("object")
-        frame.at[position, column] = value
-    return frame
-
-
 def _show_value(column: Column, widget: widgets.Widget, value: object) -> None:
     """Put a table value into a widget (the inverse of :func:`_cell_value`)."""
     if column.kind == "tags":
@@ -418,7 +411,7 @@ class TableEditor(widgets.VBox):
     def set_value(self, index: int, column: str, value: object) -> None:
         """Set one cell (row position ``index``) and save the table at once."""
         previous = self.frame.at[index, column]
-        self.frame = set_cell_value(self.frame, index, column, value)
+        self.frame = set_cell(self.frame, index, column, value)
         label = display_text(self.frame.at[index, self.key]) if self.key in self.frame else str(index)
         if self.save(f"{label}.{column} = {display_text(value) or BLANK}") or self.conflicts.pending:
             return  # saved, or waiting for the user to settle a conflict (what they typed is kept)
@@ -455,11 +448,9 @@ class TableEditor(widgets.VBox):
 
     def _take_theirs(self, conflicts: list[Conflict]) -> None:
         """Show and keep the other change: the grid, ``frame`` and the saved base take it."""
+        take_theirs(self.frame, conflicts, key=self.key)
+        take_theirs(self.saved, conflicts, key=self.key)
         for conflict in conflicts:
-            for frame in (self.frame, self.saved):
-                if conflict.column in frame.columns and self.key in frame.columns:
-                    for position in frame.index[frame[self.key].astype(str) == conflict.key]:
-                        set_cell_value(frame, position, conflict.column, conflict.theirs)
             positions = [i for i, v in enumerate(self.frame[self.key].astype(str)) if v == conflict.key]
             column = next((c for c in self.columns if c.name == conflict.column), None)
             if column is None or column.kind == "label":

@@ -19,14 +19,13 @@ from journeykit.viz.widgets.editor import (
     append_record,
     known_tags,
     save_and_report,
-    set_cell_value,
     status_html,
     tags_input,
 )
 from journeykit.viz.widgets.editor import display_text as _text
 from journeykit.viz.widgets.editor import next_id as _next_id
 from journeykit.workspace import Workspace
-from journeykit.workspace.edits import Conflict
+from journeykit.workspace.edits import Conflict, set_cell, take_theirs
 
 PERSONA_TEXT_FIELDS = ("quote", "demographics", "goals", "frustrations", "motivations")
 
@@ -141,7 +140,7 @@ class PersonaEditor(widgets.VBox):
         if name not in self.frame:
             self.frame[name] = pd.Series(pd.NA, index=self.frame.index, dtype="object")
         previous = self.frame.at[index, name]
-        self.frame = set_cell_value(self.frame, index, name, value)
+        self.frame = set_cell(self.frame, index, name, value)
         ok = self._save(f"{_text(self.frame.at[index, 'id'])}.{name}")
         if not ok and not self.conflicts.pending:  # a conflict keeps what was typed until settled
             self.frame.at[index, name] = previous
@@ -186,15 +185,8 @@ class PersonaEditor(widgets.VBox):
 
     def _take_theirs(self, conflicts: list[Conflict]) -> None:
         """Keep the other change: the table, the saved base and the fields shown take it."""
-        for conflict in conflicts:
-            for frame in (self.frame, self.saved):
-                rows = frame.index[frame["id"].astype(str) == conflict.key]
-                if conflict.column not in frame.columns:
-                    continue
-                for row in rows:
-                    if frame[conflict.column].dtype != object:
-                        frame[conflict.column] = frame[conflict.column].astype("object")
-                    frame.at[row, conflict.column] = conflict.theirs
+        take_theirs(self.frame, conflicts)
+        take_theirs(self.saved, conflicts)
         self._load()
 
 
