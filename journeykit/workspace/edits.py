@@ -28,7 +28,6 @@ Example:
 from __future__ import annotations
 
 import getpass
-import json
 import os
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ import pandas as pd
 
 from journeykit.core.cells import is_blank
 from journeykit.core.errors import JourneykitError
+from journeykit.core.safety import append_jsonl, read_jsonl
 
 EDIT_JOURNAL = ".journeykit/edits.jsonl"
 
@@ -201,28 +201,17 @@ def who_edits() -> str:
 def record_edits(folder: Path, table: str, fields: Iterable[tuple[str, str]], by: str | None = None) -> None:
     """Append the saved fields to the workspace's edit journal (the caller holds the save lock)."""
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    lines = [json.dumps({"table": table, "key": pid, "column": column, "at": stamp, "by": by or who_edits()},
-                        ensure_ascii=False) for pid, column in fields]
-    if not lines:
-        return
-    path = folder / EDIT_JOURNAL
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as journal:  # one append per save: concurrent savers keep every line
-        journal.write("\n".join(lines) + "\n")
+    append_jsonl(folder / EDIT_JOURNAL, [{"table": table, "key": pid, "column": column, "at": stamp,
+                                          "by": by or who_edits()} for pid, column in fields])
 
 
 def last_edit(folder: Path | None, key: str, column: str, table: str | None = None) -> tuple[str | None, str | None]:
     """Who last saved ``key``.``column`` and when (local time, HH:MM), from the edit journal;
     ``(None, None)`` when it does not say."""
-    path = None if folder is None else folder / EDIT_JOURNAL
-    if path is None or not path.exists():
+    if folder is None:
         return None, None
     found = None
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
+    for entry in read_jsonl(folder / EDIT_JOURNAL):
         if entry.get("key") == key and entry.get("column") == column and table in (None, entry.get("table")):
             found = entry
     if found is None:

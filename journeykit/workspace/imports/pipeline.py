@@ -20,7 +20,6 @@ import datetime as dt
 import glob
 import hashlib
 import io
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from journeykit.core.errors import Problem
-from journeykit.core.safety import atomic_write_bytes
+from journeykit.core.safety import append_jsonl, atomic_write_bytes, read_jsonl
 from journeykit.workspace.config import read_config
 from journeykit.workspace.dates import DateRules
 from journeykit.workspace.imports import derived
@@ -139,15 +138,8 @@ def _existing_rows(folder: Path, table: str) -> tuple[pd.DataFrame | None, Probl
 
 def _customers_were_derived(folder: Path) -> bool:
     """True when the workspace's customers were last written by an import that derived them."""
-    log = folder / IMPORT_LOG
-    if not log.exists():
-        return False
     derived_last = False
-    for line in log.read_text(encoding="utf-8").splitlines():
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
+    for entry in read_jsonl(folder / IMPORT_LOG):
         if "customers.csv" in entry.get("written", []):
             derived_last = bool(entry.get("derived_customers"))
     return derived_last
@@ -261,10 +253,7 @@ def _log(folder: Path, result: ImportResult, files: Sequence[Path], written: lis
              "rows_in": result.rows_in, "rows_out": result.rows_out,
              "set_aside": [a.describe() for a in result.set_aside], "written": [p.name for p in written],
              "derived_customers": derived_customers}
-    log = folder / IMPORT_LOG
-    log.parent.mkdir(parents=True, exist_ok=True)
-    old = log.read_bytes() if log.exists() else b""
-    atomic_write_bytes(log, old + json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n")
+    append_jsonl(folder / IMPORT_LOG, [entry])
 
 
 def expand_files(folder: Path, patterns: Sequence[str]) -> tuple[list[Path], list[Problem]]:
