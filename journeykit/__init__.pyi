@@ -82,6 +82,7 @@ from .viz.journey_map import journey_map
 from .viz.kpi_charts import kpi_by_group, kpi_trend
 from .viz.path_flows import path_flow_chart
 from .viz.widgets.filters import filter_bar
+from .viz.widgets.painpoints import painpoint_editor
 from .viz.widgets.personas import persona_editor
 from .viz.widgets.scorer import painpoint_scorer
 from .viz.widgets.touchpoints import touchpoint_editor
@@ -153,6 +154,7 @@ __all__ = [
     "persona_card_figure",
     "persona_cards",
     "persona_editor",
+    "painpoint_editor",
     "painpoint_scorer",
     "parse_duration",
     "predict_clv",

@@ -91,9 +91,18 @@ else:
 # %% [markdown]
 # ## Step 4 · The inventory with evidence
 #
-# One table: the workshop's pain points and the ones found in the data. Each has its
+# First, the room's own list. Add each pain point or idea you heard today: where it
+# happens (a touchpoint), whether it is a pain or an opportunity, and what happens, in
+# the customer's words. Each row is saved to the workspace as you type.
+
+# %% jupyter={"source_hidden": true}
+jk.painpoint_editor(ws) if interactive else ws.painpoints
+
+# %% [markdown]
+# Then one table: the workshop's pain points and the ones found in the data. Each has its
 # ingredients shown - how many customers it touches, how bad it is, what it costs,
-# how hard it is to fix, how sure we are - and a priority score made from them.
+# how hard it is to fix, how sure we are - and a priority score made from them. (Added a
+# row above? Run this cell again.)
 
 # %% jupyter={"source_hidden": true}
 scored = jk.score_pain_points(ws)

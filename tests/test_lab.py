@@ -172,8 +172,6 @@ def _type_into(page, value: str, new: str) -> None:
     box.press("Enter")
 
 
-@pytest.mark.xfail(strict=False, reason="issue 17 item 3 (another branch): on a header-only personas.csv the "
-                   "text columns are read as float, so the quote's save raises TypeError in the kernel")
 def test_a_persona_added_on_a_blank_workspace_is_saved_with_its_text(lab):
     root = lab[2]
     page = _open(lab, "blank/notebooks/01_personas.ipynb")

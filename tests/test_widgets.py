@@ -251,3 +251,44 @@ def test_filter_bar_filters_and_redraws(shop: Path) -> None:
     bar.persona.value = None
     bar.end.value = pd.Timestamp("2026-02-01").date()  # the end day is included
     assert seen[-1] == ["o2"]
+
+
+def test_a_blank_workshop_names_its_pain_points_in_the_app(tmp_path: Path) -> None:
+    """On a blank spreadsheet workspace the room adds a touchpoint, then a pain point, and
+    can score it at once: the Pain points tab refuses (in red) before any touchpoint exists,
+    the row lands in workspace.xlsx, and the Score tab lists it when it is opened again."""
+    from journeykit.viz.widgets.workshop import WorkshopApp
+
+    folder = jk.new_workspace(tmp_path / "cafe", format="xlsx")
+    app = WorkshopApp(jk.load_workspace(folder))
+    app.start("Ana")
+    assert app.tabs is not None
+    titles = [app.tabs.get_title(i) for i in range(len(app.tabs.children))]
+    assert titles[:2] == ["Score", "Pain points"]
+    assert "No pain points yet" in app.card.children[-1].value
+
+    pains = app.painpoints_page.children[0]
+    before = (folder / "workspace.xlsx").read_bytes()
+    assert pains.add_row() == -1
+    assert "add a touchpoint first" in pains.status.value and "#b2182b" in pains.status.value  # red
+    assert (folder / "workspace.xlsx").read_bytes() == before  # nothing written
+
+    touchpoints = app.tabs.children[titles.index("Touchpoints")]
+    touchpoints.add_row()
+    touchpoints.rows[0]["name"].value = "Till at lunch"
+    app.reopen(titles.index("Pain points"))
+    pains = app.painpoints_page.children[0]
+    assert pains.columns[1].options == (("Till at lunch (tp_1)", "tp_1"),)
+    assert pains.add_row() == 0
+    pains.rows[0]["description"].value = "The queue <b>is</b> too long"
+    assert "Saved painpoints" in pains.status.value, pains.status.value
+
+    saved = jk.load_workspace(folder).painpoints.set_index("id")
+    assert saved.at["pp_1", "touchpoint"] == "tp_1" and saved.at["pp_1", "kind"] == "pain"
+    assert saved.at["pp_1", "description"] == "The queue <b>is</b> too long"
+    assert not list(folder.glob("*.csv"))  # still one source per table: the workbook
+
+    app.reopen(titles.index("Score"))
+    assert "pp_1" in app.card.choices
+    assert "The queue &lt;b&gt;is&lt;/b&gt; too long" in str([c.children[0].value for c in app.card.children
+                                                            if hasattr(c, "children") and c.children])

@@ -127,3 +127,80 @@ def test_a_participant_scores_in_the_app_and_the_votes_reach_the_workspace(app, 
     assert merged.at[first["id"], "severity"] == "4"  # median of 5 and 2, half-way rounds up
     assert merged.at[first["id"], "effort"] == "2"    # median of 1 and 2
     assert (folder / "votes" / "ben.csv").exists()
+
+
+@pytest.fixture(scope="module")
+def blank_app(tmp_path_factory):
+    """The served app on a blank spreadsheet workspace from ``journeykit new``: (url, folder)."""
+    folder = tmp_path_factory.mktemp("blank-workshop") / "cafe"
+    assert main(["new", str(folder)]) == 0
+    port = free_port()
+    server = Server([sys.executable, "-m", "journeykit.run.cli", "workshop", "serve", str(folder),
+                     "--port", str(port)], port, env=server_env(), cwd=folder,
+                    log=ARTIFACTS / "workshop_app_blank_server.log")
+    try:
+        yield f"http://localhost:{port}/", folder
+    finally:
+        server.stop()
+
+
+def test_a_blank_workshop_names_a_touchpoint_and_a_pain_point_then_scores_it(blank_app, chromium_path):
+    """The room starts from nothing: a pain point before any touchpoint is refused in red,
+    a touchpoint and then a pain point typed in the app land in workspace.xlsx, and the
+    Score tab offers the new pain point for voting."""
+    from playwright.sync_api import sync_playwright
+
+    url, folder = blank_app
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+            page.goto(url, timeout=120_000)
+            page.get_by_placeholder("your name").wait_for(timeout=120_000)
+            page.get_by_placeholder("your name").fill("Ana")
+            page.get_by_role("button", name="Start").click()
+            page.get_by_text("No pain points yet").wait_for(timeout=60_000)
+
+            page.get_by_role("tab", name="Pain points").click()
+            page.get_by_text("Pain points and opportunities").wait_for(timeout=30_000)
+            page.locator("button:visible", has_text="Add a row").click()
+            page.get_by_text("add a touchpoint first").wait_for(timeout=30_000)
+
+            page.get_by_role("tab", name="Touchpoints").click()
+            page.locator("button:visible", has_text="Add a row").click()
+            page.get_by_text("Saved touchpoints").wait_for(timeout=30_000)
+            name = page.locator("input[type=text]:visible").first
+            name.fill("Till at lunch")
+            name.press("Enter")
+            page.get_by_text("tp_1.name = Till at lunch").wait_for(timeout=30_000)
+
+            page.get_by_role("tab", name="Pain points").click()
+            # the page is rebuilt with the new touchpoint: the old page's refusal goes away
+            page.get_by_text("add a touchpoint first").wait_for(state="detached", timeout=30_000)
+            page.locator("button:visible", has_text="Add a row").click()
+            page.get_by_text("Saved painpoints").wait_for(timeout=30_000)
+            assert page.locator("select:visible").first.input_value() == "Till at lunch (tp_1)"
+            what = page.locator("input[type=text]:visible").first
+            what.fill("The queue is too long at noon")
+            what.press("Enter")
+            page.get_by_text("pp_1.description = The queue is too long at noon").wait_for(timeout=30_000)
+            page.screenshot(path=str(ARTIFACTS / "workshop_app_painpoints.png"), full_page=False)
+
+            page.get_by_role("tab", name="Score").click()
+            page.locator(".widget-html:visible", has_text="The queue is too long at noon").wait_for(timeout=30_000)
+            row = _scored_row(page, "The queue is too long at noon")
+            row.locator("select").nth(0).select_option(label="4")
+            page.get_by_text("pp_1 severity = 4").wait_for(timeout=30_000)
+        finally:
+            browser.close()
+    assert errors == [], errors
+    assert not list(folder.glob("*.csv"))  # one source per table: the workbook
+    from journeykit.workspace import load_workspace
+
+    ws = load_workspace(folder)
+    assert ws.painpoints.set_index("id").at["pp_1", "touchpoint"] == "tp_1"
+    assert ws.touchpoints.set_index("id").at["tp_1", "name"] == "Till at lunch"
+    votes = pd.read_csv(folder / "votes" / "ana.csv", dtype=str).set_index("item")
+    assert votes.at["pp_1", "severity"] == "4"

@@ -1,4 +1,4 @@
-"""Editing widgets for the notebooks (ipywidgets 8): personas, touchpoints, pain-point scoring, filters.
+"""Editing widgets for the notebooks (ipywidgets 8): personas, touchpoints, pain points and their scoring, filters.
 
 Every edit is written to the workspace at once through
 :func:`journeykit.workspace.saving.update_table` (a locked read-modify-write, atomic,
@@ -19,6 +19,7 @@ Example:
 
 from journeykit.viz.widgets.editor import Column, TableEditor
 from journeykit.viz.widgets.filters import FilterBar, filter_bar
+from journeykit.viz.widgets.painpoints import painpoint_editor
 from journeykit.viz.widgets.personas import PersonaEditor, persona_editor
 from journeykit.viz.widgets.scorer import painpoint_scorer
 from journeykit.viz.widgets.touchpoints import touchpoint_editor
@@ -30,6 +31,7 @@ __all__ = [
     "FilterBar",
     "persona_editor",
     "touchpoint_editor",
+    "painpoint_editor",
     "painpoint_scorer",
     "filter_bar",
 ]

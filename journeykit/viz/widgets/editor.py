@@ -421,7 +421,11 @@ class TableEditor(widgets.VBox):
         """Append a new row with sensible defaults, save, and return its position."""
         if self._new_row is None:
             raise JourneykitError(f"rows cannot be added to {self.table} here")
-        record = self._new_row(self.frame)
+        try:
+            record = self._new_row(self.frame)
+        except JourneykitError as error:  # e.g. a pain point before any touchpoint exists
+            self.status.value = status_html(f"Not added: {error}", ok=False)
+            return -1
         self.frame = append_record(self.frame, record)
         index = len(self.frame) - 1
         if not self.save(f"added {record.get(self.key, 'a row')}"):

@@ -8,7 +8,7 @@ persona and touchpoint editors.
 * :class:`RoomVotes` — the facilitator's view: per item how many voted, the median and
   the spread, refreshed from the votes files every few seconds (and on "Refresh");
 * :func:`workshop_app` — asks for the participant's name once (``JOURNEYKIT_USER`` fills
-  it in), then shows tabs: Score, Personas, Touchpoints, Room. The editors are the
+  it in), then shows tabs: Score, Pain points, Personas, Touchpoints, Room. The editors are the
   notebooks' widgets with the same saves (merged field by field, the conflict panel when
   someone else changed the same field); the name goes into the edit journal.
 
@@ -30,10 +30,12 @@ import pandas as pd
 from journeykit.core.cells import is_blank
 from journeykit.core.errors import JourneykitError
 from journeykit.viz.widgets.editor import BLANK, clock, display_text, status_html
+from journeykit.viz.widgets.painpoints import painpoint_editor
 from journeykit.viz.widgets.personas import persona_editor
 from journeykit.viz.widgets.touchpoints import touchpoint_editor
 from journeykit.workspace import Workspace
 from journeykit.workspace.loader import load_workspace
+from journeykit.workspace.saving import read_table_now
 from journeykit.workspace.votes import (
     PAINPOINT_FIELDS,
     SCALES,
@@ -54,7 +56,7 @@ REFRESH_S = 3.0
 
 def _scale(field: str) -> list[tuple[str, int | None]]:
     low, high = SCALES[field]
-    return [(BLANK, None), *[(f"{i:+d}" if field == "emotion" else str(i), i) for i in range(low, high + 1)]]
+    return [(BLANK, None), *[(f"{i:+d}" if field == "emotion" and i else str(i), i) for i in range(low, high + 1)]]
 
 
 class VotingCard(widgets.VBox):
@@ -76,7 +78,7 @@ class VotingCard(widgets.VBox):
             "(1 easy, 5 a big project). Leave a score blank if you have no opinion.</p>"), self.status]
         painpoints = ws.tables.get("painpoints")
         if painpoints is None or not len(painpoints):
-            lines.append(widgets.HTML("<p><i>No pain points in the workspace yet.</i></p>"))
+            lines.append(widgets.HTML("<p><i>No pain points yet: add them in the Pain points tab.</i></p>"))
         else:
             lines.append(self._header(PAINPOINT_FIELDS))
             for _, row in painpoints.iterrows():
@@ -213,7 +215,11 @@ class WorkshopApp(widgets.VBox):
         self.start_button.on_click(lambda _b: self.start(self.name.value))
         self.message = widgets.HTML("")
         self.tabs: widgets.Tab | None = None
+        self.voter = ""
+        self._built: dict[str, tuple[str, ...]] = {}
         self.card: VotingCard | None = None
+        self.score_page = widgets.VBox()
+        self.painpoints_page = widgets.VBox()
         self.room: RoomVotes | None = None
         title = display_text(ws.config.business)
         self.children = (widgets.HTML(f"<h2>Journey workshop{': ' + html.escape(title) if title else ''}</h2>"
@@ -229,8 +235,13 @@ class WorkshopApp(widgets.VBox):
             self.message.value = status_html("Please type your name first.", ok=False)
             return
         os.environ["JOURNEYKIT_USER"] = name  # this session's kernel: the edit journal's "who"
+        self.voter = name
         self.card = VotingCard(self.ws, name)
-        pages: list[tuple[str, widgets.Widget]] = [("Score", self.card),
+        # the pages rebuilt when opened (others may have added what they list) sit in a box
+        self.score_page = widgets.VBox([self.card])
+        self.painpoints_page = widgets.VBox([painpoint_editor(self.ws)])
+        pages: list[tuple[str, widgets.Widget]] = [("Score", self.score_page),
+                                                   ("Pain points", self.painpoints_page),
                                                    ("Personas", persona_editor(self.ws)),
                                                    ("Touchpoints", touchpoint_editor(self.ws))]
         if self.facilitator:
@@ -239,9 +250,45 @@ class WorkshopApp(widgets.VBox):
         self.tabs = widgets.Tab(children=[page for _, page in pages])
         for position, (title, _page) in enumerate(pages):
             self.tabs.set_title(position, title)
+        self._built = {"Score": self._tables_now(), "Pain points": self._tables_now()}
+        self.tabs.observe(lambda change: self.reopen(change["new"]), names="selected_index")
         started: tuple[widgets.Widget, ...] = (widgets.HTML(f"<h2>Journey workshop</h2><p>Signed in as <b>{html.escape(name)}</b>. "
-                                      "Every choice is saved at once.</p>"), self.tabs)
+                                      "Every choice is saved at once.</p>"), self.message, self.tabs)
         self.children = started
+
+    def _tables_now(self) -> tuple[str, ...]:
+        """What the rebuilt pages list, as text to compare: the touchpoints and pain points."""
+        found = []
+        for table in ("touchpoints", "painpoints"):
+            frame = self.ws.tables.get(table)
+            found.append("" if frame is None else frame.to_csv(index=False))
+        return tuple(found)
+
+    def reopen(self, position: int | None) -> None:
+        """Rebuild the Score or Pain points page at ``position`` from the files as they are
+        now, so that what others added since (pain points, touchpoints) can be scored; a
+        table that cannot be read now keeps the page as it was, with the reason."""
+        if self.tabs is None or position is None or self.tabs.get_title(position) not in ("Score", "Pain points"):
+            return
+        try:
+            for table in ("touchpoints", "painpoints"):
+                frame = read_table_now(self.ws, table)
+                if frame is not None:
+                    self.ws.tables[table] = frame
+        except JourneykitError as error:
+            self.message.value = status_html(f"Could not read the latest tables: {error}", ok=False)
+            return
+        self.message.value = ""
+        title = self.tabs.get_title(position)
+        shown = self._tables_now()
+        if self._built.get(title) == shown:  # nothing new: keep the page (and what is typed in it)
+            return
+        self._built[title] = shown
+        if title == "Score":
+            self.card = VotingCard(self.ws, self.voter)
+            self.score_page.children = (self.card,)
+        else:
+            self.painpoints_page.children = (painpoint_editor(self.ws),)
 
 
 def room_votes(ws: Workspace, *, interval: float | None = REFRESH_S) -> RoomVotes:
