@@ -142,7 +142,7 @@ else:
 # %% jupyter={"source_hidden": true}
 top_per_stage = scored.groupby("stage", sort=False).head(top) if len(scored) else scored
 out.table(top_per_stage, "top_pain_points_per_stage")
-top_per_stage
+top_per_stage[["stage", "title", "touchpoint_name", "priority", "quadrant", "impact", "effort", "owner"]]
 
 # %% [markdown]
 # ## Step 7 · Score them as a team

@@ -195,7 +195,7 @@ if ws.has("events"):
     print(f"A new visit starts after {gap_minutes:,.0f} minutes without events.")
     top_paths = jk.paths(ws, max_steps=5, top=10)
     out.table(top_paths, "top_paths")
-    display(top_paths)
+    display(top_paths.drop(columns=["events"]))  # "path" spells the same events out
     next_steps = jk.transitions(ws)
     out.table(next_steps, "transitions")
     display(next_steps.head(15))

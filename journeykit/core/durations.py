@@ -35,7 +35,7 @@ import pandas as pd
 
 from journeykit.core.errors import JourneykitError
 
-__all__ = ["parse_duration", "DurationLike"]
+__all__ = ["parse_duration", "duration_text", "DurationLike"]
 
 DurationLike: TypeAlias = "str | pd.Timedelta | dt.timedelta | None"
 
@@ -100,3 +100,28 @@ def _parse_text(text: str, name: str) -> pd.Timedelta:
         return pd.Timedelta(text)
     except (ValueError, TypeError) as error:
         raise JourneykitError(f"{name}={text!r} is not a duration; {expected}") from error
+
+
+def duration_text(delta: pd.Timedelta) -> str:
+    """A duration in words, to the two largest units that matter, as tables show it:
+    days and hours, hours and minutes, minutes, or seconds; NaT as an en dash.
+
+    >>> [duration_text(pd.Timedelta(t)) for t in ("2 days 04:11:03", "1 day", "3:05:00", "00:35:10", "12s")]
+    ['2 days 4 h', '1 day', '3 h 5 min', '35 min', '12 s']
+    """
+    if pd.isna(delta):
+        return "–"
+    sign = "-" if delta < pd.Timedelta(0) else ""
+    seconds = int(abs(delta) // pd.Timedelta(seconds=1))
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        text = f"{days} day{'s' if days != 1 else ''}" + (f" {hours} h" if hours else "")
+    elif hours:
+        text = f"{hours} h" + (f" {minutes} min" if minutes else "")
+    elif minutes:
+        text = f"{minutes} min"
+    else:
+        text = f"{seconds} s"
+    return sign + text

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from journeykit.core.durations import duration_text
 from journeykit.core.privacy import mask_frame
 from journeykit.viz.style import STYLE_RC
 
@@ -78,10 +79,14 @@ def number_text(value: float) -> str:
 
 
 def _shown(obj: pd.DataFrame) -> pd.DataFrame:
-    """The masked copy of ``obj``, a missing text, integer or yes/no (``<NA>``) as an en dash."""
+    """The masked copy of ``obj``, a missing text, integer or yes/no (``<NA>``) as an en dash,
+    durations in words (``46 days 2 h``)."""
     masked = _masked(obj)
     for position in range(masked.shape[1]):
         column = masked.iloc[:, position]
+        if pd.api.types.is_timedelta64_dtype(column):  # durations in words, as the report writes them
+            masked.isetitem(position, column.map(duration_text).astype(object))
+            continue
         plain_float = isinstance(column.dtype, np.dtype) and column.dtype.kind == "f"  # float_format shows NaN
         if not (plain_float or pd.api.types.is_datetime64_any_dtype(column)) and column.isna().any():
             masked.isetitem(position, column.astype(object).where(column.notna(), "–"))

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from journeykit.core.cells import split_list
+from journeykit.core.durations import duration_text
 from journeykit.viz.report.views import (
     MAX_TABLE_ROWS,
     Cell,
@@ -115,13 +116,9 @@ def words(text: str) -> str:
 
 def _duration(text: str) -> str:
     """``2 days 04:11:03`` → ``2 days 4 h``; ``0 days 00:35:10`` → ``35 min``."""
-    match = _DURATION.match(text)
-    if not match:
+    if not _DURATION.match(text):
         return text
-    days, hours, minutes = int(match[1]), int(match[2]), int(match[3])
-    if days:
-        return f"{days} day{'s' if days != 1 else ''} {hours} h" if hours else f"{days} day{'s' if days != 1 else ''}"
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    return duration_text(pd.Timedelta(text))
 
 
 def tidy_cell(value: object, names: Names, column: str = "") -> Cell:
