@@ -26,11 +26,13 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
 import threading
 import warnings
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -54,10 +56,18 @@ _session: SparkSession | None = None
 _views = itertools.count(1)
 
 
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Without pyspark's "PySpark does not yet fully support pandas >= 3.0.0" warning: its
+    pandas conversion is not used here (results and side tables go through Arrow)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+        yield
+
+
 def _pyspark() -> Any:
     try:
-        with warnings.catch_warnings():  # "PySpark does not yet fully support pandas >= 3": unused here
-            warnings.simplefilter("ignore", FutureWarning)
+        with _quiet():
             import pyspark.sql
     except ImportError as error:
         raise JourneykitError(
@@ -185,7 +195,8 @@ class SparkRunner:
 
         frame = self._run(sql)
         try:
-            return _naive(frame.toArrow())
+            with _quiet():
+                return _naive(frame.toArrow())
         except (PySparkException, Py4JError) as error:
             raise JourneykitError(f"Spark could not read the events: {_short(error)}") from error
 
@@ -213,7 +224,8 @@ class SparkRunner:
         """``frame`` as the temporary view ``name`` of this runner's session (typed as DuckDB
         types it, sent to Spark as Arrow)."""
         table = self._duckdb().from_df(frame).to_arrow_table()
-        self.spark.createDataFrame(table).createOrReplaceTempView(name)
+        with _quiet():
+            self.spark.createDataFrame(table).createOrReplaceTempView(name)
         self._views.append(name)
 
     def read_files(self, path: str, text_columns: tuple[str, ...] = ("customer_id", "event")) -> str:
