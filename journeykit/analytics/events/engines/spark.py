@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 import os
 import shutil
 import threading
@@ -117,6 +118,7 @@ def spark_session() -> SparkSession:
         # Spark logs every failed query as an ERROR with its JVM stack; the caller gets it as a
         # JourneykitError instead
         session.sparkContext.setLogLevel("FATAL" if master.startswith("local") else "WARN")
+        logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)  # pyspark's JSON copy of the error
         _session = session
         return session
 
