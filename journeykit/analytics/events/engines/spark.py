@@ -112,7 +112,8 @@ def spark_session() -> SparkSession:
                        .config("spark.ui.showConsoleProgress", "false")
                        .config("spark.sql.shuffle.partitions", "8"))
         try:
-            session = builder.getOrCreate()
+            with _quiet():
+                session = builder.getOrCreate()
         except Exception as error:  # the JVM did not start: Java missing or broken
             raise JourneykitError(f"could not start Spark (master {master!r}): {error}") from error
         # Spark logs every failed query as an ERROR with its JVM stack; the caller gets it as a
