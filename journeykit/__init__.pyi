@@ -25,8 +25,8 @@ from .analytics.events import (
     transitions,
 )
 from .analytics.events.conversion import TimeToConvert, time_to_convert
-from .analytics.events.engines import warehouse_events
 from .analytics.events.dropouts import stage_dropouts
+from .analytics.events.engines import warehouse_events
 from .analytics.events.pathflows import paths_after, paths_before
 from .analytics.events.retention import retention_curves
 from .analytics.events.trend import FunnelTrend, funnel_trend
