@@ -1,10 +1,21 @@
-"""What an event source is: a log the event analyses read, as a DuckDB relation.
+"""What an event source is: a log the event analyses read, natively in DuckDB.
 
-A source is one of
+Every analysis reads its log through one interface,
+:class:`~journeykit.analytics.events.engines.warehouse.EventSource` (re-exported here):
+:class:`DuckDBSource` runs the analyses' DuckDB SQL natively; a
+:class:`~journeykit.analytics.events.engines.warehouse.WarehouseSource` runs it, rewritten,
+on another engine (Spark, BigQuery). :func:`open_events` takes
+
+* an :class:`EventSource` already opened (used as it is; the caller closes it);
 
 * a :class:`~journeykit.workspace.Workspace`: its event log, read through
   :meth:`Workspace.events_relation` (a large log stays in DuckDB/Parquet, never in pandas),
-  with the analysis settings of its journey.yaml ``defaults``;
+  with the analysis settings of its journey.yaml ``defaults``; when its journey.yaml
+  ``events:`` puts the log in a warehouse or in files (``Workspace.events_elsewhere``), the
+  log there, on the engine it names
+  (:func:`~journeykit.analytics.events.engines.open_warehouse`; DuckDB files natively);
+* a warehouse log (:func:`~journeykit.analytics.events.engines.warehouse_events`, an
+  :class:`~journeykit.workspace.config.EventsBackend`), opened the same way;
 * a pandas DataFrame;
 * a path or glob (``str`` or :class:`~pathlib.Path`, or a list of them) of ``.parquet``
   or ``.csv`` files (``.csv.gz`` too);
@@ -37,14 +48,17 @@ from typing import Any, TypeAlias
 import duckdb
 import pandas as pd
 
+from journeykit.analytics.events.engines import canonical_sql, open_warehouse, resolved
+from journeykit.analytics.events.engines.warehouse import EventSource, register_frame
 from journeykit.core._sql import connect, ident, literal, literals
 from journeykit.core.durations import DurationLike, parse_duration
 from journeykit.core.errors import JourneykitError
 from journeykit.workspace import Workspace
-from journeykit.workspace.config import Defaults
+from journeykit.workspace.config import Defaults, EventsBackend
 
 __all__ = [
     "DEFAULT",
+    "DuckDBSource",
     "EventColumns",
     "EventSource",
     "EventsLike",
@@ -54,8 +68,12 @@ __all__ = [
     "window_of",
 ]
 
-EventsLike: TypeAlias = pd.DataFrame | str | Path | Sequence[str | Path] | duckdb.DuckDBPyRelation
-"""A log given directly: a DataFrame, file path(s)/glob(s) or a DuckDB relation."""
+EventsLike: TypeAlias = (pd.DataFrame | str | Path | Sequence[str | Path] | duckdb.DuckDBPyRelation
+                         | EventSource | EventsBackend)
+"""A log given directly: a DataFrame, file path(s)/glob(s), a DuckDB relation, an opened
+:class:`EventSource` (e.g. a warehouse table) or a warehouse log
+(:func:`~journeykit.analytics.events.engines.warehouse_events`, an
+:class:`~journeykit.workspace.config.EventsBackend`)."""
 SourceLike: TypeAlias = Workspace | EventsLike
 """What every event analysis takes first: a Workspace or a log given directly."""
 
@@ -129,8 +147,8 @@ class EventColumns:
 
 
 @dataclass
-class EventSource:
-    """An opened log, readable by SQL as the view ``jk_src``."""
+class DuckDBSource(EventSource):
+    """An opened log, readable by SQL as the view ``jk_src``, queried natively by DuckDB."""
 
     rel: duckdb.DuckDBPyRelation
     label: str
@@ -178,13 +196,14 @@ class EventSource:
         except (duckdb.ConversionException, duckdb.InvalidInputException, duckdb.IOException) as error:
             raise JourneykitError(f"could not read the events from {self.label}: {error}") from error
 
-    def require(self, column: str, keyword: str) -> None:
-        """Fail, naming the keyword to pass, when ``column`` is not in the log."""
-        if column not in self.columns:
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        """The side table ``frame`` as the temporary table ``name`` of the connection."""
+        if self.con is None:
             raise JourneykitError(
-                f"column {column!r} not found in {self.label}; pass {keyword}=... "
-                f"(available: {', '.join(self.columns)})"
+                f"{name}: a lookup table (by= a customers column) needs a log journeykit opens (a "
+                "Workspace, a DataFrame or files), not a DuckDB relation; join the column into the relation"
             )
+        register_frame(self.con, name, frame)
 
 
 def _file_kind(path: str) -> str:
@@ -209,13 +228,21 @@ def _is_files(events: object) -> bool:
 def open_events(
     events: SourceLike, text_columns: Sequence[str] = ("customer_id", "event")
 ) -> Iterator[EventSource]:
-    """Open ``events`` as an :class:`EventSource`; closes any connection it made.
+    """Open ``events`` as an :class:`EventSource`; closes any connection it made (an
+    :class:`EventSource` passed in is used as it is and stays open).
 
     ``text_columns``: columns of a CSV file kept as text whatever the sniffer guesses
     (customer ids keep their leading zeros).
     """
+    if isinstance(events, EventSource):
+        yield events
+        return
+    if isinstance(events, EventsBackend) or (isinstance(events, Workspace) and events.events_elsewhere):
+        with _elsewhere(events, text_columns) as src:
+            yield src
+        return
     if isinstance(events, duckdb.DuckDBPyRelation):
-        yield EventSource(events, "the DuckDB relation")
+        yield DuckDBSource(events, "the DuckDB relation")
         return
     con = connect()
     try:
@@ -224,19 +251,44 @@ def open_events(
             if rel is None:
                 raise JourneykitError("the workspace has no events table (events.csv or .parquet)")
             # large events are stored as clean Parquet by the loader (journeykit.workspace.eventstore)
-            yield EventSource(rel, "the workspace events", rescan_cheap="events" in events.large, con=con)
+            yield DuckDBSource(rel, "the workspace events", rescan_cheap="events" in events.large, con=con)
         elif isinstance(events, pd.DataFrame):
-            yield EventSource(con.from_df(events), "the DataFrame", con=con)
+            yield DuckDBSource(con.from_df(events), "the DataFrame", con=con)
         elif _is_files(events):
             rel, table_sql = _read_files(con, events, text_columns)
-            yield EventSource(rel, str(events), rescan_cheap=_is_parquet(events), con=con, table_sql=table_sql)
+            yield DuckDBSource(rel, str(events), rescan_cheap=_is_parquet(events), con=con, table_sql=table_sql)
         else:
             raise JourneykitError(
                 "events must be a Workspace, a pandas DataFrame, a path or glob of CSV/Parquet files, "
-                f"or a DuckDB relation; got {type(events).__name__}"
+                f"a DuckDB relation or an opened EventSource; got {type(events).__name__}"
             )
     finally:
         con.close()
+
+
+@contextlib.contextmanager
+def _elsewhere(events: Workspace | EventsBackend, text_columns: Sequence[str]) -> Iterator[EventSource]:
+    """The log of journey.yaml ``events:`` (or of ``warehouse_events``) opened on its engine:
+    DuckDB files natively, anything else through :func:`~journeykit.analytics.events.engines.open_warehouse`."""
+    spec = events if isinstance(events, EventsBackend) else events.config.events_backend
+    assert spec is not None
+    spec = resolved(spec, events.path if isinstance(events, Workspace) else None)
+    if spec.backend == "duckdb" and spec.path is not None:  # files: DuckDB's native plans
+        con = connect()
+        try:
+            files, raw_sql = _read_files(con, spec.path, (spec.roles["customer"], spec.roles["event"]))
+            table_sql = canonical_sql(raw_sql, list(zip(files.columns, map(str, files.types), strict=True)),
+                                      spec, "duckdb")
+            yield DuckDBSource(con.sql(table_sql), f"the events in {spec.path}",
+                               rescan_cheap=_is_parquet(spec.path), con=con, table_sql=table_sql)
+        finally:
+            con.close()
+        return
+    warehouse = open_warehouse(spec)
+    try:
+        yield warehouse
+    finally:
+        warehouse.close()
 
 
 def _patterns(events: str | Path | Sequence[str | Path]) -> list[str]:
