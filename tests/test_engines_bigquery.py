@@ -1,0 +1,331 @@
+"""The BigQuery engine and the GA4 export, tested without Google (no network here).
+
+The fixture tests/data/ga4_bigquery/ is a hand-made GA4 export: one JSON-lines file per
+daily table ``events_YYYYMMDD`` (and an ``events_intraday_`` one), rows shaped as BigQuery
+exports them (INT64 as text, nested ``event_params``, ``device`` and ``traffic_source``
+records), and the tables' schema as ``bq show --schema`` prints it.
+
+The BigQuery SQL is checked three ways: it parses in sqlglot's BigQuery dialect and every
+column and nested field resolves against that schema; it is stored as expected SQL
+(tests/data/bigquery/*.sql, rewritten with JOURNEYKIT_UPDATE_GOLDEN=1); and it is run,
+translated back by sqlglot (read="bigquery", write="duckdb") with the wildcard table
+``events_*`` standing for a DuckDB view of the fixture that has ``_TABLE_SUFFIX``, and
+compared with the GA4 import preset on the same files and with the native analyses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+import sqlglot
+from sqlglot import exp
+from sqlglot.optimizer.annotate_types import annotate_types
+from sqlglot.optimizer.qualify import qualify
+
+from journeykit.analytics.events.engines.bigquery import BigQueryRunner, duckdb_type, inline_table
+from journeykit.analytics.events.engines.ga4 import ga4_table_sql
+from journeykit.core._sql import connect
+from journeykit.core.errors import JourneykitError
+from journeykit.workspace.imports.ga4 import param
+from journeykit.workspace.imports.pipeline import run_preset
+
+ROOT = Path(__file__).parent
+FIXTURE = ROOT / "data" / "ga4_bigquery"
+GOLDEN = ROOT / "data" / "bigquery"
+SCHEMA = json.loads((FIXTURE / "schema.json").read_text())
+DATASET = "my-project.analytics_123"
+DAYS = ("20240301", "20240302", "20240303")
+
+_DUCK = {"STRING": "VARCHAR", "INTEGER": "BIGINT", "FLOAT": "DOUBLE", "BOOLEAN": "BOOLEAN"}
+_BQ = {"STRING": "STRING", "INTEGER": "INT64", "FLOAT": "FLOAT64", "BOOLEAN": "BOOL"}
+
+
+def _duck_type(field: dict) -> str:
+    if field["type"] == "RECORD":
+        kind = "STRUCT(" + ", ".join(f'"{f["name"]}" {_duck_type(f)}' for f in field["fields"]) + ")"
+    else:
+        kind = _DUCK[field["type"]]
+    return kind + "[]" if field.get("mode") == "REPEATED" else kind
+
+
+def _bq_type(field: dict) -> str:
+    if field["type"] == "RECORD":
+        kind = "STRUCT<" + ", ".join(f'{f["name"]} {_bq_type(f)}' for f in field["fields"]) + ">"
+    else:
+        kind = _BQ[field["type"]]
+    return f"ARRAY<{kind}>" if field.get("mode") == "REPEATED" else kind
+
+
+def ga4_schema() -> dict:
+    """The export as sqlglot's schema: the wildcard table with its pseudo column _TABLE_SUFFIX."""
+    columns = {f["name"]: _bq_type(f) for f in SCHEMA}
+    columns["_TABLE_SUFFIX"] = "STRING"
+    project, dataset = DATASET.split(".")
+    return {project: {dataset: {"events_*": columns}}}
+
+
+def daily_files(days: tuple[str, ...] = DAYS) -> list[Path]:
+    return [FIXTURE / f"events_{day}.jsonl" for day in days]
+
+
+def fixture_connection() -> Any:
+    """A kit DuckDB connection with the view ga4_export: every fixture table's rows typed by
+    schema.json, with the table's _TABLE_SUFFIX (what BigQuery's wildcard gives)."""
+    con = connect()
+    columns = {f["name"]: _duck_type(f) for f in SCHEMA}
+    parts = [f"SELECT *, '{path.stem[len('events_'):]}' AS _TABLE_SUFFIX FROM read_json('{path}', "
+             f"format = 'newline_delimited', columns = {columns!r})"
+             for path in sorted(FIXTURE.glob("events_*.jsonl"))]
+    con.execute("CREATE VIEW ga4_export AS " + " UNION ALL ".join(parts))
+    return con
+
+
+def bigquery_to_duckdb(sql: str) -> str:
+    """BigQuery SQL as DuckDB SQL (sqlglot), the wildcard table read from the view ga4_export."""
+    tree = sqlglot.parse_one(sql, read="bigquery")
+    for table in list(tree.find_all(exp.Table)):
+        if table.name == "events_*":
+            table.replace(exp.to_table("ga4_export").as_(table.alias or "events_"))
+    return tree.sql("duckdb")
+
+
+def check_against_ga4_schema(sql: str) -> None:
+    """Every column and nested field of ``sql`` resolves in the GA4 export's schema."""
+    tree = qualify(sqlglot.parse_one(sql, read="bigquery"), schema=ga4_schema(), dialect="bigquery",
+                   validate_qualify_columns=True)
+    tree = annotate_types(tree, schema=ga4_schema(), dialect="bigquery")
+    unknown = [d.sql("bigquery") for d in tree.find_all(exp.Dot)
+               if d.type is None or d.type.is_type(exp.DataType.Type.UNKNOWN)]
+    if unknown:
+        raise AssertionError(f"fields not in the GA4 export schema: {unknown}")
+
+
+def preset_log(days: tuple[str, ...] = DAYS, options: dict[str, str] | None = None) -> list[tuple]:
+    """The events the file import preset makes of those daily tables' files, as the SQL's
+    row tuples (timestamp a naive UTC time, no channel as None)."""
+    result = run_preset("ga4", daily_files(days), options or {})
+    assert result.ok, result.problems
+    events = result.tables["events"]
+    stamps = pd.to_datetime(events["timestamp"], utc=True, format="ISO8601").dt.tz_localize(None)
+    return sorted((c, t.to_pydatetime(), e, ch or None)
+                  for c, t, e, ch in zip(events["customer_id"], stamps, events["event"], events["channel"]))
+
+
+def sql_log(con: Any, sql: str) -> list[tuple]:
+    return sorted(con.sql(bigquery_to_duckdb(sql)).fetchall(), key=lambda r: tuple("" if v is None else v for v in r))
+
+
+@pytest.fixture(scope="module")
+def con() -> Any:
+    connection = fixture_connection()
+    yield connection
+    connection.close()
+
+
+# ---------------------------------------------------------------- the flattening
+
+@pytest.mark.parametrize("options", [{}, {"channel": "medium"}, {"stitch": "yes"},
+                                     {"channel": "medium", "stitch": "yes"}])
+def test_the_flattening_gives_the_import_presets_log(con: Any, options: dict[str, str]) -> None:
+    sql = ga4_table_sql(DATASET, "2024-03-01", "2024-03-03", channel=options.get("channel", "device"),
+                        stitch=options.get("stitch") == "yes")
+    got = sql_log(con, sql)
+    assert got == sorted(preset_log(DAYS, options), key=lambda r: tuple("" if v is None else v for v in r))
+    assert len(got) == 38  # 40 rows in the three days less a cookieless ping and a nameless event
+
+
+def test_the_date_range_reads_those_daily_tables_only(con: Any) -> None:
+    one_day = sql_log(con, ga4_table_sql(DATASET, "2024-03-02", "2024-03-02"))
+    assert one_day == sorted(preset_log(("20240302",)))
+    since = sql_log(con, ga4_table_sql(DATASET, start="2024-03-02"))
+    assert since == sorted(preset_log(("20240302", "20240303")))
+    # no range: every daily table (the day before too), never the intraday one
+    every = sql_log(con, ga4_table_sql(DATASET))
+    assert every == sorted(preset_log(("20240229", *DAYS)))
+    assert all(row[1].date() != pd.Timestamp("2024-03-04").date() for row in every)
+
+
+def test_a_daily_file_without_a_purchase_imports() -> None:
+    # the preset once failed on a file with no purchase (events_20240229 has none)
+    result = run_preset("ga4", daily_files(("20240229",)), {})
+    assert result.ok and len(result.tables["events"]) == 2 and result.tables["orders"].empty
+
+
+def test_event_params_become_columns_as_the_presets_param_reads_them(con: Any) -> None:
+    sql = ga4_table_sql(DATASET, "2024-03-01", "2024-03-03", params=["page_location", "ga_session_id",
+                                                                    "transaction_id"])
+    got = con.sql(f"SELECT timestamp, event, page_location, ga_session_id, transaction_id FROM "
+                  f"({bigquery_to_duckdb(sql)})").fetchall()
+    expected = []
+    for path in daily_files():
+        for line in path.read_text().splitlines():
+            row = json.loads(line)
+            name = row["event_name"].strip()
+            if not name or not (row["user_id"] or row["user_pseudo_id"]):
+                continue
+            params = json.dumps(row["event_params"])
+            stamp = pd.Timestamp(int(row["event_timestamp"]), unit="us").to_pydatetime()
+            expected.append((stamp, name, *(param(params, k) for k in ("page_location", "ga_session_id",
+                                                                        "transaction_id"))))
+    assert sorted(got, key=str) == sorted(expected, key=str)
+    assert sum(r[4] is not None for r in got) == 2  # the two purchases with a transaction_id param
+
+
+def test_the_flattening_resolves_against_the_ga4_schema() -> None:
+    for options in ({}, {"channel": "medium", "stitch": True, "params": ["page_location"]}):
+        check_against_ga4_schema(ga4_table_sql(DATASET, "2024-03-01", "2024-03-31", **options))
+    sql = ga4_table_sql(DATASET, params=["page_location"])
+    for wrong in (sql.replace("user_pseudo_id", "user_pseudoid"), sql.replace("device.category", "device.categry"),
+                  sql.replace("p.value.string_value", "p.value.text_value")):
+        with pytest.raises((AssertionError, sqlglot.errors.OptimizeError)):
+            check_against_ga4_schema(wrong)
+
+
+@pytest.mark.parametrize("dataset, start, end, expected", [
+    ("analytics_123", None, None, "events.ga4_dataset: expected the GA4 export's dataset as project.dataset"),
+    ("my-project.analytics-123", None, None, "not 'my-project.analytics-123'"),
+    ("my-project.analytics_1`; DROP", None, None, "events.ga4_dataset"),
+    ("My_Project.analytics_1", None, None, "events.ga4_dataset"),
+    (None, None, None, "not None"),
+    (DATASET, "2024-02-30", None, "events.start: expected a day as YYYY-MM-DD (e.g. 2024-01-31), not '2024-02-30'"),
+    (DATASET, None, "March", "events.end: expected a day"),
+    (DATASET, "2024-03-05", "2024-03-01", "events.start (2024-03-05) is after events.end (2024-03-01)"),
+])
+def test_a_bad_dataset_or_date_says_which_setting(dataset: Any, start: Any, end: Any, expected: str) -> None:
+    with pytest.raises(JourneykitError, match=expected.replace("(", r"\(").replace(")", r"\)")):
+        ga4_table_sql(dataset, start, end)
+
+
+def test_dates_come_as_yaml_gives_them() -> None:
+    import datetime as dt
+
+    text = ga4_table_sql("example.com:my-project.analytics_9", dt.date(2024, 1, 1), "20240131")
+    assert "`example.com:my-project.analytics_9.events_*`" in text
+    assert "_TABLE_SUFFIX BETWEEN '20240101' AND '20240131'" in text
+    with pytest.raises(JourneykitError, match="ga4 params"):
+        ga4_table_sql(DATASET, params=["page location"])
+    with pytest.raises(JourneykitError, match="ga4 channel"):
+        ga4_table_sql(DATASET, channel="source")
+
+
+# ---------------------------------------------------------------- the runner
+
+class FixtureBigQuery(BigQueryRunner):
+    """A BigQueryRunner whose jobs run on DuckDB over the fixture instead of on Google: the
+    text it would send (side tables inlined) is kept in ``sent``, translated back by
+    sqlglot, and its result handed back in Arrow as BigQuery's client gives it
+    (TIMESTAMP as timestamp[us, UTC]); everything after that is the runner's own code."""
+
+    def __init__(self, con: Any, **options: Any) -> None:
+        super().__init__(project="my-billing-project", **options)
+        self.con = con
+        self.sent: list[str] = []
+
+    def _fetch_arrow(self, text: str) -> pa.Table:
+        self.sent.append(text)
+        table = self.con.sql(bigquery_to_duckdb(text)).arrow()
+        table = table.read_all() if hasattr(table, "read_all") else table
+        fields = [pa.field(f.name, pa.timestamp("us", tz="UTC")) if pa.types.is_timestamp(f.type) else f
+                  for f in table.schema]
+        return table.cast(pa.schema(fields))
+
+    def schema(self, table_sql: str) -> list[tuple[str, str]]:
+        self.sent.append(table_sql)
+        rel = self.con.sql(bigquery_to_duckdb(f"SELECT * FROM ({table_sql})"))
+        return [(name, str(kind)) for name, kind in zip(rel.columns, rel.types)]
+
+
+def test_side_tables_are_inlined_with_bigquerys_quoting(con: Any) -> None:
+    side = pd.DataFrame({"cid": pd.array(["a'b", "c\\d", None, "new\nline"], dtype="string"),
+                         "n": [1, 2, 3, -4], "x": [0.5, float("nan"), 1e20, -2.0],
+                         "flag": [True, False, True, False],
+                         "at": pd.to_datetime(["2024-03-01 10:00:00.000001", None, "2024-03-02", "1969-12-31 23:59:59"],
+                                               format="ISO8601")})
+    runner = FixtureBigQuery(con)
+    runner.register("jk_side", side)
+    got = runner.frame("SELECT * FROM jk_side")
+    assert runner.sent[0].startswith("WITH jk_side AS (SELECT * FROM UNNEST(ARRAY<STRUCT<`cid` STRING, `n` INT64, "
+                                     "`x` FLOAT64, `flag` BOOL, `at` TIMESTAMP>>[")
+    assert got["cid"].tolist()[:2] == ["a'b", "c\\d"] and pd.isna(got["cid"][2]) and got["cid"][3] == "new\nline"
+    assert got["n"].tolist() == [1, 2, 3, -4] and got["flag"].tolist() == [True, False, True, False]
+    assert got["x"].iloc[[0, 2, 3]].tolist() == [0.5, 1e20, -2.0] and pd.isna(got["x"][1])
+    assert got["at"].iloc[[0, 2, 3]].tolist() == side["at"].iloc[[0, 2, 3]].tolist() and pd.isna(got["at"][1])
+    # a query with its own CTEs gets the side table first; a query not reading it, none
+    assert runner.rows("WITH q AS (SELECT count(*) AS c FROM jk_side) SELECT c FROM q") == [(4,)]
+    assert runner.sent[-1].startswith("WITH jk_side AS (") and ", q AS (SELECT" in runner.sent[-1]
+    assert runner.sql_to_send("SELECT 1 AS jk_side_count") == "SELECT 1 AS jk_side_count"
+    assert inline_table(side.iloc[:0]).endswith(">>[])")
+
+
+def test_a_side_table_too_large_for_a_query_is_refused() -> None:
+    runner = BigQueryRunner(project="p")
+    runner.register("jk_customers", pd.DataFrame({"cid": [f"customer-{i:08d}" for i in range(60_000)]}))
+    with pytest.raises(JourneykitError, match="over BigQuery's limit.*jk_customers: 60,000 rows"):
+        runner.sql_to_send("SELECT * FROM jk_customers")
+
+
+def test_results_have_duckdbs_types(con: Any) -> None:
+    runner = FixtureBigQuery(con)
+    sql = ga4_table_sql(DATASET, "2024-03-01", "2024-03-03")
+    got = runner.frame(f"SELECT * FROM ({sql})")
+    native = con.sql(bigquery_to_duckdb(sql)).df()
+    pd.testing.assert_frame_equal(got.sort_values(list(got.columns)).reset_index(drop=True),
+                                  native.sort_values(list(native.columns)).reset_index(drop=True))
+    assert str(got["timestamp"].dtype) == "datetime64[us]"  # BigQuery's UTC instants as naive UTC times
+
+
+def test_bigquery_schema_fields_as_duckdb_type_names() -> None:
+    from google.cloud.bigquery import SchemaField
+
+    fields = {f["name"]: SchemaField.from_api_repr(f) for f in SCHEMA}
+    assert duckdb_type(fields["event_timestamp"]) == "BIGINT"
+    assert duckdb_type(fields["user_pseudo_id"]) == "VARCHAR"
+    assert duckdb_type(fields["is_active_user"]) == "BOOLEAN"
+    assert duckdb_type(fields["event_params"]) == ('STRUCT("key" VARCHAR, "value" STRUCT("string_value" VARCHAR, '
+                                                   '"int_value" BIGINT, "float_value" DOUBLE, "double_value" DOUBLE))[]')
+    # the same names DuckDB gives the fixture's columns, typed from the same schema
+    # the names DuckDB gives the fixture's columns typed from the same schema (DuckDB quotes
+    # only the field names that are keywords)
+    rel = fixture_connection().sql("SELECT * EXCLUDE (_TABLE_SUFFIX) FROM ga4_export")
+    assert [duckdb_type(fields[c]).replace('"', "") for c in rel.columns] == [str(t).replace('"', "")
+                                                                             for t in rel.types]
+
+
+# ---------------------------------------------------------------- credentials
+
+_CLEAN_ENV_SCRIPT = """
+from journeykit.analytics.events.engines.bigquery import BigQueryRunner
+from journeykit.core.errors import JourneykitError
+try:
+    BigQueryRunner(project="my-billing-project").rows("SELECT 1")
+except JourneykitError as error:
+    print(error)
+"""
+
+
+def clean_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a machine never logged in to Google: no credentials file, an empty
+    gcloud config folder, and not on Google Cloud (no metadata server to ask)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("GOOGLE_", "GCLOUD_", "CLOUDSDK_")) and k != "NO_GCE_CHECK"}
+    env.update(HOME=str(tmp_path), CLOUDSDK_CONFIG=str(tmp_path / "gcloud"), NO_GCE_CHECK="true",
+               PYTHONPATH=str(ROOT.parent))
+    return env
+
+
+def test_missing_credentials_say_what_to_run(tmp_path: Path) -> None:
+    # the real google-auth lookup of Application Default Credentials, in a clean environment
+    out = subprocess.run([sys.executable, "-c", _CLEAN_ENV_SCRIPT], env=clean_env(tmp_path), capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "no Google credentials for BigQuery" in out.stdout
+    assert "gcloud auth application-default login" in out.stdout
+    assert "never reads credentials from the workspace" in out.stdout
