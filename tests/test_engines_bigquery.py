@@ -218,29 +218,53 @@ def test_dates_come_as_yaml_gives_them() -> None:
 
 # ---------------------------------------------------------------- the runner
 
-class FixtureBigQuery(BigQueryRunner):
-    """A BigQueryRunner whose jobs run on DuckDB over the fixture instead of on Google: the
-    text it would send (side tables inlined) is kept in ``sent``, translated back by
-    sqlglot, and its result handed back in Arrow as BigQuery's client gives it
-    (TIMESTAMP as timestamp[us, UTC]); everything after that is the runner's own code."""
+_TO_BIGQUERY = {"VARCHAR": "STRING", "BIGINT": "INTEGER", "INTEGER": "INTEGER", "DOUBLE": "FLOAT",
+                "BOOLEAN": "BOOLEAN", "TIMESTAMP": "TIMESTAMP", "TIMESTAMP WITH TIME ZONE": "TIMESTAMP",
+                "DATE": "DATE"}
 
-    def __init__(self, con: Any, **options: Any) -> None:
-        super().__init__(project="my-billing-project", **options)
+
+class FixtureClient:
+    """Stands in for ``google.cloud.bigquery.Client`` (Google cannot be reached here): each
+    query text the runner sends is kept in ``sent``, translated back by sqlglot and run on
+    DuckDB over the fixture; the result comes back in Arrow as BigQuery's client gives it
+    (TIMESTAMP as timestamp[us, UTC]), a dry run with the result's schema as SchemaFields.
+    Everything on the runner's side of the client is the runner's own code."""
+
+    def __init__(self, con: Any) -> None:
         self.con = con
         self.sent: list[str] = []
+        self.dry_runs: list[str] = []
 
-    def _fetch_arrow(self, text: str) -> pa.Table:
-        self.sent.append(text)
-        table = self.con.sql(bigquery_to_duckdb(text)).arrow()
+    def query(self, text: str, job_config: Any = None, location: str | None = None) -> FixtureJob:
+        dry = bool(job_config is not None and job_config.dry_run)
+        (self.dry_runs if dry else self.sent).append(text)
+        return FixtureJob(self.con.sql(bigquery_to_duckdb(text)), dry)
+
+    def close(self) -> None:
+        pass
+
+
+class FixtureJob:
+    def __init__(self, rel: Any, dry: bool) -> None:
+        from google.cloud.bigquery import SchemaField
+
+        self.rel, self.job_id, self.total_bytes_processed = rel, "fixture", 0
+        self.schema = [SchemaField(name, _TO_BIGQUERY[str(kind)]) for name, kind in zip(rel.columns, rel.types)]
+
+    def result(self) -> FixtureJob:
+        return self
+
+    def to_arrow(self, create_bqstorage_client: bool = True) -> pa.Table:
+        table = self.rel.arrow()
         table = table.read_all() if hasattr(table, "read_all") else table
         fields = [pa.field(f.name, pa.timestamp("us", tz="UTC")) if pa.types.is_timestamp(f.type) else f
                   for f in table.schema]
         return table.cast(pa.schema(fields))
 
-    def schema(self, table_sql: str) -> list[tuple[str, str]]:
-        self.sent.append(table_sql)
-        rel = self.con.sql(bigquery_to_duckdb(f"SELECT * FROM ({table_sql})"))
-        return [(name, str(kind)) for name, kind in zip(rel.columns, rel.types)]
+
+def fixture_runner(con: Any) -> tuple[BigQueryRunner, FixtureClient]:
+    client = FixtureClient(con)
+    return BigQueryRunner(project="my-billing-project", client=client), client
 
 
 def test_side_tables_are_inlined_with_bigquerys_quoting(con: Any) -> None:
@@ -249,10 +273,10 @@ def test_side_tables_are_inlined_with_bigquerys_quoting(con: Any) -> None:
                          "flag": [True, False, True, False],
                          "at": pd.to_datetime(["2024-03-01 10:00:00.000001", None, "2024-03-02", "1969-12-31 23:59:59"],
                                                format="ISO8601")})
-    runner = FixtureBigQuery(con)
+    runner, client = fixture_runner(con)
     runner.register("jk_side", side)
     got = runner.frame("SELECT * FROM jk_side")
-    assert runner.sent[0].startswith("WITH jk_side AS (SELECT * FROM UNNEST(ARRAY<STRUCT<`cid` STRING, `n` INT64, "
+    assert client.sent[0].startswith("WITH jk_side AS (SELECT * FROM UNNEST(ARRAY<STRUCT<`cid` STRING, `n` INT64, "
                                      "`x` FLOAT64, `flag` BOOL, `at` TIMESTAMP>>[")
     assert got["cid"].tolist()[:2] == ["a'b", "c\\d"] and pd.isna(got["cid"][2]) and got["cid"][3] == "new\nline"
     assert got["n"].tolist() == [1, 2, 3, -4] and got["flag"].tolist() == [True, False, True, False]
@@ -260,7 +284,8 @@ def test_side_tables_are_inlined_with_bigquerys_quoting(con: Any) -> None:
     assert got["at"].iloc[[0, 2, 3]].tolist() == side["at"].iloc[[0, 2, 3]].tolist() and pd.isna(got["at"][1])
     # a query with its own CTEs gets the side table first; a query not reading it, none
     assert runner.rows("WITH q AS (SELECT count(*) AS c FROM jk_side) SELECT c FROM q") == [(4,)]
-    assert runner.sent[-1].startswith("WITH jk_side AS (") and ", q AS (SELECT" in runner.sent[-1]
+    assert client.sent[-1].startswith("WITH jk_side AS (") and ", q AS (SELECT" in client.sent[-1]
+    assert [job.sql for job in runner.jobs] == client.sent
     assert runner.sql_to_send("SELECT 1 AS jk_side_count") == "SELECT 1 AS jk_side_count"
     assert inline_table(side.iloc[:0]).endswith(">>[])")
 
@@ -273,8 +298,11 @@ def test_a_side_table_too_large_for_a_query_is_refused() -> None:
 
 
 def test_results_have_duckdbs_types(con: Any) -> None:
-    runner = FixtureBigQuery(con)
+    runner, client = fixture_runner(con)
     sql = ga4_table_sql(DATASET, "2024-03-01", "2024-03-03")
+    assert runner.schema(sql) == [("customer_id", "VARCHAR"), ("timestamp", "TIMESTAMP"), ("event", "VARCHAR"),
+                                  ("channel", "VARCHAR")]
+    assert client.dry_runs == [f"SELECT * FROM ({sql})"] and client.sent == []  # nothing read, nothing billed
     got = runner.frame(f"SELECT * FROM ({sql})")
     native = con.sql(bigquery_to_duckdb(sql)).df()
     pd.testing.assert_frame_equal(got.sort_values(list(got.columns)).reset_index(drop=True),
