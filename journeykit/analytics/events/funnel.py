@@ -407,15 +407,12 @@ def _stage_funnel(ws: Workspace, used: list[Stage], by_cols: tuple[str, ...],
                     "by='persona' needs a customers table with a persona_id column in the workspace"
                 )
             link = pd.DataFrame({
-                "customer_id": customers["customer_id"].astype("string"),
-                "persona_id": customers["persona_id"].astype("string"),
+                "cid": customers["customer_id"].astype("string"),
+                "persona": customers["persona_id"].astype("string"),
             })
             # the persona describes the customer: looked up once per customer and attempt,
             # not joined to every event of the log
-            assert src.con is not None  # a workspace's events are read on a connection of our own
-            src.con.register("jk_customers", link)
-            src.con.execute("CREATE TEMP TABLE jk_customer_groups AS "
-                            "SELECT customer_id AS cid, persona_id AS persona FROM jk_customers")
+            src.register("jk_customer_groups", link)
         for column in by_cols:
             if column not in src.columns and column not in per_customer:
                 raise JourneykitError(

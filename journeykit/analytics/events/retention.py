@@ -235,7 +235,7 @@ def retention(
 
 
 def _customer_groups(src: EventSource, columns: list[str], customers: pd.DataFrame | None) -> bool:
-    """Register the view ``jk_retention_groups`` (cid and ``columns``) from ``customers``;
+    """Register the side table ``jk_retention_groups`` (cid and ``columns``) from ``customers``;
     False when no column is looked up there."""
     if not columns:
         return False
@@ -250,13 +250,9 @@ def _customer_groups(src: EventSource, columns: list[str], customers: pd.DataFra
             f"by={missing[0]!r} is neither a column of {src.label} nor of the customers table "
             f"(log: {', '.join(src.columns)}; customers: {', '.join(map(str, customers.columns))})"
         )
-    if src.con is None:
-        raise JourneykitError("by= with a customers table needs a log journeykit opens (a Workspace, a "
-                              "DataFrame or files), not a DuckDB relation; join the column into the relation")
     link = pd.DataFrame({"cid": customers["customer_id"].astype("string"),
                          **{c: customers[c].astype("string") for c in columns}}).drop_duplicates("cid")
-    src.con.register("jk_retention_links", link)
-    src.con.execute("CREATE OR REPLACE TEMP VIEW jk_retention_groups AS SELECT * FROM jk_retention_links")
+    src.register("jk_retention_groups", link)
     return True
 
 

@@ -1,6 +1,12 @@
-"""What an event source is: a log the event analyses read, as a DuckDB relation.
+"""What an event source is: a log the event analyses read, natively in DuckDB.
 
-A source is one of
+Every analysis reads its log through one interface,
+:class:`~journeykit.analytics.events.engines.warehouse.EventSource` (re-exported here):
+:class:`DuckDBSource` runs the analyses' DuckDB SQL natively; a
+:class:`~journeykit.analytics.events.engines.warehouse.WarehouseSource` runs it, rewritten,
+on another engine (Spark, BigQuery). :func:`open_events` takes
+
+* an :class:`EventSource` already opened (used as it is; the caller closes it);
 
 * a :class:`~journeykit.workspace.Workspace`: its event log, read through
   :meth:`Workspace.events_relation` (a large log stays in DuckDB/Parquet, never in pandas),
@@ -37,6 +43,7 @@ from typing import Any, TypeAlias
 import duckdb
 import pandas as pd
 
+from journeykit.analytics.events.engines.warehouse import EventSource
 from journeykit.core._sql import connect, ident, literal, literals
 from journeykit.core.durations import DurationLike, parse_duration
 from journeykit.core.errors import JourneykitError
@@ -45,6 +52,7 @@ from journeykit.workspace.config import Defaults
 
 __all__ = [
     "DEFAULT",
+    "DuckDBSource",
     "EventColumns",
     "EventSource",
     "EventsLike",
@@ -54,8 +62,10 @@ __all__ = [
     "window_of",
 ]
 
-EventsLike: TypeAlias = pd.DataFrame | str | Path | Sequence[str | Path] | duckdb.DuckDBPyRelation
-"""A log given directly: a DataFrame, file path(s)/glob(s) or a DuckDB relation."""
+EventsLike: TypeAlias = (pd.DataFrame | str | Path | Sequence[str | Path] | duckdb.DuckDBPyRelation
+                         | EventSource)
+"""A log given directly: a DataFrame, file path(s)/glob(s), a DuckDB relation or an opened
+:class:`EventSource` (e.g. a warehouse table)."""
 SourceLike: TypeAlias = Workspace | EventsLike
 """What every event analysis takes first: a Workspace or a log given directly."""
 
@@ -129,8 +139,8 @@ class EventColumns:
 
 
 @dataclass
-class EventSource:
-    """An opened log, readable by SQL as the view ``jk_src``."""
+class DuckDBSource(EventSource):
+    """An opened log, readable by SQL as the view ``jk_src``, queried natively by DuckDB."""
 
     rel: duckdb.DuckDBPyRelation
     label: str
@@ -178,13 +188,19 @@ class EventSource:
         except (duckdb.ConversionException, duckdb.InvalidInputException, duckdb.IOException) as error:
             raise JourneykitError(f"could not read the events from {self.label}: {error}") from error
 
-    def require(self, column: str, keyword: str) -> None:
-        """Fail, naming the keyword to pass, when ``column`` is not in the log."""
-        if column not in self.columns:
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        """The side table ``frame`` as the temporary table ``name`` of the connection."""
+        if self.con is None:
             raise JourneykitError(
-                f"column {column!r} not found in {self.label}; pass {keyword}=... "
-                f"(available: {', '.join(self.columns)})"
+                f"{name}: a lookup table (by= a customers column) needs a log journeykit opens (a "
+                "Workspace, a DataFrame or files), not a DuckDB relation; join the column into the relation"
             )
+        view = f"{name}__frame"
+        self.con.register(view, frame)
+        try:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(name)} AS SELECT * FROM {ident(view)}")
+        finally:
+            self.con.unregister(view)
 
 
 def _file_kind(path: str) -> str:
@@ -209,13 +225,17 @@ def _is_files(events: object) -> bool:
 def open_events(
     events: SourceLike, text_columns: Sequence[str] = ("customer_id", "event")
 ) -> Iterator[EventSource]:
-    """Open ``events`` as an :class:`EventSource`; closes any connection it made.
+    """Open ``events`` as an :class:`EventSource`; closes any connection it made (an
+    :class:`EventSource` passed in is used as it is and stays open).
 
     ``text_columns``: columns of a CSV file kept as text whatever the sniffer guesses
     (customer ids keep their leading zeros).
     """
+    if isinstance(events, EventSource):
+        yield events
+        return
     if isinstance(events, duckdb.DuckDBPyRelation):
-        yield EventSource(events, "the DuckDB relation")
+        yield DuckDBSource(events, "the DuckDB relation")
         return
     con = connect()
     try:
@@ -224,16 +244,16 @@ def open_events(
             if rel is None:
                 raise JourneykitError("the workspace has no events table (events.csv or .parquet)")
             # large events are stored as clean Parquet by the loader (journeykit.workspace.eventstore)
-            yield EventSource(rel, "the workspace events", rescan_cheap="events" in events.large, con=con)
+            yield DuckDBSource(rel, "the workspace events", rescan_cheap="events" in events.large, con=con)
         elif isinstance(events, pd.DataFrame):
-            yield EventSource(con.from_df(events), "the DataFrame", con=con)
+            yield DuckDBSource(con.from_df(events), "the DataFrame", con=con)
         elif _is_files(events):
             rel, table_sql = _read_files(con, events, text_columns)
-            yield EventSource(rel, str(events), rescan_cheap=_is_parquet(events), con=con, table_sql=table_sql)
+            yield DuckDBSource(rel, str(events), rescan_cheap=_is_parquet(events), con=con, table_sql=table_sql)
         else:
             raise JourneykitError(
                 "events must be a Workspace, a pandas DataFrame, a path or glob of CSV/Parquet files, "
-                f"or a DuckDB relation; got {type(events).__name__}"
+                f"a DuckDB relation or an opened EventSource; got {type(events).__name__}"
             )
     finally:
         con.close()

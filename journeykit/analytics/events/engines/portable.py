@@ -1,0 +1,222 @@
+"""The analyses' DuckDB SQL in a form other engines run: :func:`to_dialect`.
+
+The query is parsed with sqlglot (DuckDB dialect), rewritten where the target lacks a
+DuckDB construct, and generated for the target ("duckdb", "spark" or "bigquery"). The
+rewrites keep the results exactly:
+
+* ``ASOF [LEFT] JOIN`` (DuckDB: for each left row, the one right row whose equality keys
+  match and whose time is the nearest satisfying the inequality: ``r.ts >= l.t`` the
+  earliest at or after, ``r.ts > l.t`` strictly after, ``<=``/``<`` the latest at or
+  before / before; ``=`` keys never match NULL, ``IS NOT DISTINCT FROM`` keys match NULL
+  to NULL; a right row with a NULL time never matches; the LEFT variant keeps unmatched
+  left rows with NULLs; of right rows tied at the nearest time, any one). Rewritten to an
+  equi-join on a window: the left's distinct (keys, time) and the right's rows in one
+  union, ordered by time per key (at equal times the left row before the right one for
+  ``>=``/``<=``, after it for ``>``/``<``); ``first_value(... IGNORE NULLS)`` over the rows
+  from the current one on gives each left (keys, time) its right row, joined back by
+  keys and time.
+* ``MATERIALIZED`` / ``NOT MATERIALIZED`` CTE hints: dropped (only DuckDB plans by them).
+* ``to_microseconds(n)``: ``INTERVAL n MICROSECOND``; ``a - b > interval`` (a difference
+  of times compared with an interval): ``a > b + interval``.
+* ``epoch_us(t)``: ``unix_micros(t)``; ``list_slice(l, a, b)``: the slice of each dialect.
+
+``to_dialect(sql, "duckdb")`` gives the portable form in DuckDB's dialect, so the rewrite
+is tested on DuckDB against the native SQL. sqlglot does the rest of the translation
+(``EXCLUDE`` → ``EXCEPT``, lists, 1-based indexing, ``FILTER``, ``struct_pack``...). A
+construct the rewrite cannot carry is a ``JourneykitError`` naming it and the dialect.
+
+Example:
+    >>> sql = "SELECT a.k, b.v FROM a ASOF LEFT JOIN b ON a.k = b.k AND b.t >= a.t"
+    >>> "ASOF" in to_dialect(sql, "spark")
+    False
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from journeykit.core.errors import JourneykitError
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+__all__ = ["DIALECTS", "to_dialect"]
+
+#: the dialects :func:`to_dialect` writes
+DIALECTS = ("duckdb", "spark", "bigquery")
+
+
+def to_dialect(sql: str, dialect: str) -> str:
+    """``sql`` (DuckDB dialect) rewritten without DuckDB-only constructs, written for ``dialect``.
+
+    Example:
+        >>> to_dialect("WITH a AS MATERIALIZED (SELECT 1 AS x) SELECT * FROM a", "duckdb")
+        'WITH a AS (SELECT 1 AS x) SELECT * FROM a'
+    """
+    import sqlglot  # heavy: loaded only when a query goes to another engine (or its portable form)
+    from sqlglot.errors import SqlglotError
+
+    if dialect not in DIALECTS:
+        raise JourneykitError(f"dialect must be one of {', '.join(DIALECTS)}; got {dialect!r}")
+    try:
+        tree = sqlglot.parse_one(sql, read="duckdb")
+    except SqlglotError as error:
+        raise JourneykitError(f"the events query could not be read for {dialect}: {error}") from error
+    tree = _portable(tree, dialect)
+    try:
+        return tree.sql(dialect=dialect, unsupported_level=sqlglot.ErrorLevel.RAISE)
+    except SqlglotError as error:
+        raise JourneykitError(f"the events query has a construct {dialect} lacks: {error}") from error
+
+
+def _portable(tree: exp.Expression, dialect: str) -> exp.Expression:
+    from sqlglot import exp  # heavy: see to_dialect
+
+    for cte in tree.find_all(exp.CTE):
+        cte.set("materialized", None)
+    tree = tree.transform(_functions)
+    # innermost first, so a rewritten join's subqueries hold no ASOF join of their own
+    for select in reversed(list(tree.find_all(exp.Select))):
+        if any((j.args.get("method") or "").upper() == "ASOF" for j in select.args.get("joins") or []):
+            _rewrite_asof(select, dialect)
+    return tree
+
+
+def _functions(node: exp.Expression) -> exp.Expression:
+    from sqlglot import exp  # heavy: see to_dialect
+
+    if isinstance(node, exp.Anonymous):
+        name = str(node.this).lower()
+        args = node.expressions
+        if name == "to_microseconds" and len(args) == 1:
+            return exp.Interval(this=args[0].copy(), unit=exp.Var(this="MICROSECOND"))
+        if name == "epoch_us" and len(args) == 1:
+            return exp.UnixMicros(this=args[0].copy())
+        if name == "list_slice" and len(args) == 3:
+            return exp.ArraySlice(this=args[0].copy(), start=args[1].copy(), end=args[2].copy())
+    comparisons = (exp.GT, exp.GTE, exp.LT, exp.LTE)
+    if isinstance(node, comparisons) and isinstance(node.left, exp.Paren | exp.Sub) \
+            and isinstance(node.right, exp.Interval):
+        diff = node.left.unnest() if isinstance(node.left, exp.Paren) else node.left
+        if isinstance(diff, exp.Sub):  # a - b > i  ->  a > b + i (times: no difference of timestamps)
+            return type(node)(this=diff.left.copy(), expression=exp.Add(this=diff.right.copy(),
+                                                                         expression=node.right.copy()))
+    return node
+
+
+def _tables_of(node: exp.Expression) -> set[str]:
+    from sqlglot import exp  # heavy: see to_dialect
+
+    return {c.table for c in node.find_all(exp.Column)}
+
+
+def _rewrite_asof(select: exp.Select, dialect: str) -> None:
+    """Replace the ASOF joins of ``select`` (see the module docstring) in place."""
+    import sqlglot  # heavy: see to_dialect
+    from sqlglot import exp
+
+    joins = select.args["joins"]
+    for i, join in enumerate(list(joins)):
+        if (join.args.get("method") or "").upper() != "ASOF":
+            continue
+        right = join.this
+        ralias = right.alias_or_name
+        what = f"ASOF join with {ralias} (for {dialect})"
+        if not ralias or not isinstance(right, exp.Table | exp.Subquery):
+            raise JourneykitError(f"{what}: the right side needs a name or an alias")
+        on = join.args.get("on")
+        if on is None:
+            raise JourneykitError(f"{what}: needs an ON condition")
+        keys: list[tuple[exp.Expression, exp.Expression, bool]] = []  # (left, right, null-safe)
+        inequality: tuple[exp.Expression, str, exp.Expression] | None = None  # (right, op, left)
+        flipped = {"GT": "LT", "GTE": "LTE", "LT": "GT", "LTE": "GTE"}
+        for cond in on.flatten() if isinstance(on, exp.And) else [on]:
+            cond = cond.unnest()
+            if not isinstance(cond, exp.EQ | exp.NullSafeEQ | exp.GT | exp.GTE | exp.LT | exp.LTE):
+                raise JourneykitError(f"{what}: condition {cond.sql('duckdb')} is not supported")
+            a, b = cond.left, cond.right
+            ta, tb = _tables_of(a), _tables_of(b)
+            if tb == {ralias} and ralias not in ta:
+                a, b, swapped = b, a, True  # a: the right table's side
+            elif ta == {ralias} and ralias not in tb:
+                swapped = False
+            else:
+                raise JourneykitError(f"{what}: condition {cond.sql('duckdb')} must compare the two sides")
+            if isinstance(cond, exp.EQ | exp.NullSafeEQ):
+                keys.append((b, a, isinstance(cond, exp.NullSafeEQ)))
+            elif inequality is not None:
+                raise JourneykitError(f"{what}: more than one inequality")
+            else:
+                op = type(cond).__name__
+                inequality = (a, flipped[op] if swapped else op, b)
+        if inequality is None:
+            raise JourneykitError(f"{what}: needs one inequality (>=, >, <= or <) on the times")
+        rts, op, lt = inequality
+        # the right table's columns the query reads, carried through the window
+        payload: list[str] = []
+        for column in select.find_all(exp.Column):
+            if column.table == ralias and not _inside(column, on):
+                if isinstance(column.this, exp.Star):
+                    raise JourneykitError(f"{what}: {ralias}.* is not supported; name the columns")
+                if column.name not in payload:
+                    payload.append(column.name)
+        if any(isinstance(s, exp.Star) for s in select.expressions):
+            raise JourneykitError(f"{what}: SELECT * is not supported; name the columns")
+
+        def duck(node: exp.Expression) -> str:
+            return node.sql("duckdb")
+
+        names = [f"jk_k{k}" for k in range(len(keys))]
+        left_from = exp.select(*[exp.alias_(lk.copy(), n) for (lk, _, _), n in zip(keys, names, strict=True)],
+                               exp.alias_(lt.copy(), "jk_t")).distinct()
+        left_from.set("from_", select.args["from_"].copy())
+        if i:
+            left_from.set("joins", [j.copy() for j in joins[:i]])
+        not_null = [f"{duck(rk)} IS NOT NULL" for _, rk, safe in keys if not safe] + [f"{duck(rts)} IS NOT NULL"]
+        right_sql = (
+            f"SELECT {''.join(f'{duck(rk)} AS {n}, ' for (_, rk, _), n in zip(keys, names, strict=True))}"
+            f"{duck(rts)} AS jk_t{''.join(f', {ralias}.{_q(p)} AS {_q(p)}' for p in payload)} "
+            f"FROM {duck(right)} WHERE {' AND '.join(not_null)}"
+        )
+        inclusive = op in ("GTE", "LTE")
+        order = "ASC" if op in ("GT", "GTE") else "DESC"
+        klist = "".join(f"{n}, " for n in names)
+        nulls = "".join(f", NULL AS {_q(p)}" for p in payload)
+        union = (
+            f"SELECT {klist}jk_t, 0 AS jk_side, {1 - int(inclusive)} AS jk_o{nulls} FROM ({duck(left_from)}) jk_l "
+            f"UNION ALL SELECT {klist}jk_t, 1 AS jk_side, {int(inclusive)} AS jk_o"
+            f"{''.join(f', {_q(p)}' for p in payload)} FROM ({right_sql}) jk_r"
+        )
+        rts_name = rts.name if isinstance(rts, exp.Column) else None
+        single = payload == [rts_name] or not payload
+        value = "jk_t" if single else f"struct_pack({', '.join(f'{_q(p)} := {_q(p)}' for p in payload)})"
+        partition = f"PARTITION BY {', '.join(names)} " if names else ""
+        window = (
+            f"SELECT {klist}jk_t, jk_side, first_value(CASE WHEN jk_side = 1 THEN {value} END IGNORE NULLS) "
+            f"OVER ({partition}ORDER BY jk_t {order}, jk_o ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) "
+            f"AS jk_p FROM ({union}) jk_u"
+        )
+        fields = [f"jk_p AS {_q(p)}" for p in payload] if single else [f"jk_p.{_q(p)} AS {_q(p)}" for p in payload]
+        matched = (f"SELECT {klist}jk_t{''.join(', ' + f for f in fields)} FROM ({window}) jk_w "
+                   "WHERE jk_side = 0 AND jk_p IS NOT NULL")
+        conditions = [f"{duck(lk)} {'IS NOT DISTINCT FROM' if safe else '='} {ralias}.{n}"
+                      for (lk, _, safe), n in zip(keys, names, strict=True)]
+        conditions.append(f"{duck(lt)} = {ralias}.jk_t")
+        side = "LEFT " if (join.args.get("side") or "").upper() == "LEFT" else ""
+        wrapped = sqlglot.parse_one(f"SELECT 1 FROM x {side}JOIN ({matched}) {ralias} ON {' AND '.join(conditions)}",
+                                    read="duckdb")
+        joins[i] = wrapped.args["joins"][0]
+    select.set("joins", joins)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _inside(node: exp.Expression, ancestor: exp.Expression) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent is ancestor:
+            return True
+        parent = parent.parent
+    return False
