@@ -170,6 +170,15 @@ def _no_rows_to_reference(other: pd.DataFrame, target: str, target_source: str, 
     return True
 
 
+def _warehouse_note(config: JourneyConfig) -> str:
+    """The load's note that the events are not a table of the workspace (journey.yaml ``events:``)."""
+    spec = config.events_backend
+    assert spec is not None
+    where = spec.ga4_dataset or spec.table or spec.path
+    return (f"events: in {where} (journey.yaml events:), read by {spec.backend} in every event analysis; "
+            "no events table of the workspace is loaded or checked (an events.csv/.parquet here is ignored)")
+
+
 class _Loader:
     def __init__(self, folder: Path, on_bad_rows: OnBadRows, limit: int | None = None):
         if on_bad_rows not in ("strict", "quarantine"):
@@ -194,7 +203,12 @@ class _Loader:
         sources = scan_sources(self.folder, list(TABLES))
         self.problems.extend(sources.problems)
         self.imported = self._import_sources(ws, sources)
+        elsewhere = config.events_backend is not None and config.events_backend.external
+        if elsewhere:
+            ws.import_notes.append(_warehouse_note(config))
         for name, table in TABLES.items():
+            if name == "events" and elsewhere:  # in the warehouse: read there by every analysis
+                continue
             raw = self._pick_source(name, table, sources)
             if raw is None:
                 continue
@@ -385,7 +399,7 @@ class _Loader:
         ws.tables["customers"] = customers
 
     def _check_events(self, ws: Workspace) -> None:
-        if not ws.has("events"):
+        if not ws.has("events") or ws.events_elsewhere:
             return
         mapping = ws.config.event_stage
         if "events" in ws.large:

@@ -70,7 +70,8 @@ class Workspace:
     derived: dict[Hashable, Any] = field(default_factory=dict, repr=False)
     #: set inside a headless run: where the run's notebooks share results (journeykit.workspace.cache)
     run_cache: Path | None = field(default=None, repr=False, compare=False)
-    #: what journey.yaml ``sources:`` imports did at this load (rows in/out, set aside, notes)
+    #: what this load did that is not a problem: journey.yaml ``sources:`` imports (rows in/out,
+    #: set aside, notes), events read in a warehouse (journey.yaml ``events:``)
     import_notes: list[str] = field(default_factory=list)
 
     # -- derived results, computed once per workspace state
@@ -92,7 +93,12 @@ class Workspace:
 
     # -- tables
     def has(self, table: str) -> bool:
-        """True when the workspace has ``table`` with at least one row."""
+        """True when the workspace has ``table`` with at least one row. The events count as
+        present when journey.yaml ``events:`` puts them in a warehouse (:attr:`events_elsewhere`);
+        ``ws.events`` and :meth:`events_relation` are then None and the event analyses read them
+        there (:func:`journeykit.analytics.events.source.open_events`)."""
+        if table == "events" and self.events_elsewhere:
+            return True
         if table in self.large and table not in self.tables:
             return self.large[table].rows > 0
         frame = self.tables.get(table)
@@ -165,12 +171,20 @@ class Workspace:
     def name(self) -> str:
         return self.config.business
 
+    @property
+    def events_elsewhere(self) -> bool:
+        """Whether journey.yaml ``events:`` puts the event log outside the workspace (a Spark
+        or BigQuery table, files): no local events table, the analyses query it there."""
+        spec = self.config.events_backend
+        return spec is not None and spec.external
+
     def events_relation(self, con: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyRelation | None:
         """The events as a DuckDB relation with canonical columns (customer_id VARCHAR,
-        timestamp TIMESTAMP, event VARCHAR, channel VARCHAR), or None without events.
+        timestamp TIMESTAMP, event VARCHAR, channel VARCHAR), or None without events or when
+        they are in a warehouse (:attr:`events_elsewhere`).
         ``con``: the connection to build it on (default: a new
         :func:`journeykit.core._sql.connect`)."""
-        if not self.has("events"):
+        if not self.has("events") or self.events_elsewhere:
             return None
         con = con or connect()
         if "events" in self.large:

@@ -155,7 +155,7 @@ def _days_between_orders(orders: pd.DataFrame) -> pd.Series:
 def _customer_features(ws: Workspace) -> pd.DataFrame:
     """Per customer: recency_days, frequency, monetary, n_events, channel shares (ch:*)."""
     orders = _table(ws, "orders")
-    has_events = ws.has("events")
+    has_events = ws.has("events") and not ws.events_elsewhere  # per-customer features from a local log only
     customers = _table(ws, "customers")
     if orders is None and not has_events:
         raise JourneykitError(
