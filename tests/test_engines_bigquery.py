@@ -249,7 +249,8 @@ class FixtureJob:
         from google.cloud.bigquery import SchemaField
 
         self.rel, self.job_id, self.total_bytes_processed = rel, "fixture", 0
-        self.schema = [SchemaField(name, _TO_BIGQUERY[str(kind)]) for name, kind in zip(rel.columns, rel.types)]
+        self.schema = [SchemaField(name, _TO_BIGQUERY[str(kind)]) for name, kind in zip(rel.columns, rel.types)
+                       ] if dry else None
 
     def result(self) -> FixtureJob:
         return self
@@ -357,3 +358,105 @@ def test_missing_credentials_say_what_to_run(tmp_path: Path) -> None:
     assert "no Google credentials for BigQuery" in out.stdout
     assert "gcloud auth application-default login" in out.stdout
     assert "never reads credentials from the workspace" in out.stdout
+
+
+# ---------------------------------------------------------------- the analyses on the GA4 source
+
+STEPS = ["session_start", "view_item", "add_to_cart", "purchase"]
+
+
+def _personas(customers: list[str]) -> pd.DataFrame:
+    """A customers table giving each customer a persona (every other one p1), for by='persona'."""
+    return pd.DataFrame({"customer_id": pd.array(customers, dtype="string"),
+                         "persona": pd.array(["p1" if i % 2 else "p2" for i in range(len(customers))],
+                                             dtype="string")})
+
+
+def _analyses(customers: pd.DataFrame) -> dict[str, Any]:
+    from journeykit.analytics.events.funnel import funnel, funnel_dropouts
+    from journeykit.analytics.events.paths import paths, step_matrix, transitions
+    from journeykit.analytics.events.retention import retention
+
+    return {
+        "funnel": lambda s: funnel(s, STEPS, window="1d", by="channel"),
+        "funnel_dropouts": lambda s: funnel_dropouts(s, STEPS, 3, window="1d"),
+        "paths": lambda s: paths(s, max_steps=4),
+        "transitions": lambda s: transitions(s),
+        "step_matrix": lambda s: step_matrix(s, max_steps=4),
+        "retention": lambda s: retention(s, period="D", by="persona", customers=customers),
+    }
+
+
+def native_log() -> pd.DataFrame:
+    """The import preset's log of the three days as the analyses read a DataFrame."""
+    rows = preset_log()
+    return pd.DataFrame({"customer_id": pd.array([r[0] for r in rows], dtype="string"),
+                         "timestamp": pd.to_datetime([r[1] for r in rows]).astype("datetime64[us]"),
+                         "event": pd.array([r[2] for r in rows], dtype="string"),
+                         "channel": pd.array([r[3] for r in rows], dtype="string")})
+
+
+def ga4_source(con: Any) -> tuple[Any, FixtureClient]:
+    from journeykit.analytics.events.engines.bigquery import open_bigquery
+    from journeykit.workspace.config import EventsBackend
+
+    client = FixtureClient(con)
+    spec = EventsBackend("bigquery", ga4_dataset=DATASET, project="my-billing-project", start="2024-03-01",
+                         end="2024-03-03")
+    return open_bigquery(spec, client=client), client
+
+
+def _same(got: pd.DataFrame, expected: pd.DataFrame) -> None:
+    assert list(got.columns) == list(expected.columns)
+    if len(got.columns):
+        got = got.sort_values(list(got.columns), key=lambda c: c.astype(str)).reset_index(drop=True)
+        expected = expected.sort_values(list(expected.columns), key=lambda c: c.astype(str)).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+@pytest.fixture(scope="module")
+def sent_by_analysis(con: Any) -> dict[str, tuple[list[str], pd.DataFrame, pd.DataFrame]]:
+    """Each analysis on the GA4 source: the BigQuery SQL sent, its result, the native result."""
+    log = native_log()
+    customers = _personas(sorted(set(log["customer_id"])))
+    out = {}
+    for name, run in _analyses(customers).items():
+        src, client = ga4_source(con)
+        try:
+            out[name] = (client.dry_runs + client.sent, run(src), run(log))
+        except Exception as error:  # each analysis's own test reports it
+            out[name] = error
+    return out
+
+
+def _of(sent_by_analysis: dict, name: str) -> tuple[list[str], pd.DataFrame, pd.DataFrame]:
+    found = sent_by_analysis[name]
+    if isinstance(found, Exception):
+        raise found
+    return found
+
+
+@pytest.mark.parametrize("name", ["funnel", "funnel_dropouts", "paths", "transitions", "step_matrix", "retention"])
+def test_each_analysis_on_the_ga4_export_gives_the_native_result(sent_by_analysis: dict, name: str) -> None:
+    _, got, native = _of(sent_by_analysis, name)
+    assert len(native) > 0
+    _same(got, native)
+
+
+@pytest.mark.parametrize("name", ["funnel", "funnel_dropouts", "paths", "transitions", "step_matrix", "retention"])
+def test_the_bigquery_sql_of_each_analysis_is_the_stored_one(sent_by_analysis: dict, name: str) -> None:
+    sent = ";\n\n".join(_of(sent_by_analysis, name)[0]) + ";\n"
+    path = GOLDEN / f"{name}.sql"
+    if os.environ.get("JOURNEYKIT_UPDATE_GOLDEN") == "1":
+        GOLDEN.mkdir(parents=True, exist_ok=True)
+        path.write_text(sent)
+    assert path.exists(), f"{path} missing: run with JOURNEYKIT_UPDATE_GOLDEN=1 to write it"
+    assert sent == path.read_text(), f"the BigQuery SQL of {name} changed: JOURNEYKIT_UPDATE_GOLDEN=1 rewrites {path}"
+
+
+@pytest.mark.parametrize("name", ["funnel", "funnel_dropouts", "paths", "transitions", "step_matrix", "retention"])
+def test_the_bigquery_sql_of_each_analysis_resolves_against_the_ga4_schema(sent_by_analysis: dict, name: str) -> None:
+    sent = _of(sent_by_analysis, name)[0]
+    for text in sent:
+        check_against_ga4_schema(text)
+    assert "ASOF" not in " ".join(sent).upper()
