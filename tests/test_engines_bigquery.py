@@ -460,3 +460,74 @@ def test_the_bigquery_sql_of_each_analysis_resolves_against_the_ga4_schema(sent_
     for text in sent:
         check_against_ga4_schema(text)
     assert "ASOF" not in " ".join(sent).upper()
+
+
+# ---------------------------------------------------------------- journey.yaml -> the runner
+
+GA4_YAML = ("\nevents:\n  backend: bigquery\n  ga4_dataset: my-project.analytics_123\n  project: my-billing-project\n"
+            "  location: EU\n  start: 2024-03-01\n  end: 2024-03-03\n")
+
+
+def ga4_workspace(tmp_path: Path) -> Path:
+    from journeykit.workspace.scaffold import new_workspace
+
+    folder = new_workspace(tmp_path / "ws")
+    journey = folder / "journey.yaml"
+    journey.write_text(journey.read_text() + GA4_YAML)
+    return folder
+
+
+def test_journey_yaml_events_give_a_bigquery_runner_on_the_ga4_export(tmp_path: Path, con: Any) -> None:
+    from journeykit.analytics.events.engines.bigquery import open_bigquery
+    from journeykit.workspace.loader import load_workspace
+
+    ws = load_workspace(ga4_workspace(tmp_path))
+    spec = ws.config.events_backend
+    assert spec is not None and spec.backend == "bigquery"
+    client = FixtureClient(con)
+    src = open_bigquery(spec, client=client)
+    runner = src.runner
+    assert isinstance(runner, BigQueryRunner)
+    assert (runner.project, runner.location, src.label) == ("my-billing-project", "EU",
+                                                            "the GA4 export my-project.analytics_123")
+    assert src.table_sql == ga4_table_sql(DATASET, "2024-03-01", "2024-03-03")
+    assert client.sent == [] and client.dry_runs == []  # nothing is asked before a query runs
+    assert src.columns == ["customer_id", "timestamp", "event", "channel"]
+    assert src.fetch("SELECT count(*) FROM jk_src") == [(38,)]
+
+
+_CLEAN_ENV_WORKSPACE = """
+import sys
+from journeykit.analytics.events.engines.bigquery import open_bigquery
+from journeykit.core.errors import JourneykitError
+from journeykit.workspace.loader import load_workspace
+src = open_bigquery(load_workspace(sys.argv[1]).config.events_backend)
+try:
+    src.columns
+except JourneykitError as error:
+    print(error)
+"""
+
+
+def test_a_ga4_workspace_without_credentials_says_what_to_run(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-c", _CLEAN_ENV_WORKSPACE, str(ga4_workspace(tmp_path))],
+                         env=clean_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "no Google credentials for BigQuery" in out.stdout and "gcloud auth application-default login" in out.stdout
+
+
+def test_a_bigquery_table_with_column_roles(con: Any) -> None:
+    from journeykit.analytics.events.engines.bigquery import bigquery_table_sql, open_bigquery
+    from journeykit.workspace.config import EventsBackend
+
+    spec = EventsBackend("bigquery", table="my-project.shop.events", columns=(("customer", "user_id"),
+                                                                             ("timestamp", "ts")))
+    assert open_bigquery(spec).table_sql == ("SELECT * EXCEPT (`user_id`, `ts`), `user_id` AS `customer_id`, "
+                                             "`ts` AS `timestamp` FROM `my-project.shop.events`")
+    assert bigquery_table_sql("shop.events") == "SELECT * FROM `shop.events`"
+    for bad in ("events", "my-project.shop.events; DROP TABLE x", "my project.shop.events"):
+        with pytest.raises(JourneykitError, match="events.table: expected a BigQuery table"):
+            bigquery_table_sql(bad)
+    # a bad dataset in journey.yaml fails when the source opens, naming the setting
+    with pytest.raises(JourneykitError, match="events.ga4_dataset"):
+        open_bigquery(EventsBackend("bigquery", ga4_dataset="analytics_123"))
