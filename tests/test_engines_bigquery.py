@@ -411,7 +411,7 @@ def _same(got: pd.DataFrame, expected: pd.DataFrame) -> None:
     if len(got.columns):
         got = got.sort_values(list(got.columns), key=lambda c: c.astype(str)).reset_index(drop=True)
         expected = expected.sort_values(list(expected.columns), key=lambda c: c.astype(str)).reset_index(drop=True)
-    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+    pd.testing.assert_frame_equal(got, expected)
 
 
 @pytest.fixture(scope="module")
