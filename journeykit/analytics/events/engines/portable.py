@@ -69,12 +69,20 @@ def to_dialect(sql: str, dialect: str) -> str:
         raise JourneykitError(f"the events query has a construct {dialect} lacks: {error}") from error
 
 
-def _portable(tree: exp.Expression, dialect: str) -> exp.Expression:
+def _portable(tree: exp.Expr, dialect: str) -> exp.Expr:
     from sqlglot import exp  # heavy: see to_dialect
 
     for cte in tree.find_all(exp.CTE):
         cte.set("materialized", None)
-    tree = tree.transform(_functions)
+    tree = tree.transform(lambda node: _functions(node, dialect))
+    for tuple_ in list(tree.find_all(exp.Tuple)):  # the BigQuery NULLS LAST keys: two keys
+        if isinstance(tuple_.parent, exp.Order | exp.Window) and tuple_.arg_key in ("expressions", "order"):
+            items = tuple_.parent.expressions if isinstance(tuple_.parent, exp.Order) else None
+            if items is not None:
+                index = items.index(tuple_)
+                items[index:index + 1] = [exp.Ordered(this=tuple_.expressions[0], nulls_first=True),
+                                          tuple_.expressions[1]]
+                tuple_.parent.set("expressions", items)
     # innermost first, so a rewritten join's subqueries hold no ASOF join of their own
     for select in reversed(list(tree.find_all(exp.Select))):
         if any((j.args.get("method") or "").upper() == "ASOF" for j in select.args.get("joins") or []):
@@ -82,8 +90,9 @@ def _portable(tree: exp.Expression, dialect: str) -> exp.Expression:
     return tree
 
 
-def _functions(node: exp.Expression) -> exp.Expression:
-    from sqlglot import exp  # heavy: see to_dialect
+def _functions(node: exp.Expr, dialect: str) -> exp.Expr:
+    import sqlglot  # heavy: see to_dialect
+    from sqlglot import exp
 
     if isinstance(node, exp.Anonymous):
         name = str(node.this).lower()
@@ -94,6 +103,33 @@ def _functions(node: exp.Expression) -> exp.Expression:
             return exp.UnixMicros(this=args[0].copy())
         if name == "list_slice" and len(args) == 3:
             return exp.ArraySlice(this=args[0].copy(), start=args[1].copy(), end=args[2].copy())
+    if isinstance(node, exp.Filter):
+        agg = node.this.this if isinstance(node.this, exp.IgnoreNulls) else node.this
+        where = node.expression.this if isinstance(node.expression, exp.Where) else node.expression
+        if isinstance(agg, exp.AnyValue | exp.Min | exp.Max | exp.Sum | exp.Avg | exp.Count) \
+                and not isinstance(agg.this, exp.Distinct):
+            # these skip NULLs (DuckDB's any_value too), so the filter goes inside: Spark reads
+            # no FILTER after an IGNORE NULLS, BigQuery no FILTER at all
+            value = exp.Literal.number(1) if isinstance(agg.this, exp.Star) else agg.this
+            inner = type(agg)(this=exp.Case(ifs=[exp.If(this=where.copy(), true=value.copy())]))
+            return exp.IgnoreNulls(this=inner) if isinstance(node.this, exp.IgnoreNulls) else inner
+    if isinstance(node, exp.ArrayAgg) and isinstance(node.this, exp.Order) and dialect == "spark":
+        # Spark's collect_list has no ORDER BY: sort (keys, value) structs, keep the values
+        order = node.this
+        keys = [exp.alias_(o.this.copy(), f"jk_o{i}") for i, o in enumerate(order.expressions)]
+        if any(o.args.get("desc") for o in order.expressions):
+            raise JourneykitError("an ordered list with a descending order is not supported for spark")
+        packed = exp.Struct(expressions=[*keys, exp.alias_(order.this.copy(), "jk_v")])
+        return sqlglot.parse_one(f"transform(array_sort(collect_list({packed.sql('spark')})), jk_e -> jk_e.jk_v)",
+                                 read="spark")
+    if isinstance(node, exp.ArraySort) and dialect == "bigquery" and node.expression is None:
+        items = node.this.sql("bigquery")  # BigQuery's ARRAY_SORT sorts only an ARRAY_AGG
+        return sqlglot.parse_one(f"ARRAY(SELECT jk_e FROM UNNEST({items}) AS jk_e ORDER BY jk_e)", read="bigquery")
+    if isinstance(node, exp.Ordered) and dialect == "bigquery" and not node.args.get("desc") \
+            and node.args.get("nulls_first") is False:
+        # BigQuery sorts NULLs first ascending and writes no NULLS LAST here: sort by "is NULL" first
+        return exp.Tuple(expressions=[exp.Is(this=node.this.copy(), expression=exp.Null()),
+                                      exp.Ordered(this=node.this.copy(), nulls_first=True)])
     comparisons = (exp.GT, exp.GTE, exp.LT, exp.LTE)
     if isinstance(node, comparisons) and isinstance(node.left, exp.Paren | exp.Sub) \
             and isinstance(node.right, exp.Interval):
@@ -104,7 +140,7 @@ def _functions(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _tables_of(node: exp.Expression) -> set[str]:
+def _tables_of(node: exp.Expr) -> set[str]:
     from sqlglot import exp  # heavy: see to_dialect
 
     return {c.table for c in node.find_all(exp.Column)}
@@ -127,8 +163,8 @@ def _rewrite_asof(select: exp.Select, dialect: str) -> None:
         on = join.args.get("on")
         if on is None:
             raise JourneykitError(f"{what}: needs an ON condition")
-        keys: list[tuple[exp.Expression, exp.Expression, bool]] = []  # (left, right, null-safe)
-        inequality: tuple[exp.Expression, str, exp.Expression] | None = None  # (right, op, left)
+        keys: list[tuple[exp.Expr, exp.Expr, bool]] = []  # (left, right, null-safe)
+        inequality: tuple[exp.Expr, str, exp.Expr] | None = None  # (right, op, left)
         flipped = {"GT": "LT", "GTE": "LTE", "LT": "GT", "LTE": "GTE"}
         for cond in on.flatten() if isinstance(on, exp.And) else [on]:
             cond = cond.unnest()
@@ -163,7 +199,7 @@ def _rewrite_asof(select: exp.Select, dialect: str) -> None:
         if any(isinstance(s, exp.Star) for s in select.expressions):
             raise JourneykitError(f"{what}: SELECT * is not supported; name the columns")
 
-        def duck(node: exp.Expression) -> str:
+        def duck(node: exp.Expr) -> str:
             return node.sql("duckdb")
 
         names = [f"jk_k{k}" for k in range(len(keys))]
@@ -213,7 +249,7 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _inside(node: exp.Expression, ancestor: exp.Expression) -> bool:
+def _inside(node: exp.Expr, ancestor: exp.Expr) -> bool:
     parent = node.parent
     while parent is not None:
         if parent is ancestor:
