@@ -423,7 +423,8 @@ def sent_by_analysis(con: Any) -> dict[str, tuple[list[str], pd.DataFrame, pd.Da
     for name, run in _analyses(customers).items():
         src, client = ga4_source(con)
         try:
-            out[name] = (client.dry_runs + client.sent, run(src), run(log))
+            got = run(src)
+            out[name] = (client.dry_runs + client.sent, got, run(log))
         except Exception as error:  # each analysis's own test reports it
             out[name] = error
     return out
@@ -433,6 +434,7 @@ def _of(sent_by_analysis: dict, name: str) -> tuple[list[str], pd.DataFrame, pd.
     found = sent_by_analysis[name]
     if isinstance(found, Exception):
         raise found
+    assert len(found[0]) >= 2, found[0]  # the dry run for the columns, then the analysis's queries
     return found
 
 
@@ -445,7 +447,9 @@ def test_each_analysis_on_the_ga4_export_gives_the_native_result(sent_by_analysi
 
 @pytest.mark.parametrize("name", ["funnel", "funnel_dropouts", "paths", "transitions", "step_matrix", "retention"])
 def test_the_bigquery_sql_of_each_analysis_is_the_stored_one(sent_by_analysis: dict, name: str) -> None:
-    sent = ";\n\n".join(_of(sent_by_analysis, name)[0]) + ";\n"
+    # pretty-printed by sqlglot (BigQuery to BigQuery) so that a change reads as a diff
+    sent = "".join(sqlglot.transpile(text, read="bigquery", write="bigquery", pretty=True)[0] + ";\n\n"
+                   for text in _of(sent_by_analysis, name)[0])
     path = GOLDEN / f"{name}.sql"
     if os.environ.get("JOURNEYKIT_UPDATE_GOLDEN") == "1":
         GOLDEN.mkdir(parents=True, exist_ok=True)
