@@ -25,6 +25,7 @@ from .analytics.events import (
     transitions,
 )
 from .analytics.events.conversion import TimeToConvert, time_to_convert
+from .analytics.events.engines import warehouse_events
 from .analytics.events.dropouts import stage_dropouts
 from .analytics.events.pathflows import paths_after, paths_before
 from .analytics.events.retention import retention_curves
@@ -184,6 +185,7 @@ __all__ = [
     "transitions",
     "validate_workspace",
     "voice_scores",
+    "warehouse_events",
     "what_changed",
     "workspace_metrics",
     "room_votes",

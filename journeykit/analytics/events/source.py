@@ -10,7 +10,12 @@ on another engine (Spark, BigQuery). :func:`open_events` takes
 
 * a :class:`~journeykit.workspace.Workspace`: its event log, read through
   :meth:`Workspace.events_relation` (a large log stays in DuckDB/Parquet, never in pandas),
-  with the analysis settings of its journey.yaml ``defaults``;
+  with the analysis settings of its journey.yaml ``defaults``; when its journey.yaml
+  ``events:`` puts the log in a warehouse or in files (``Workspace.events_elsewhere``), the
+  log there, on the engine it names
+  (:func:`~journeykit.analytics.events.engines.open_warehouse`; DuckDB files natively);
+* a warehouse log (:func:`~journeykit.analytics.events.engines.warehouse_events`, an
+  :class:`~journeykit.workspace.config.EventsBackend`), opened the same way;
 * a pandas DataFrame;
 * a path or glob (``str`` or :class:`~pathlib.Path`, or a list of them) of ``.parquet``
   or ``.csv`` files (``.csv.gz`` too);
@@ -43,12 +48,13 @@ from typing import Any, TypeAlias
 import duckdb
 import pandas as pd
 
+from journeykit.analytics.events.engines import canonical_sql, open_warehouse, resolved
 from journeykit.analytics.events.engines.warehouse import EventSource
 from journeykit.core._sql import connect, ident, literal, literals
 from journeykit.core.durations import DurationLike, parse_duration
 from journeykit.core.errors import JourneykitError
 from journeykit.workspace import Workspace
-from journeykit.workspace.config import Defaults
+from journeykit.workspace.config import Defaults, EventsBackend
 
 __all__ = [
     "DEFAULT",
@@ -63,9 +69,11 @@ __all__ = [
 ]
 
 EventsLike: TypeAlias = (pd.DataFrame | str | Path | Sequence[str | Path] | duckdb.DuckDBPyRelation
-                         | EventSource)
-"""A log given directly: a DataFrame, file path(s)/glob(s), a DuckDB relation or an opened
-:class:`EventSource` (e.g. a warehouse table)."""
+                         | EventSource | EventsBackend)
+"""A log given directly: a DataFrame, file path(s)/glob(s), a DuckDB relation, an opened
+:class:`EventSource` (e.g. a warehouse table) or a warehouse log
+(:func:`~journeykit.analytics.events.engines.warehouse_events`, an
+:class:`~journeykit.workspace.config.EventsBackend`)."""
 SourceLike: TypeAlias = Workspace | EventsLike
 """What every event analysis takes first: a Workspace or a log given directly."""
 
@@ -233,6 +241,27 @@ def open_events(
     """
     if isinstance(events, EventSource):
         yield events
+        return
+    spec = (events.config.events_backend if isinstance(events, Workspace) and events.events_elsewhere
+            else events if isinstance(events, EventsBackend) else None)
+    if spec is not None:
+        spec = resolved(spec, events.path if isinstance(events, Workspace) else None)
+        if spec.backend == "duckdb" and spec.path is not None:  # files: DuckDB's native plans
+            con = connect()
+            try:
+                rel, raw_sql = _read_files(con, spec.path, (spec.roles["customer"], spec.roles["event"]))
+                table_sql = canonical_sql(raw_sql, list(zip(rel.columns, map(str, rel.types), strict=True)),
+                                          spec, "duckdb")
+                yield DuckDBSource(con.sql(table_sql), f"the events in {spec.path}",
+                                   rescan_cheap=_is_parquet(spec.path), con=con, table_sql=table_sql)
+            finally:
+                con.close()
+            return
+        warehouse = open_warehouse(spec)
+        try:
+            yield warehouse
+        finally:
+            warehouse.close()
         return
     if isinstance(events, duckdb.DuckDBPyRelation):
         yield DuckDBSource(events, "the DuckDB relation")
