@@ -15,10 +15,12 @@ compared with the GA4 import preset on the same files and with the native analys
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -89,11 +91,14 @@ def fixture_connection() -> Any:
 
 
 def bigquery_to_duckdb(sql: str) -> str:
-    """BigQuery SQL as DuckDB SQL (sqlglot), the wildcard table read from the view ga4_export."""
+    """BigQuery SQL as DuckDB SQL (sqlglot), the wildcard table read from the view ga4_export
+    (and the table my-project.shop.events from the view shop_events)."""
     tree = sqlglot.parse_one(sql, read="bigquery")
     for table in list(tree.find_all(exp.Table)):
         if table.name == "events_*":
             table.replace(exp.to_table("ga4_export").as_(table.alias or "events_"))
+        elif (table.catalog, table.db, table.name) == ("my-project", "shop", "events"):
+            table.replace(exp.to_table("shop_events").as_(table.alias or "shop_events"))
     return tree.sql("duckdb")
 
 
@@ -396,14 +401,34 @@ def native_log() -> pd.DataFrame:
                          "channel": pd.array([r[3] for r in rows], dtype="string")})
 
 
-def ga4_source(con: Any) -> tuple[Any, FixtureClient]:
-    from journeykit.analytics.events.engines.bigquery import open_bigquery
-    from journeykit.workspace.config import EventsBackend
+@contextlib.contextmanager
+def google_is_the_fixture(con: Any) -> Iterator[FixtureClient]:
+    """The runner's Google client (made from the environment's credentials) replaced by a
+    FixtureClient on ``con``: the one thing these tests put in place of what users run."""
+    from journeykit.analytics.events.engines import bigquery as engine
 
     client = FixtureClient(con)
-    spec = EventsBackend("bigquery", ga4_dataset=DATASET, project="my-billing-project", start="2024-03-01",
-                         end="2024-03-03")
-    return open_bigquery(spec, client=client), client
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engine, "_make_client", lambda project, location: client)
+        yield client
+
+
+GA4_SPEC = dict(ga4_dataset=DATASET, project="my-billing-project", start="2024-03-01", end="2024-03-03")
+
+
+@contextlib.contextmanager
+def ga4_source(con: Any) -> Iterator[tuple[Any, FixtureClient]]:
+    """journey.yaml events of the GA4 export of the fixture's three days, opened as the
+    analyses open them (open_warehouse), on the fixture."""
+    from journeykit.analytics.events.engines import open_warehouse
+    from journeykit.workspace.config import EventsBackend
+
+    with google_is_the_fixture(con) as client:
+        src = open_warehouse(EventsBackend("bigquery", **GA4_SPEC))
+        try:
+            yield src, client
+        finally:
+            src.close()
 
 
 def _same(got: pd.DataFrame, expected: pd.DataFrame) -> None:
@@ -421,9 +446,9 @@ def sent_by_analysis(con: Any) -> dict[str, tuple[list[str], pd.DataFrame, pd.Da
     customers = _personas(sorted(set(log["customer_id"])))
     out = {}
     for name, run in _analyses(customers).items():
-        src, client = ga4_source(con)
         try:
-            got = run(src)
+            with ga4_source(con) as (src, client):
+                got = run(src)
             out[name] = (client.dry_runs + client.sent, got, run(log))
         except Exception as error:  # each analysis's own test reports it
             out[name] = error
@@ -468,70 +493,103 @@ def test_the_bigquery_sql_of_each_analysis_resolves_against_the_ga4_schema(sent_
 
 # ---------------------------------------------------------------- journey.yaml -> the runner
 
-GA4_YAML = ("\nevents:\n  backend: bigquery\n  ga4_dataset: my-project.analytics_123\n  project: my-billing-project\n"
-            "  location: EU\n  start: 2024-03-01\n  end: 2024-03-03\n")
+GA4_YAML = {"backend": "bigquery", "ga4_dataset": DATASET, "project": "my-billing-project", "location": "EU",
+            "start": "2024-03-01", "end": "2024-03-03"}
+STAGE_EVENTS = {"awareness": ["session_start"], "consideration": ["view_item", "page_view"],
+                "decision": ["add_to_cart"], "post_purchase": ["purchase"]}
 
 
-def ga4_workspace(tmp_path: Path) -> Path:
+def ga4_workspace(folder: Path, events: dict | None) -> Path:
+    """A new workspace whose stages are GA4 event names; ``events``: its journey.yaml
+    ``events:`` (None: the fixture's three days imported with the ga4 preset instead)."""
+    import yaml
+
+    from journeykit.workspace.imports.pipeline import import_into
     from journeykit.workspace.scaffold import new_workspace
 
-    folder = new_workspace(tmp_path / "ws")
-    journey = folder / "journey.yaml"
-    journey.write_text(journey.read_text() + GA4_YAML)
-    return folder
+    path = new_workspace(folder)
+    journey = yaml.safe_load((path / "journey.yaml").read_text())
+    for stage in journey["stages"]:
+        stage["events"] = STAGE_EVENTS[stage["id"]]
+    if events is not None:
+        journey["events"] = events
+    (path / "journey.yaml").write_text(yaml.safe_dump(journey, sort_keys=False))
+    if events is None:
+        outcome = import_into(path, "ga4", daily_files())
+        assert outcome.result.ok, outcome.result.problems
+    return path
 
 
-def test_journey_yaml_events_give_a_bigquery_runner_on_the_ga4_export(tmp_path: Path, con: Any) -> None:
-    from journeykit.analytics.events.engines.bigquery import open_bigquery
+def test_a_ga4_workspace_on_bigquery_gives_what_the_imported_export_gives(tmp_path: Path, con: Any) -> None:
+    from journeykit.analytics.events.funnel import funnel, stage_funnel
+    from journeykit.analytics.events.source import open_events
     from journeykit.workspace.loader import load_workspace
 
-    ws = load_workspace(ga4_workspace(tmp_path))
-    spec = ws.config.events_backend
-    assert spec is not None and spec.backend == "bigquery"
-    client = FixtureClient(con)
-    src = open_bigquery(spec, client=client)
-    runner = src.runner
-    assert isinstance(runner, BigQueryRunner)
-    assert (runner.project, runner.location, src.label) == ("my-billing-project", "EU",
-                                                            "the GA4 export my-project.analytics_123")
-    assert src.table_sql == ga4_table_sql(DATASET, "2024-03-01", "2024-03-03")
-    assert client.sent == [] and client.dry_runs == []  # nothing is asked before a query runs
-    assert src.columns == ["customer_id", "timestamp", "event", "channel"]
-    assert src.fetch("SELECT count(*) FROM jk_src") == [(38,)]
+    imported = load_workspace(ga4_workspace(tmp_path / "imported", None))
+    warehouse = load_workspace(ga4_workspace(tmp_path / "bigquery", GA4_YAML))
+    assert warehouse.events_elsewhere and warehouse.events is None
+    with google_is_the_fixture(con) as client:
+        with open_events(warehouse) as src:
+            runner = src.runner
+            assert isinstance(runner, BigQueryRunner)
+            assert (runner.project, runner.location) == ("my-billing-project", "EU")
+            assert ga4_table_sql(DATASET, "2024-03-01", "2024-03-03") in src.table_sql
+            assert src.columns == ["customer_id", "timestamp", "event", "channel"]
+            assert src.fetch("SELECT count(*) FROM jk_src") == [(38,)]
+        # the columns, asked by free dry runs when the source opens (the table's, then the
+        # canonical ones), never by reading data
+        assert len(client.dry_runs) == 2 and all(t.startswith("SELECT * FROM (") for t in client.dry_runs)
+        got = stage_funnel(warehouse, by="channel")
+        sent = list(client.sent)
+        assert funnel(warehouse, STEPS).equals(funnel(imported, STEPS))
+    _same(got, stage_funnel(imported, by="channel"))
+    assert len(got) > 4 and sent and all("events_*" in text for text in sent)
+    check_against_ga4_schema(sent[0])
 
 
 _CLEAN_ENV_WORKSPACE = """
 import sys
-from journeykit.analytics.events.engines.bigquery import open_bigquery
+from journeykit.analytics.events.funnel import stage_funnel
 from journeykit.core.errors import JourneykitError
 from journeykit.workspace.loader import load_workspace
-src = open_bigquery(load_workspace(sys.argv[1]).config.events_backend)
 try:
-    src.columns
+    stage_funnel(load_workspace(sys.argv[1]))
 except JourneykitError as error:
     print(error)
 """
 
 
 def test_a_ga4_workspace_without_credentials_says_what_to_run(tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-c", _CLEAN_ENV_WORKSPACE, str(ga4_workspace(tmp_path))],
+    folder = ga4_workspace(tmp_path / "ws", GA4_YAML)
+    out = subprocess.run([sys.executable, "-c", _CLEAN_ENV_WORKSPACE, str(folder)],
                          env=clean_env(tmp_path), capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "no Google credentials for BigQuery" in out.stdout and "gcloud auth application-default login" in out.stdout
 
 
 def test_a_bigquery_table_with_column_roles(con: Any) -> None:
-    from journeykit.analytics.events.engines.bigquery import bigquery_table_sql, open_bigquery
+    from journeykit.analytics.events.engines import open_warehouse
+    from journeykit.analytics.events.engines.bigquery import bigquery_table_sql
+    from journeykit.analytics.events.funnel import funnel
     from journeykit.workspace.config import EventsBackend
 
-    spec = EventsBackend("bigquery", table="my-project.shop.events", columns=(("customer", "user_id"),
-                                                                             ("timestamp", "ts")))
-    assert open_bigquery(spec).table_sql == ("SELECT * EXCEPT (`user_id`, `ts`), `user_id` AS `customer_id`, "
-                                             "`ts` AS `timestamp` FROM `my-project.shop.events`")
+    log = native_log()
+    con.register("shop_log", log)
+    con.execute("CREATE OR REPLACE VIEW shop_events AS SELECT customer_id AS user_id, timestamp AS ts, "
+                "event AS event_name, channel AS device, 'x' AS shop FROM shop_log")
+    spec = EventsBackend("bigquery", table="my-project.shop.events", project="my-billing-project",
+                         columns=(("customer", "user_id"), ("timestamp", "ts"), ("event", "event_name"),
+                                  ("channel", "device")))
+    with google_is_the_fixture(con) as client:
+        src = open_warehouse(spec)
+        assert src.columns == ["customer_id", "timestamp", "event", "channel", "shop"]
+        _same(funnel(src, STEPS, by="channel"), funnel(log, STEPS, by="channel"))
+        src.close()
+    assert client.dry_runs[0] == "SELECT * FROM (SELECT * FROM `my-project.shop.events`)"
     assert bigquery_table_sql("shop.events") == "SELECT * FROM `shop.events`"
     for bad in ("events", "my-project.shop.events; DROP TABLE x", "my project.shop.events"):
         with pytest.raises(JourneykitError, match="events.table: expected a BigQuery table"):
             bigquery_table_sql(bad)
     # a bad dataset in journey.yaml fails when the source opens, naming the setting
     with pytest.raises(JourneykitError, match="events.ga4_dataset"):
-        open_bigquery(EventsBackend("bigquery", ga4_dataset="analytics_123"))
+        open_warehouse(EventsBackend("bigquery", ga4_dataset="analytics_123"))

@@ -38,7 +38,6 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from journeykit.analytics.events.engines.warehouse import WarehouseSource
 from journeykit.core._sql import bigquery_ident, bigquery_literal, connect
 from journeykit.core.errors import JourneykitError
 from journeykit.workspace.config import EventsBackend
@@ -46,8 +45,8 @@ from journeykit.workspace.config import EventsBackend
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["BigQueryJob", "BigQueryRunner", "MAX_QUERY_CHARS", "bigquery_table_sql", "duckdb_type", "inline_table",
-           "naive_utc", "open_bigquery"]
+__all__ = ["BigQueryJob", "BigQueryRunner", "MAX_QUERY_CHARS", "bigquery_runner", "bigquery_table_sql",
+           "duckdb_type", "inline_table", "naive_utc"]
 
 MAX_QUERY_CHARS = 1_000_000
 """The longest query text sent (BigQuery refuses unresolved queries over 1,024 k characters)."""
@@ -324,43 +323,32 @@ _TABLE = re.compile(r"(?:(?:[a-z0-9][a-z0-9.-]{0,62}:)?[a-z][a-z0-9-]{4,28}[a-z0
                     r"\.[A-Za-z0-9_\-]{1,1024}")
 
 
-def bigquery_table_sql(table: str, roles: dict[str, str] | None = None) -> str:
+def bigquery_table_sql(table: str) -> str:
     """The SELECT reading the BigQuery table ``table`` (``project.dataset.table`` or
-    ``dataset.table``) with the columns of ``roles`` (role -> the table's column, as
-    :attr:`EventsBackend.roles`) renamed to the kit's names (customer_id, timestamp, event,
-    channel); the table's other columns kept.
+    ``dataset.table``); a :class:`JourneykitError` naming ``events.table`` for anything else.
 
     Example:
-        >>> print(bigquery_table_sql("my-project.shop.events", {"customer": "user_id"}))
-        SELECT * EXCEPT (`user_id`), `user_id` AS `customer_id` FROM `my-project.shop.events`
+        >>> print(bigquery_table_sql("my-project.shop.events"))
+        SELECT * FROM `my-project.shop.events`
     """
     if not isinstance(table, str) or not _TABLE.fullmatch(table.strip()):
         raise JourneykitError(f"events.table: expected a BigQuery table as project.dataset.table (or "
                               f"dataset.table), e.g. my-project.shop.events, not {table!r}")
-    canonical = {"customer": "customer_id", "timestamp": "timestamp", "event": "event", "channel": "channel"}
-    renamed = {column: canonical[role] for role, column in (roles or {}).items()
-               if role in canonical and column != canonical[role]}
-    if not renamed:
-        return f"SELECT * FROM {bigquery_ident(table.strip())}"
-    kept = ", ".join(bigquery_ident(c) for c in renamed)
-    aliases = ", ".join(f"{bigquery_ident(c)} AS {bigquery_ident(name)}" for c, name in renamed.items())
-    return f"SELECT * EXCEPT ({kept}), {aliases} FROM {bigquery_ident(table.strip())}"
+    return f"SELECT * FROM {bigquery_ident(table.strip())}"
 
 
-def open_bigquery(spec: EventsBackend, *, client: Any = None) -> WarehouseSource:
-    """The event source of journey.yaml ``events: {backend: bigquery, ...}``: the GA4 export
-    ``ga4_dataset`` (from ``start`` to ``end``, flattened by
-    :func:`~journeykit.analytics.events.engines.ga4.ga4_table_sql`) or the table ``table``
-    (its ``columns`` roles renamed), read by a :class:`BigQueryRunner` with the spec's
-    ``project`` and ``location``. Nothing is sent until a query runs (the first asks a dry
-    run for the columns); ``client``: a ``google.cloud.bigquery.Client`` to use instead of
-    one made from the environment's credentials.
+def bigquery_runner(spec: EventsBackend) -> tuple[BigQueryRunner, str]:
+    """The runner and the raw SELECT of journey.yaml ``events: {backend: bigquery, ...}``
+    (for :func:`~journeykit.analytics.events.engines.open_warehouse`, which renames the
+    column roles): the GA4 export ``ga4_dataset`` from ``start`` to ``end``, flattened by
+    :func:`~journeykit.analytics.events.engines.ga4.ga4_table_sql`, or the table ``table``;
+    a :class:`BigQueryRunner` with the spec's ``project`` and ``location``. Nothing is sent
+    to Google here.
 
     Example:
-        >>> from journeykit.workspace.config import EventsBackend
-        >>> src = open_bigquery(EventsBackend("bigquery", ga4_dataset="my-project.analytics_123"))
-        >>> src.label, src.runner.dialect
-        ('the GA4 export my-project.analytics_123', 'bigquery')
+        >>> runner, sql = bigquery_runner(EventsBackend("bigquery", ga4_dataset="my-project.analytics_123"))
+        >>> runner.label, "events_*" in sql
+        ('the GA4 export my-project.analytics_123', True)
     """
     from journeykit.analytics.events.engines.ga4 import ga4_table_sql
 
@@ -368,10 +356,9 @@ def open_bigquery(spec: EventsBackend, *, client: Any = None) -> WarehouseSource
         table_sql = ga4_table_sql(spec.ga4_dataset, spec.start, spec.end)
         label = f"the GA4 export {spec.ga4_dataset}"
     elif spec.table is not None:
-        table_sql = bigquery_table_sql(spec.table, spec.roles)
+        table_sql = bigquery_table_sql(spec.table)
         label = f"the BigQuery table {spec.table}"
     else:
         raise JourneykitError("events: backend bigquery needs events.ga4_dataset (a GA4 export, "
                               "project.analytics_123) or events.table (project.dataset.table)")
-    runner = BigQueryRunner(spec.project, spec.location, client=client, label=label)
-    return WarehouseSource(runner, table_sql, label=label)
+    return BigQueryRunner(spec.project, spec.location, label=label), table_sql
