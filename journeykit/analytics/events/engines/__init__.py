@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from journeykit.analytics.events.engines.bigquery import bigquery_runner
 from journeykit.analytics.events.engines.warehouse import DuckDBRunner, QueryRunner, WarehouseSource
 from journeykit.core._sql import literal
 from journeykit.core.errors import JourneykitError
@@ -132,8 +133,6 @@ def _open(spec: EventsBackend) -> tuple[QueryRunner, str]:
             raise
         return spark, table_sql
     if spec.backend == "bigquery":
-        from journeykit.analytics.events.engines.bigquery import bigquery_runner
-
         return bigquery_runner(spec)
     raise JourneykitError(f"events.backend: {spec.backend!r} has no engine in this installation "
                           "(expected duckdb, spark or bigquery)")

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from journeykit.analytics.events.engines.ga4 import ga4_table_sql
 from journeykit.core._sql import bigquery_ident, bigquery_literal, connect
 from journeykit.core.errors import JourneykitError
 from journeykit.workspace.config import EventsBackend
@@ -350,8 +351,6 @@ def bigquery_runner(spec: EventsBackend) -> tuple[BigQueryRunner, str]:
         >>> runner.label, "events_*" in sql
         ('the GA4 export my-project.analytics_123', True)
     """
-    from journeykit.analytics.events.engines.ga4 import ga4_table_sql
-
     if spec.ga4_dataset is not None:
         table_sql = ga4_table_sql(spec.ga4_dataset, spec.start, spec.end)
         label = f"the GA4 export {spec.ga4_dataset}"
