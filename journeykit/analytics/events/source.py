@@ -242,26 +242,9 @@ def open_events(
     if isinstance(events, EventSource):
         yield events
         return
-    spec = (events.config.events_backend if isinstance(events, Workspace) and events.events_elsewhere
-            else events if isinstance(events, EventsBackend) else None)
-    if spec is not None:
-        spec = resolved(spec, events.path if isinstance(events, Workspace) else None)
-        if spec.backend == "duckdb" and spec.path is not None:  # files: DuckDB's native plans
-            con = connect()
-            try:
-                rel, raw_sql = _read_files(con, spec.path, (spec.roles["customer"], spec.roles["event"]))
-                table_sql = canonical_sql(raw_sql, list(zip(rel.columns, map(str, rel.types), strict=True)),
-                                          spec, "duckdb")
-                yield DuckDBSource(con.sql(table_sql), f"the events in {spec.path}",
-                                   rescan_cheap=_is_parquet(spec.path), con=con, table_sql=table_sql)
-            finally:
-                con.close()
-            return
-        warehouse = open_warehouse(spec)
-        try:
-            yield warehouse
-        finally:
-            warehouse.close()
+    if isinstance(events, EventsBackend) or (isinstance(events, Workspace) and events.events_elsewhere):
+        with _elsewhere(events, text_columns) as src:
+            yield src
         return
     if isinstance(events, duckdb.DuckDBPyRelation):
         yield DuckDBSource(events, "the DuckDB relation")
@@ -286,6 +269,31 @@ def open_events(
             )
     finally:
         con.close()
+
+
+@contextlib.contextmanager
+def _elsewhere(events: Workspace | EventsBackend, text_columns: Sequence[str]) -> Iterator[EventSource]:
+    """The log of journey.yaml ``events:`` (or of ``warehouse_events``) opened on its engine:
+    DuckDB files natively, anything else through :func:`~journeykit.analytics.events.engines.open_warehouse`."""
+    spec = events if isinstance(events, EventsBackend) else events.config.events_backend
+    assert spec is not None
+    spec = resolved(spec, events.path if isinstance(events, Workspace) else None)
+    if spec.backend == "duckdb" and spec.path is not None:  # files: DuckDB's native plans
+        con = connect()
+        try:
+            files, raw_sql = _read_files(con, spec.path, (spec.roles["customer"], spec.roles["event"]))
+            table_sql = canonical_sql(raw_sql, list(zip(files.columns, map(str, files.types), strict=True)),
+                                      spec, "duckdb")
+            yield DuckDBSource(con.sql(table_sql), f"the events in {spec.path}",
+                               rescan_cheap=_is_parquet(spec.path), con=con, table_sql=table_sql)
+        finally:
+            con.close()
+        return
+    warehouse = open_warehouse(spec)
+    try:
+        yield warehouse
+    finally:
+        warehouse.close()
 
 
 def _patterns(events: str | Path | Sequence[str | Path]) -> list[str]:
