@@ -593,3 +593,50 @@ def test_a_bigquery_table_with_column_roles(con: Any) -> None:
     # a bad dataset in journey.yaml fails when the source opens, naming the setting
     with pytest.raises(JourneykitError, match="events.ga4_dataset"):
         open_warehouse(EventsBackend("bigquery", ga4_dataset="analytics_123"))
+
+
+# ---------------------------------------------------------------- what the DuckDB round trip cannot see
+# sqlglot reads back what it wrote, so a function BigQuery lacks, or an argument BigQuery
+# reads differently, passes the round trip above unseen. These check the sent SQL against
+# GoogleSQL's own rules (its function list; ARRAY_SLICE's offsets count from 0).
+
+BIGQUERY_FUNCTIONS = {
+    "ANY_VALUE", "APPROX_QUANTILES", "ARRAY", "ARRAY_AGG", "ARRAY_CONCAT", "ARRAY_LENGTH", "ARRAY_REVERSE",
+    "ARRAY_SLICE", "ARRAY_TO_STRING", "AVG", "CAST", "COALESCE", "CONCAT", "COUNT", "COUNTIF", "DATE",
+    "DATE_DIFF", "DATE_TRUNC", "DENSE_RANK", "EXTRACT", "FIRST_VALUE", "GREATEST", "IF", "IFNULL", "LAG",
+    "LAST_VALUE", "LEAD", "LEAST", "LENGTH", "LOGICAL_AND", "LOGICAL_OR", "LOWER", "MAX", "MAX_BY", "MIN",
+    "MIN_BY", "NTH_VALUE", "NULLIF", "OFFSET", "ORDINAL", "PERCENTILE_CONT", "PERCENTILE_DISC", "RANK",
+    "ROUND", "ROW_NUMBER", "SAFE_CAST", "SAFE_DIVIDE", "SAFE_OFFSET", "SAFE_ORDINAL", "STRING_AGG", "STRUCT",
+    "SUM", "TIMESTAMP", "TIMESTAMP_ADD", "TIMESTAMP_DIFF", "TIMESTAMP_MICROS", "TIMESTAMP_SUB",
+    "TIMESTAMP_TRUNC", "TRIM", "UNIX_MICROS", "UNNEST", "UPPER",
+}
+ANALYSES = ["funnel", "funnel_dropouts", "paths", "transitions", "step_matrix", "retention"]
+MEDIAN_GAP = pytest.mark.xfail(strict=True, reason="known gap: to_dialect writes DuckDB's MEDIAN, which "
+                               "BigQuery lacks (an exact median there is PERCENTILE_CONT(x, 0.5) OVER ...)")
+SLICE_GAP = pytest.mark.xfail(strict=True, reason="known gap: DuckDB's list_slice(l, 1, n) is written as "
+                              "ARRAY_SLICE(l, 1, n), which on BigQuery (0-based offsets) skips the first event")
+
+
+def _functions(texts: list[str]) -> set[str]:
+    import re
+
+    found = set()
+    for text in texts:
+        for node in sqlglot.parse_one(text, read="bigquery").find_all(exp.Func):
+            called = re.match(r"([A-Z_][A-Z0-9_]*)\(", node.sql("bigquery"))
+            if called and not isinstance(node, exp.Case | exp.Array):
+                found.add(called.group(1))
+    return found
+
+
+@pytest.mark.parametrize("name", [pytest.param(a, marks=MEDIAN_GAP) if a == "funnel" else a for a in ANALYSES])
+def test_the_bigquery_sql_calls_only_functions_bigquery_has(sent_by_analysis: dict, name: str) -> None:
+    assert _functions(_of(sent_by_analysis, name)[0]) - BIGQUERY_FUNCTIONS == set()
+
+
+@pytest.mark.parametrize("name", [pytest.param(a, marks=SLICE_GAP) if a == "paths" else a for a in ANALYSES])
+def test_array_slices_count_from_zero_as_bigquery_does(sent_by_analysis: dict, name: str) -> None:
+    for text in _of(sent_by_analysis, name)[0]:
+        for node in sqlglot.parse_one(text, read="bigquery").find_all(exp.ArraySlice):
+            start = node.args.get("start")
+            assert start is not None and start.sql("bigquery") == "0", node.sql("bigquery")
