@@ -49,7 +49,7 @@ import duckdb
 import pandas as pd
 
 from journeykit.analytics.events.engines import canonical_sql, open_warehouse, resolved
-from journeykit.analytics.events.engines.warehouse import EventSource
+from journeykit.analytics.events.engines.warehouse import EventSource, register_frame
 from journeykit.core._sql import connect, ident, literal, literals
 from journeykit.core.durations import DurationLike, parse_duration
 from journeykit.core.errors import JourneykitError
@@ -203,12 +203,7 @@ class DuckDBSource(EventSource):
                 f"{name}: a lookup table (by= a customers column) needs a log journeykit opens (a "
                 "Workspace, a DataFrame or files), not a DuckDB relation; join the column into the relation"
             )
-        view = f"{name}__frame"
-        self.con.register(view, frame)
-        try:
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(name)} AS SELECT * FROM {ident(view)}")
-        finally:
-            self.con.unregister(view)
+        register_frame(self.con, name, frame)
 
 
 def _file_kind(path: str) -> str:

@@ -122,6 +122,30 @@ def _functions(node: exp.Expr, dialect: str) -> exp.Expr:
         packed = exp.Struct(expressions=[*keys, exp.alias_(order.this.copy(), "jk_v")])
         return sqlglot.parse_one(f"transform(array_sort(collect_list({packed.sql('spark')})), jk_e -> jk_e.jk_v)",
                                  read="spark")
+    if isinstance(node, exp.Bracket) and len(node.expressions) == 1 and dialect in ("spark", "bigquery"):
+        # DuckDB's list[i]: 1-based, NULL out of range (Spark's [] is 0-based and fails out of
+        # range under ANSI; BigQuery's [] is 0-based and fails)
+        index_node = node.expressions[0]
+        # sqlglot keeps a literal index 0-based inside (DuckDB's [2] is 1), any other as written
+        one_based = int(index_node.this) + 1 if isinstance(index_node, exp.Literal) and index_node.is_int else None
+        base = node.this.sql(dialect)
+        index = str(one_based) if one_based is not None else index_node.sql(dialect)
+        text = f"try_element_at({base}, {index})" if dialect == "spark" else f"{base}[SAFE_ORDINAL({index})]"
+        return sqlglot.parse_one(text, read=dialect)
+    unit = node.args.get("unit") if isinstance(node, exp.TimestampTrunc | exp.DateTrunc) else None
+    if unit is not None and dialect == "bigquery" and str(unit.this).upper() == "WEEK":
+        node = node.copy()
+        node.set("unit", exp.Var(this="ISOWEEK"))  # weeks start on Monday, as DuckDB's
+        return node
+    if isinstance(node, exp.Select) and dialect == "spark":
+        # a table alias used as a value (DuckDB, BigQuery: the row as a struct) is struct(a.*) in Spark
+        aliases = {t.alias_or_name for t in [node.args["from_"].this] if isinstance(t, exp.Table)} \
+            if node.args.get("from_") is not None else set()
+        for column in list(node.find_all(exp.Column)):
+            if not column.table and column.name in aliases and column.find_ancestor(exp.Select) is node \
+                    and isinstance(column.parent, exp.AggFunc):
+                column.replace(sqlglot.parse_one(f"STRUCT({column.name}.*)", read="spark"))
+        return node
     if isinstance(node, exp.ArraySort) and dialect == "bigquery" and node.expression is None:
         items = node.this.sql("bigquery")  # BigQuery's ARRAY_SORT sorts only an ARRAY_AGG
         return sqlglot.parse_one(f"ARRAY(SELECT jk_e FROM UNNEST({items}) AS jk_e ORDER BY jk_e)", read="bigquery")

@@ -37,7 +37,7 @@ from journeykit.analytics.events.engines.portable import to_dialect
 from journeykit.core._sql import connect, ident
 from journeykit.core.errors import JourneykitError
 
-__all__ = ["DuckDBRunner", "EventSource", "QueryRunner", "WarehouseSource", "with_source"]
+__all__ = ["DuckDBRunner", "EventSource", "QueryRunner", "WarehouseSource", "register_frame", "with_source"]
 
 
 class EventSource(abc.ABC):
@@ -106,6 +106,24 @@ class QueryRunner(Protocol):
     def close(self) -> None: ...
 
 
+def register_frame(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    """``frame`` as the temporary table ``name`` of ``con`` (a table, not a view of the
+    DataFrame: the queries may read it often).
+
+    Example:
+        >>> con = duckdb.connect()
+        >>> register_frame(con, "side", pd.DataFrame({"cid": ["a"]}))
+        >>> con.sql("SELECT * FROM side").fetchall()
+        [('a',)]
+    """
+    view = f"{name}__frame"
+    con.register(view, frame)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(name)} AS SELECT * FROM {ident(view)}")
+    finally:
+        con.unregister(view)
+
+
 _DUCKDB_ERRORS = (duckdb.ConversionException, duckdb.InvalidInputException, duckdb.IOException,
                   duckdb.CatalogException, duckdb.BinderException)
 
@@ -156,13 +174,7 @@ class DuckDBRunner:
         return [(str(c), str(t)) for c, t in zip(rel.columns, rel.types, strict=True)]
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
-        # a temporary table (not a view of the DataFrame): the queries may read it often
-        view = f"{name}__frame"
-        self.con.register(view, frame)
-        try:
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(name)} AS SELECT * FROM {ident(view)}")
-        finally:
-            self.con.unregister(view)
+        register_frame(self.con, name, frame)
 
     def close(self) -> None:
         if self._own:
