@@ -481,7 +481,7 @@ WITH jk_src AS (
 SELECT
   d.cid AS customer_id,
   d.reached AS reached_step,
-  d.times[1] AS reached_at,
+  d.times[SAFE_ORDINAL(2)] AS reached_at,
   l.last_event,
   l.last_event_time,
   (
@@ -489,7 +489,7 @@ SELECT
       COUNT(*)
     FROM alle AS a
     WHERE
-      a.cid = d.cid AND a.ts > d.times[1]
+      a.cid = d.cid AND a.ts > d.times[SAFE_ORDINAL(2)]
   ) AS events_after
 FROM dropped AS d
 JOIN lastev AS l
