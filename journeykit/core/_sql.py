@@ -11,7 +11,8 @@ limit, the spill folder and the thread count follow one policy, set with
 * ``threads``: DuckDB's default (all cores) unless set.
 
 Identifiers and literals are quoted here and nowhere else (:func:`ident`,
-:func:`literal`).
+:func:`literal`; for BigQuery's dialect, where a backslash escapes, :func:`bigquery_ident`
+and :func:`bigquery_literal`).
 
 Example:
     >>> print(ident('a"b'), literal("it's"))
@@ -30,7 +31,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["connect", "ident", "literal", "literals", "set_engine_options"]
+__all__ = ["bigquery_ident", "bigquery_literal", "connect", "ident", "literal", "literals",
+           "set_engine_options"]
 
 
 @dataclass
@@ -118,3 +120,30 @@ def literal(text: object) -> str:
 def literals(values: Iterable[object]) -> str:
     """Comma-separated SQL string literals, for ``IN (...)``."""
     return ", ".join(literal(v) for v in values)
+
+
+_BIGQUERY_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _bigquery_escaped(text: str, quote: str) -> str:
+    return "".join(_BIGQUERY_ESCAPES.get(c, "\\" + c if c == quote else c) for c in text)
+
+
+def bigquery_ident(name: object) -> str:
+    """A BigQuery identifier or table path in backticks (a backslash escapes there).
+
+    Example:
+        >>> print(bigquery_ident("my-project.analytics_1.events_*"))
+        `my-project.analytics_1.events_*`
+    """
+    return "`" + _bigquery_escaped(str(name), "`") + "`"
+
+
+def bigquery_literal(text: object) -> str:
+    """A BigQuery string literal: single-quoted, ``'`` and ``\\`` escaped with a backslash.
+
+    Example:
+        >>> print(bigquery_literal("it's"))
+        'it\\'s'
+    """
+    return "'" + _bigquery_escaped(str(text), "'") + "'"

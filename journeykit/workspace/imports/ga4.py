@@ -229,7 +229,9 @@ def ga4(exports: Sequence[Export], options: Mapping[str, str]) -> ImportResult:
                                              "no event_name", "events"))
         events.append(pd.DataFrame({"customer_id": customer, "timestamp": rows["time"], "event": rows["event"],
                                     "channel": rows["channel"]})[~nobody & ~unnamed])
-        bought = rows[rows["purchase"] & ~nobody].assign(customer=customer)
+        # customer assigned before selecting: assigned to an empty selection (a file without a
+        # purchase), pandas would take the whole Series and its index
+        bought = rows.assign(customer=customer)[rows["purchase"] & ~nobody]
         amount = _amounts(export, bought, result)
         reasons: dict[str, list[int]] = {}
         keep = []

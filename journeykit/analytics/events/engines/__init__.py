@@ -5,7 +5,8 @@ SQL of the analyses transpiled by :mod:`~journeykit.analytics.events.engines.por
 
 :func:`open_warehouse` opens the log an :class:`~journeykit.workspace.config.EventsBackend`
 (journey.yaml ``events:``) names, on its engine (:mod:`~journeykit.analytics.events.engines.spark`
-for Spark); :func:`warehouse_events` makes one without a workspace, to pass to any analysis.
+for Spark, :mod:`~journeykit.analytics.events.engines.bigquery` for BigQuery); :func:`warehouse_events`
+makes one without a workspace, to pass to any analysis.
 The log is seen with the canonical column names of the workspace's events table
 (``customer_id``, ``timestamp``, ``event``, ``channel``: the ``columns`` roles renamed,
 customer and event as text, channel NULL when the log has none) plus its other columns.
@@ -23,6 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from journeykit.analytics.events.engines.bigquery import bigquery_runner
 from journeykit.analytics.events.engines.warehouse import DuckDBRunner, QueryRunner, WarehouseSource
 from journeykit.core._sql import literal
 from journeykit.core.errors import JourneykitError
@@ -130,8 +132,10 @@ def _open(spec: EventsBackend) -> tuple[QueryRunner, str]:
             spark.close()
             raise
         return spark, table_sql
+    if spec.backend == "bigquery":
+        return bigquery_runner(spec)
     raise JourneykitError(f"events.backend: {spec.backend!r} has no engine in this installation "
-                          "(expected duckdb or spark)")
+                          "(expected duckdb, spark or bigquery)")
 
 
 def open_warehouse(spec: EventsBackend) -> WarehouseSource:
