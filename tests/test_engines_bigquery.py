@@ -421,7 +421,7 @@ def ga4_source(con: Any) -> Iterator[tuple[Any, FixtureClient]]:
     """journey.yaml events of the GA4 export of the fixture's three days, opened as the
     analyses open them (open_warehouse), on the fixture."""
     from journeykit.analytics.events.engines import open_warehouse
-    from journeykit.workspace.config import EventsBackend
+    from journeykit.workspace.events_backend import EventsBackend
 
     with google_is_the_fixture(con) as client:
         src = open_warehouse(EventsBackend("bigquery", **GA4_SPEC))
@@ -571,7 +571,7 @@ def test_a_bigquery_table_with_column_roles(con: Any) -> None:
     from journeykit.analytics.events.engines import open_warehouse
     from journeykit.analytics.events.engines.bigquery import bigquery_table_sql
     from journeykit.analytics.events.funnel import funnel
-    from journeykit.workspace.config import EventsBackend
+    from journeykit.workspace.events_backend import EventsBackend
 
     log = native_log()
     con.register("shop_log", log)

@@ -37,7 +37,8 @@ from journeykit.analytics.events import (
 from journeykit.analytics.events.engines import open_warehouse, warehouse_events
 from journeykit.core.errors import JourneykitError, WorkspaceError
 from journeykit.workspace import load_workspace
-from journeykit.workspace.config import EventsBackend, parse_config
+from journeykit.workspace.config import parse_config
+from journeykit.workspace.events_backend import EventsBackend
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"

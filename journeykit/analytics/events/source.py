@@ -15,7 +15,7 @@ on another engine (Spark, BigQuery). :func:`open_events` takes
   log there, on the engine it names
   (:func:`~journeykit.analytics.events.engines.open_warehouse`; DuckDB files natively);
 * a warehouse log (:func:`~journeykit.analytics.events.engines.warehouse_events`, an
-  :class:`~journeykit.workspace.config.EventsBackend`), opened the same way;
+  :class:`~journeykit.workspace.events_backend.EventsBackend`), opened the same way;
 * a pandas DataFrame;
 * a path or glob (``str`` or :class:`~pathlib.Path`, or a list of them) of ``.parquet``
   or ``.csv`` files (``.csv.gz`` too);
@@ -73,7 +73,7 @@ EventsLike: TypeAlias = (pd.DataFrame | str | Path | Sequence[str | Path] | duck
 """A log given directly: a DataFrame, file path(s)/glob(s), a DuckDB relation, an opened
 :class:`EventSource` (e.g. a warehouse table) or a warehouse log
 (:func:`~journeykit.analytics.events.engines.warehouse_events`, an
-:class:`~journeykit.workspace.config.EventsBackend`)."""
+:class:`~journeykit.workspace.events_backend.EventsBackend`)."""
 SourceLike: TypeAlias = Workspace | EventsLike
 """What every event analysis takes first: a Workspace or a log given directly."""
 

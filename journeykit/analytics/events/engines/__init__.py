@@ -3,7 +3,7 @@ or a warehouse through :mod:`~journeykit.analytics.events.engines.warehouse` (th
 :class:`~journeykit.analytics.events.engines.warehouse.QueryRunner` seam), the DuckDB-dialect
 SQL of the analyses transpiled by :mod:`~journeykit.analytics.events.engines.portable`.
 
-:func:`open_warehouse` opens the log an :class:`~journeykit.workspace.config.EventsBackend`
+:func:`open_warehouse` opens the log an :class:`~journeykit.workspace.events_backend.EventsBackend`
 (journey.yaml ``events:``) names, on its engine (:mod:`~journeykit.analytics.events.engines.spark`
 for Spark, :mod:`~journeykit.analytics.events.engines.bigquery` for BigQuery); :func:`warehouse_events`
 makes one without a workspace, to pass to any analysis.
@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from journeykit.analytics.events.engines.bigquery import bigquery_runner
+from journeykit.analytics.events.engines.spark import SparkRunner
 from journeykit.analytics.events.engines.warehouse import DuckDBRunner, QueryRunner, WarehouseSource
 from journeykit.core._sql import literal
 from journeykit.core.errors import JourneykitError
-from journeykit.workspace.config import ROLE_COLUMNS, EventsBackend, parse_events_backend
+from journeykit.workspace.events_backend import ROLE_COLUMNS, EventsBackend, parse_events_backend
 
 __all__ = ["canonical_sql", "open_warehouse", "resolved", "warehouse_events"]
 
@@ -122,8 +123,6 @@ def _open(spec: EventsBackend) -> tuple[QueryRunner, str]:
         reader = "read_csv" if spec.path.lower().endswith((".csv", ".csv.gz", ".tsv")) else "read_parquet"
         return duck, f"SELECT * FROM {reader}({literal(spec.path)})"
     if spec.backend == "spark":
-        from journeykit.analytics.events.engines.spark import SparkRunner
-
         spark = SparkRunner()
         try:
             table_sql = (spark.read_files(spec.path, (spec.roles["customer"], spec.roles["event"]))
