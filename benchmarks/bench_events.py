@@ -192,8 +192,14 @@ def _duckdb_connect():
     import duckdb
 
     spill = os.path.join(tempfile.gettempdir(), f"bench-duckdb-{os.getpid()}")
-    return duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": False,
-                                  "temp_directory": spill})
+    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": False,
+                                 "temp_directory": spill})
+    # as journeykit's connections (core._sql.connect): no nested-loop join because the
+    # optimizer guessed a side tiny (an ASOF join of a few estimated rows became a
+    # quadratic loop join: minutes at 1M events)
+    con.execute("SET nested_loop_join_threshold = 0")
+    con.execute("SET asof_loop_join_threshold = 0")
+    return con
 
 
 def run_journeykit(task: str, path: Path):
