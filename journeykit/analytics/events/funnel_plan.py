@@ -342,15 +342,22 @@ def cust_cte(plan: FunnelPlan, n: int, first: int = 1) -> list[str]:
         return _earliest_times(plan, n, first)
     if plan.exclusions:
         return _excluded_times(plan, n, first)
-    parts = [
-        f"SELECT cid{gsel}, {step} AS reached, [{', '.join(f't{j}' for j in range(1, step + 1))}] AS times, "
-        f"t{step} AS tr, t1 FROM r{step}"
+    # the attempt is chosen on (reached, time reached, start) alone, then its times are
+    # looked up in r{reached} by its start (an attempt is one row per cid, group, t1):
+    # carrying every attempt's list of times through the aggregate cost more than the joins
+    parts = [f"SELECT cid{gsel}, {step} AS reached, t{step} AS tr, t1 FROM r{step}" for step in range(first, n + 1)]
+    same = "".join(f" AND s.{g} IS NOT DISTINCT FROM r.{g}" for g in plan.groups)
+    sg = "".join(f", s.{g}" for g in plan.groups)
+    times = [
+        f"SELECT s.cid{sg}, s.reached, [{', '.join(f'r.t{j}' for j in range(1, step + 1))}] AS times "
+        f"FROM jk_chosen s JOIN r{step} r ON s.cid = r.cid{same} AND s.t1 = r.t1 WHERE s.reached = {step}"
         for step in range(first, n + 1)
     ]
     return [
-        f"cust AS (SELECT cid{gsel}, max(reached) AS reached, "
-        f"arg_min(times, struct_pack(a := -reached, b := tr, c := -epoch_us(t1))) AS times "
-        f"FROM ({' UNION ALL '.join(parts)}) GROUP BY cid{gsel})"
+        f"jk_chosen AS (SELECT cid{gsel}, max(reached) AS reached, "
+        f"arg_min(t1, struct_pack(a := -reached, b := tr, c := -epoch_us(t1))) AS t1 "
+        f"FROM ({' UNION ALL '.join(parts)}) GROUP BY cid{gsel})",
+        f"cust AS ({' UNION ALL '.join(times)})",
     ]
 
 
