@@ -29,6 +29,16 @@ number of customers; such rows are marked "extrapolated". The script asserts tha
 ``pandas_loop`` (when run on all customers) and ``pandas`` give exactly the funnel
 counts of ``journeykit``; with a subset, the child process checks ``pandas_loop``
 against ``journeykit.funnel`` on the same subset.
+
+``--shapes`` measures the funnel on log *shapes* instead (see :func:`generate_shape`):
+conversion ``low`` or ``high``, ``1`` or ``~5`` step-1 attempts per customer, rows
+``sorted`` by time or not, each with a 14-day window (``window``), without one
+(``nowindow``) and in strict mode with the window (``strict``); journeykit against a
+hand-written DuckDB query of the same counts (asserted equal), the two alternated run by
+run so that load on a shared machine hits both alike::
+
+    .venv/bin/python benchmarks/bench_events.py --shapes --sizes 1M --formats parquet --repeat 3
+    .venv/bin/python benchmarks/bench_events.py --shapes --sizes 1M --conversions high --attempts 5
 """
 
 from __future__ import annotations
@@ -105,6 +115,69 @@ def generate(n_events: int, fmt: str) -> Path:
 
 
 # ---------------------------------------------------------------------------
+# log shapes (--shapes)
+
+SHAPE_SLOTS = 40  # rows per customer: 4 per attempt (one per step), the rest other events
+SHAPE_CONVERSION = {"low": 0.15, "high": 0.8}  # P(an attempt at step k goes on to step k+1)
+SHAPE_ATTEMPTS = {"1": "1", "5": "3 + hash(c * 11) % 5"}  # step-1 events per customer (SQL; 3..7)
+SHAPE_VARIANTS = {"window": ("14D", "sequential"), "nowindow": (None, "sequential"),
+                  "strict": ("14D", "strict")}
+SHAPE_NOISE = ["page_view", "search", "event_02", "event_03", "event_04", "event_05"]
+
+
+def shape_path(n_events: int, fmt: str, conversion: str, attempts: str, order: str) -> Path:
+    label = f"{n_events // 1_000_000}M" if n_events >= 1_000_000 else str(n_events)
+    return DATA / f"shape_{label}_conv-{conversion}_att-{attempts}_{order}.{fmt}"
+
+
+def generate_shape(n_events: int, fmt: str, conversion: str, attempts: str, order: str) -> Path:
+    """A log shape (deterministic): n_events / 40 customers of 40 rows each over 90 days.
+    Customer c makes A_c attempts (A_c = 1, or 3..7 with mean 5), each a step-1 event
+    (``product_view``) at a time of its own within 30 days of the customer's start, then
+    steps 2..4 every d hours (d uniform in 0..120 per attempt, so later steps can fall out
+    of the 14-day window); the attempt goes on from step k to k+1 with probability
+    SHAPE_CONVERSION[conversion]. Rows not used by an attempt are other events (6 names)
+    at random times within 45 days of the start. Sorted by time, or in a hashed order."""
+    import duckdb
+
+    path = shape_path(n_events, fmt, conversion, attempts, order)
+    if path.exists():
+        return path
+    DATA.mkdir(parents=True, exist_ok=True)
+    steps = "[" + ", ".join(f"'{n}'" for n in FUNNEL_STEPS) + "]"
+    noise = "[" + ", ".join(f"'{n}'" for n in SHAPE_NOISE) + "]"
+    p = SHAPE_CONVERSION[conversion]
+    hour = 3_600_000_000
+    day = 24 * hour
+    customers = max(1, n_events // SHAPE_SLOTS)
+    query = f"""
+        WITH r AS (SELECT i, i // {SHAPE_SLOTS} AS c, i % {SHAPE_SLOTS} AS s FROM range({customers * SHAPE_SLOTS}) t(i)),
+        a AS (SELECT *, s // 4 AS j, s % 4 AS k, {SHAPE_ATTEMPTS[attempts]} AS n_att,
+                     hash(c * 7) % {90 * day - 45 * day} AS base FROM r),
+        b AS (SELECT *, j < n_att AS attempt,
+                     -- steps the attempt reaches: P(depth > k) = p^k
+                     least(4, 1 + floor(ln((hash(c * 131 + j * 17 + 5) % 1000000 + 1) / 1000000.0) / ln({p}))) AS depth
+              FROM a)
+        SELECT 'c' || lpad(CAST(c AS VARCHAR), 7, '0') AS customer_id,
+               TIMESTAMP '2024-01-01' + to_microseconds(CAST(CASE WHEN attempt AND k < depth
+                   THEN base + hash(c * 31 + j * 7 + 1) % {30 * day} + k * (hash(c * 37 + j * 3 + 2) % {120 * hour})
+                        + hash(i * 3 + 1) % {hour}
+                   ELSE base + hash(i * 5 + 3) % {45 * day} END AS BIGINT) // 1000000 * 1000000) AS timestamp,
+               CASE WHEN attempt AND k < depth THEN {steps}[1 + k]
+                    ELSE {noise}[1 + CAST(hash(i * 9 + 4) % {len(SHAPE_NOISE)} AS INTEGER)] END AS event
+        FROM b ORDER BY {"timestamp" if order == "sorted" else "hash(i * 13 + 7)"}
+    """
+    con = duckdb.connect(config={"memory_limit": "2GB", "preserve_insertion_order": False,
+                                 "temp_directory": str(DATA / "duckdb_spill"), "threads": 1})
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER"
+    con.execute(f"COPY ({query}) TO '{tmp}' ({options})")
+    con.close()
+    tmp.rename(path)
+    return path
+
+
+# ---------------------------------------------------------------------------
 # implementations (run inside the child process)
 
 
@@ -119,8 +192,14 @@ def _duckdb_connect():
     import duckdb
 
     spill = os.path.join(tempfile.gettempdir(), f"bench-duckdb-{os.getpid()}")
-    return duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": False,
-                                  "temp_directory": spill})
+    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": False,
+                                 "temp_directory": spill})
+    # as journeykit's connections (core._sql.connect): no nested-loop join because the
+    # optimizer guessed a side tiny (an ASOF join of a few estimated rows became a
+    # quadratic loop join: minutes at 1M events)
+    con.execute("SET nested_loop_join_threshold = 0")
+    con.execute("SET asof_loop_join_threshold = 0")
+    return con
 
 
 def run_journeykit(task: str, path: Path):
@@ -128,6 +207,9 @@ def run_journeykit(task: str, path: Path):
     from journeykit.core._sql import set_engine_options
 
     set_engine_options(memory_limit=MEMORY_LIMIT)
+    if task.startswith("funnel:"):  # a shape variant
+        window, mode = SHAPE_VARIANTS[task.split(":", 1)[1]]
+        return ev.funnel(str(path), FUNNEL_STEPS, window=window, mode=mode)["customers"].tolist()
     if task == "funnel":
         return ev.funnel(str(path), FUNNEL_STEPS, window="14D")["customers"].tolist()
     if task == "transitions":
@@ -139,6 +221,9 @@ def run_journeykit(task: str, path: Path):
 def run_duckdb_sql(task: str, path: Path):
     con = _duckdb_connect()
     scan = _scan(path)
+    if task.startswith("funnel:"):
+        window, mode = SHAPE_VARIANTS[task.split(":", 1)[1]]
+        return list(con.execute(funnel_sql(scan, FUNNEL_STEPS, window, mode == "strict")).fetchall()[0])
     if task == "funnel":
         s = FUNNEL_STEPS
         query = f"""
@@ -178,6 +263,35 @@ def run_duckdb_sql(task: str, path: Path):
     FROM c JOIN a USING (customer_id) GROUP BY ALL
     """
     return int(con.execute(f"SELECT sum(n) FROM ({query})").fetchall()[0][0])
+
+
+def funnel_sql(scan: str, steps: list[str], window: str | None, strict: bool) -> str:
+    """The hand-written funnel of the shapes: an ASOF-join chain, every step-1 event an
+    attempt, step k the earliest step-k event at or after step k-1, within ``window`` of
+    step 1; strict: step k+1 no later than the customer's next event that is not a
+    step-k event after step k. Customers per step (furthest step of any attempt)."""
+    n = len(steps)
+    names = ", ".join(f"'{x}'" for x in steps)
+    within = "" if window is None else f" AND b.ts <= a.t1 + INTERVAL {int(window[:-1])} DAY"
+    ctes = [f"e AS MATERIALIZED (SELECT customer_id, timestamp AS ts, event FROM {scan}"
+            + ("" if strict else f" WHERE event IN ({names})") + ")"]
+    ctes += [f"s{k} AS (SELECT customer_id, ts FROM e WHERE event = '{x}')" for k, x in enumerate(steps, 1)]
+    ctes.append("r1 AS (SELECT DISTINCT customer_id, ts AS t1 FROM s1)")
+    for k in range(2, n + 1):
+        prev = f"r{k - 1}"
+        extra = ""
+        if strict:  # the next event after step k-1 that is not a step-(k-1) event
+            ctes.append(f"o{k} AS (SELECT customer_id, ts FROM e WHERE event <> '{steps[k - 2]}')")
+            ctes.append(f"x{k} AS (SELECT a.*, b.ts AS nx FROM r{k - 1} a ASOF LEFT JOIN o{k} b "
+                        f"ON a.customer_id = b.customer_id AND b.ts > a.t{k - 1})")
+            prev, extra = f"x{k}", " AND (a.nx IS NULL OR b.ts <= a.nx)"
+        sel = "a.* EXCLUDE (nx)" if strict else "a.*"
+        ctes.append(f"r{k} AS (SELECT {sel}, b.ts AS t{k} FROM {prev} a ASOF JOIN s{k} b "
+                    f"ON a.customer_id = b.customer_id AND b.ts >= a.t{k - 1} WHERE TRUE{within}{extra})")
+    union = " UNION ALL ".join(f"SELECT customer_id, {k} AS k FROM r{k}" for k in range(1, n + 1))
+    ctes.append(f"reached AS (SELECT customer_id, max(k) AS k FROM ({union}) GROUP BY customer_id)")
+    counts = ", ".join(f"count_if(k >= {k})" for k in range(1, n + 1))
+    return f"WITH {', '.join(ctes)} SELECT {counts} FROM reached"
 
 
 def _read_pandas(path: Path):
@@ -304,12 +418,14 @@ def child(impl: str, task: str, path: Path, sample_customers: int = 0) -> None:
         import numpy  # noqa: F401
         import pandas  # noqa: F401
     start = _STARTED[0] = time.perf_counter()
+    cpu_start = time.process_time()  # all threads of the process (DuckDB's included)
     if impl == "pandas_loop":
         result = runner(task, path, sample_customers)
     else:
         result = runner(task, path)
     seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "result": result, "peak_mb": peak_rss_mb()}))
+    cpu = time.process_time() - cpu_start
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "result": result, "peak_mb": peak_rss_mb()}))
 
 
 
@@ -347,7 +463,8 @@ def measure(impl: str, task: str, path: Path, cap: float, sample_customers: int 
                            f"{result['loop_seconds']:.1f} s; subset counts {result['subset_counts']} "
                            "= journeykit on the subset)"),
                 "extrapolated": True}
-    return {"seconds": report["seconds"], "peak_mb": report.get("peak_mb") or peak_mb, "result": result}
+    return {"seconds": report["seconds"], "cpu": report.get("cpu"), "peak_mb": report.get("peak_mb") or peak_mb,
+            "result": result}
 
 
 def _summarise(runs: list[dict]) -> dict:
@@ -375,6 +492,58 @@ def _check_agreement(task: str, size: int, fmt: str, rows: dict[str, dict]) -> N
             f"{impl} funnel counts {m['result']} != journeykit {reference} ({size:,} events, {fmt})")
 
 
+def run_shapes(args: argparse.Namespace) -> None:
+    """One table per shape: journeykit and the hand-written query per variant, alternated
+    run by run (journeykit, SQL, journeykit, SQL, ...), medians, ratio, counts asserted equal."""
+    import statistics
+
+    sizes = [parse_size(x) for x in args.sizes.split(",") if x.strip()]
+    split = {name: [x for x in getattr(args, name).split(",") if x] for name in
+             ("formats", "conversions", "attempts", "orders", "variants")}
+    print(f"# bench_events --shapes {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()} "
+          f"({os.cpu_count()} cores, {platform.python_version()}); memory_limit {MEMORY_LIMIT}; "
+          f"load average {os.getloadavg()[0]:.1f}; --repeat {args.repeat}", flush=True)
+    for size in sizes:
+        for conversion in split["conversions"]:
+            for attempts in split["attempts"]:
+                for order in split["orders"]:
+                    print(f"\n#### {size:,} events, conversion {conversion}, "
+                          f"{'1' if attempts == '1' else '~5'} step-1 attempt(s) per customer, {order}\n")
+                    print("| format | variant | journeykit s | SQL s | **jk / SQL** | jk / SQL, CPU s | "
+                          "CPU ratio | peak RSS jk / SQL (MB) | customers per step | load |")
+                    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |", flush=True)
+                    for fmt in split["formats"]:
+                        path = shape_path(size, fmt, conversion, attempts, order)
+                        if not path.exists():
+                            subprocess.run([sys.executable, __file__, "--generate-shape", str(size), fmt,
+                                            conversion, attempts, order], check=True)
+                        for variant in split["variants"]:
+                            task = f"funnel:{variant}"
+                            load = os.getloadavg()[0]
+                            runs: dict[str, list[dict]] = {"journeykit": [], "duckdb_sql": []}
+                            for _ in range(max(1, args.repeat)):
+                                for impl in runs:
+                                    runs[impl].append(measure(impl, task, path, args.cap))
+                            jk, sql = runs["journeykit"], runs["duckdb_sql"]
+                            for impl, rs in runs.items():
+                                bad = [r["result"] for r in rs if r["seconds"] is None]
+                                assert not bad, f"{impl} {task} on {path.name}: {bad[0]}"
+                            counts = jk[0]["result"]
+                            for r in jk + sql:
+                                assert r["result"] == counts, (
+                                    f"{task} on {path.name}: counts differ, {r['result']} != journeykit {counts}")
+                            tj = statistics.median(r["seconds"] for r in jk)
+                            ts = statistics.median(r["seconds"] for r in sql)
+                            every = ("; runs jk " + ", ".join(f"{r['seconds']:.2f}" for r in jk)
+                                     + " / SQL " + ", ".join(f"{r['seconds']:.2f}" for r in sql)) if len(jk) > 1 else ""
+                            cj = statistics.median(r["cpu"] for r in jk)
+                            cs = statistics.median(r["cpu"] for r in sql)
+                            print(f"| {fmt} | {variant} | {tj:.2f} | {ts:.2f} | **{tj / ts:.2f}x** | "
+                                  f"{cj:.2f} / {cs:.2f} | {cj / cs:.2f}x | "
+                                  f"{max(r['peak_mb'] for r in jk):.0f} / {max(r['peak_mb'] for r in sql):.0f} | "
+                                  f"{counts}{every} | {load:.1f} |", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1M,10M", help="event counts, e.g. 1M,10M (100M opt-in)")
@@ -388,9 +557,23 @@ def main(argv: list[str] | None = None) -> None:
                         help="run pandas_loop on this many random customers and extrapolate (0 = all)")
     parser.add_argument("--child", nargs=3, metavar=("IMPL", "TASK", "PATH"), help=argparse.SUPPRESS)
     parser.add_argument("--generate", nargs=2, metavar=("EVENTS", "FORMAT"), help=argparse.SUPPRESS)
+    parser.add_argument("--shapes", action="store_true",
+                        help="the funnel on log shapes (journeykit against hand-written SQL), see --conversions ...")
+    parser.add_argument("--conversions", default="low,high", help="shapes: conversion low and/or high")
+    parser.add_argument("--attempts", default="1,5", help="shapes: 1 and/or ~5 step-1 attempts per customer")
+    parser.add_argument("--orders", default="sorted,unsorted", help="shapes: rows sorted by time or not")
+    parser.add_argument("--variants", default=",".join(SHAPE_VARIANTS), help="shapes: window, nowindow, strict")
+    parser.add_argument("--generate-shape", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.generate:
         generate(int(args.generate[0]), args.generate[1])
+        return
+    if args.generate_shape:
+        size, fmt, conversion, attempts, order = args.generate_shape
+        generate_shape(int(size), fmt, conversion, attempts, order)
+        return
+    if args.shapes and not args.child:
+        run_shapes(args)
         return
     if args.child:
         child(args.child[0], args.child[1], Path(args.child[2]), args.loop_customers)

@@ -192,15 +192,22 @@ def funnel_plan(src: EventSource, cols: EventColumns, steps: list[Step], window:
         return "".join(f", {g}" for g in event_groups) if grouped[k] else ""
 
     earliest_only = not strict and window is None and not shared and not exclusions
-    held = "NOT MATERIALIZED" if earliest_only and src.rescan_cheap else "MATERIALIZED"
+    # the funnel's events are read once and held: even the earliest-start plan refers to
+    # them about 3 times per step (counts, then the medians' attempt backwards and forwards),
+    # and re-reading a Parquet file that often cost 3-4x a hand-written query's one scan
+    held = "MATERIALIZED"
     normalised = normalised_sql(src, cols, all_names)
+    ctes = []
+    if strict:  # every event of the log is needed (what breaks an attempt): read once, the steps' from it
+        ctes.append(f"alln AS MATERIALIZED ({normalised_sql(src, cols)})")
+        normalised = f"SELECT * FROM alln WHERE name IN ({literals(all_names)})"
     mapping = ", ".join(f"({literal(name)}, {k})" for k, s in enumerate(steps, start=1) for name in s.names)
     if shared:  # names in several steps: one row per (customer, time, name)
-        ctes = [f"ev AS {held} ({normalised})"]
+        ctes.append(f"ev AS {held} ({normalised})")
         in_step = [f"name IN ({literals(s.names)})" for s in steps]
     else:  # every event belongs to one step: tag it with the step number once
-        ctes = [f"ev AS {held} (SELECT e.*, m.sk FROM ({normalised}) e "
-                f"JOIN (VALUES {mapping}) m(step_name, sk) ON e.name = m.step_name)"]
+        ctes.append(f"ev AS {held} (SELECT e.*, m.sk FROM ({normalised}) e "
+                    f"JOIN (VALUES {mapping}) m(step_name, sk) ON e.name = m.step_name)")
         in_step = [f"sk = {k}" for k in range(1, n + 1)]
     plan = FunnelPlan([], window, tuple(exclusions), False, grouped, groups, event_groups, in_step)
     key = plan.key
@@ -245,10 +252,11 @@ def funnel_plan(src: EventSource, cols: EventColumns, steps: list[Step], window:
         ctes += _tie_ctes(src, ctes, sets, event_groups if kind == "all_events" else [])
     if strict:  # events that break an attempt at step k: any event not of step k
         allg = "".join(f", {g}" for g in event_groups) if kind == "all_events" else ""
-        every = normalised_sql(src, cols)
-        ctes.append(f"alln AS MATERIALIZED (SELECT DISTINCT cid{allg}, ts, name FROM ({every}))")
+        # from alln (read at the start), without DISTINCT: an ASOF join takes one match per
+        # attempt whatever the duplicates (deduplicating every event of the log cost more
+        # than the joins themselves)
         for k in range(n - 1):
-            ctes.append(f"o{k + 1} AS (SELECT DISTINCT cid{allg}, ts FROM alln "
+            ctes.append(f"o{k + 1} AS (SELECT cid{allg}, ts FROM alln "
                         f"WHERE name NOT IN ({literals(steps[k].names)}))")
     if shared:  # an attempt per (customer, group of its step-1 event, time)
         same = "".join(f" AND e.{g} IS NOT DISTINCT FROM s.{g}" for g in event_groups) if kind == "all_events" else ""
@@ -334,15 +342,22 @@ def cust_cte(plan: FunnelPlan, n: int, first: int = 1) -> list[str]:
         return _earliest_times(plan, n, first)
     if plan.exclusions:
         return _excluded_times(plan, n, first)
-    parts = [
-        f"SELECT cid{gsel}, {step} AS reached, [{', '.join(f't{j}' for j in range(1, step + 1))}] AS times, "
-        f"t{step} AS tr, t1 FROM r{step}"
+    # the attempt is chosen on (reached, time reached, start) alone, then its times are
+    # looked up in r{reached} by its start (an attempt is one row per cid, group, t1):
+    # carrying every attempt's list of times through the aggregate cost more than the joins
+    parts = [f"SELECT cid{gsel}, {step} AS reached, t{step} AS tr, t1 FROM r{step}" for step in range(first, n + 1)]
+    same = "".join(f" AND s.{g} IS NOT DISTINCT FROM r.{g}" for g in plan.groups)
+    sg = "".join(f", s.{g}" for g in plan.groups)
+    times = [
+        f"SELECT s.cid{sg}, s.reached, [{', '.join(f'r.t{j}' for j in range(1, step + 1))}] AS times "
+        f"FROM jk_chosen s JOIN r{step} r ON s.cid = r.cid{same} AND s.t1 = r.t1 WHERE s.reached = {step}"
         for step in range(first, n + 1)
     ]
     return [
-        f"cust AS (SELECT cid{gsel}, max(reached) AS reached, "
-        f"arg_min(times, struct_pack(a := -reached, b := tr, c := -epoch_us(t1))) AS times "
-        f"FROM ({' UNION ALL '.join(parts)}) GROUP BY cid{gsel})"
+        f"jk_chosen AS (SELECT cid{gsel}, max(reached) AS reached, "
+        f"arg_min(t1, struct_pack(a := -reached, b := tr, c := -epoch_us(t1))) AS t1 "
+        f"FROM ({' UNION ALL '.join(parts)}) GROUP BY cid{gsel})",
+        f"cust AS ({' UNION ALL '.join(times)})",
     ]
 
 
