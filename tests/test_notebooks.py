@@ -269,7 +269,9 @@ def test_notebook_cells_keep_the_step_pattern() -> None:
 def test_the_redesign_kept_every_demo_metric(runs: dict) -> None:
     """The notebooks on the demo give the metrics a `journeykit run` gave before the package
     was reorganised into layers (tests/data/demo_metrics_before_redesign.json, written by
-    `make report` at commit c0f877f): same value, n and interval for every KPI."""
+    `make report` at commit c0f877f, and rewritten by `journeykit run --workspace data/sample`
+    when the demo's personas were made distinct, so the demo's numbers changed): same value,
+    n and interval for every KPI."""
     before = json.loads((ROOT / "tests" / "data" / "demo_metrics_before_redesign.json")
                         .read_text(encoding="utf-8"))["metrics"]
     now: dict = {}

@@ -20,11 +20,21 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Behaviour:
-    """How customers of one persona behave (shares and probabilities are 0-1, prices EUR)."""
+    """How customers of one persona behave (shares and probabilities are 0-1, prices EUR).
+
+    The personas differ the way real ones do: each has its own channels (where they hear
+    of the shop, browse, buy and book repairs), its own price range and purchase rhythm,
+    and its own habits in the shop (test rides, phone calls, advice at the counter), so
+    that their behaviour identifies them (a clustering of the customers finds them,
+    tests/test_segments_demo.py) while the channels still overlap where a shop's would.
+    """
 
     share: float
     acquisition: tuple[tuple[str, float], ...]  # channel of the first contact
     browse_mobile: float  # share of online browsing done in the app
+    store_visit: float  # chance a browsing visit (before or between purchases) is in the shop
+    browse_gap: float  # mean days between browsing visits while active (online or in the shop)
+    phone_enquiry: float  # chance of calling the shop before buying a bike
     intent: tuple[float, float, float]  # first reason to come: bike, repair, accessory
     test_ride: float
     bike_channel: tuple[tuple[str, float], ...]  # web, mobile, store
@@ -40,53 +50,57 @@ class Behaviour:
 
 
 BEHAVIOUR: dict[str, Behaviour] = {
+    # Sanne: lives in the app (browsing, buying small things, booking repairs), many repairs
     "p_commuter": Behaviour(
         share=0.36,
-        acquisition=(("mobile", 0.40), ("web", 0.20), ("store", 0.20), ("social", 0.15),
-                     ("email", 0.05)),
-        browse_mobile=0.75, intent=(0.45, 0.42, 0.13), test_ride=0.2,
-        bike_channel=(("web", 0.20), ("mobile", 0.38), ("store", 0.42)),
-        accessory_channel=(("web", 0.18), ("mobile", 0.52), ("store", 0.30)),
-        repair_channel=(("mobile", 0.45), ("web", 0.20), ("phone", 0.15), ("store", 0.20)),
+        acquisition=(("mobile", 0.75), ("web", 0.12), ("store", 0.08), ("social", 0.05)),
+        browse_mobile=0.92, store_visit=0.06, browse_gap=16, phone_enquiry=0.03,
+        intent=(0.40, 0.45, 0.15), test_ride=0.1,
+        bike_channel=(("web", 0.12), ("mobile", 0.63), ("store", 0.25)),
+        accessory_channel=(("web", 0.07), ("mobile", 0.78), ("store", 0.15)),
+        repair_channel=(("mobile", 0.80), ("web", 0.07), ("phone", 0.03), ("store", 0.10)),
         bike_price=(550, 1300), bike_names=("city bike", "commuter bike", "folding bike"),
-        repeat_rate=0.42, repeat_mix=(0.42, 0.53, 0.05), dropout=(2.0, 10.0),
-        ages=(("25-34", 0.5), ("35-44", 0.4), ("45-54", 0.1)), newsletter=0.5,
+        repeat_rate=0.50, repeat_mix=(0.35, 0.62, 0.03), dropout=(2.0, 10.0),
+        ages=(("25-34", 0.5), ("35-44", 0.4), ("45-54", 0.1)), newsletter=0.3,
     ),
+    # Daan: researches on the website, buys expensive bikes and many accessories online
     "p_sport": Behaviour(
         share=0.22,
-        acquisition=(("web", 0.45), ("social", 0.30), ("mobile", 0.10), ("store", 0.10),
-                     ("email", 0.05)),
-        browse_mobile=0.25, intent=(0.65, 0.15, 0.20), test_ride=0.35,
-        bike_channel=(("web", 0.55), ("mobile", 0.12), ("store", 0.33)),
-        accessory_channel=(("web", 0.58), ("mobile", 0.20), ("store", 0.22)),
-        repair_channel=(("web", 0.45), ("mobile", 0.20), ("phone", 0.10), ("store", 0.25)),
+        acquisition=(("web", 0.55), ("social", 0.35), ("mobile", 0.05), ("store", 0.05)),
+        browse_mobile=0.08, store_visit=0.05, browse_gap=12, phone_enquiry=0.05,
+        intent=(0.60, 0.10, 0.30), test_ride=0.3,
+        bike_channel=(("web", 0.72), ("mobile", 0.05), ("store", 0.23)),
+        accessory_channel=(("web", 0.82), ("mobile", 0.05), ("store", 0.13)),
+        repair_channel=(("web", 0.70), ("mobile", 0.05), ("phone", 0.05), ("store", 0.20)),
         bike_price=(1400, 3500), bike_names=("road bike", "gravel bike", "mountain bike"),
-        repeat_rate=0.36, repeat_mix=(0.66, 0.27, 0.07), dropout=(2.0, 9.0),
-        ages=(("25-34", 0.3), ("35-44", 0.4), ("45-54", 0.3)), newsletter=0.7,
+        repeat_rate=0.40, repeat_mix=(0.78, 0.17, 0.05), dropout=(2.0, 9.0),
+        ages=(("25-34", 0.3), ("35-44", 0.4), ("45-54", 0.3)), newsletter=0.6,
     ),
+    # Fatima: comes to the shop with the family, test rides, buys there, few repeat visits
     "p_family": Behaviour(
         share=0.24,
-        acquisition=(("store", 0.45), ("web", 0.25), ("social", 0.15), ("mobile", 0.10),
-                     ("email", 0.05)),
-        browse_mobile=0.35, intent=(0.65, 0.20, 0.15), test_ride=0.5,
-        bike_channel=(("web", 0.20), ("mobile", 0.08), ("store", 0.72)),
-        accessory_channel=(("web", 0.30), ("mobile", 0.12), ("store", 0.58)),
-        repair_channel=(("web", 0.25), ("mobile", 0.10), ("phone", 0.25), ("store", 0.40)),
-        bike_price=(400, 2800), bike_names=("cargo bike", "kids' bike", "family bike"),
-        repeat_rate=0.24, repeat_mix=(0.48, 0.42, 0.10), dropout=(2.0, 8.0),
-        ages=(("25-34", 0.25), ("35-44", 0.6), ("45-54", 0.15)), newsletter=0.4,
+        acquisition=(("store", 0.75), ("mobile", 0.15), ("social", 0.05), ("web", 0.05)),
+        browse_mobile=0.65, store_visit=0.55, browse_gap=30, phone_enquiry=0.06,
+        intent=(0.70, 0.15, 0.15), test_ride=0.6,
+        bike_channel=(("web", 0.08), ("mobile", 0.02), ("store", 0.90)),
+        accessory_channel=(("web", 0.15), ("mobile", 0.03), ("store", 0.82)),
+        repair_channel=(("web", 0.10), ("mobile", 0.02), ("phone", 0.08), ("store", 0.80)),
+        bike_price=(400, 2000), bike_names=("cargo bike", "kids' bike", "family bike"),
+        repeat_rate=0.22, repeat_mix=(0.55, 0.30, 0.15), dropout=(2.0, 8.0),
+        ages=(("25-34", 0.25), ("35-44", 0.6), ("45-54", 0.15)), newsletter=0.25,
     ),
+    # Henk: phones and reads the newsletter, test-rides e-bikes in the shop, repairs by phone
     "p_ebike": Behaviour(
         share=0.18,
-        acquisition=(("store", 0.50), ("web", 0.30), ("email", 0.10), ("mobile", 0.05),
-                     ("social", 0.05)),
-        browse_mobile=0.2, intent=(0.80, 0.15, 0.05), test_ride=0.75,
-        bike_channel=(("web", 0.15), ("mobile", 0.04), ("store", 0.81)),
-        accessory_channel=(("web", 0.25), ("mobile", 0.08), ("store", 0.67)),
-        repair_channel=(("phone", 0.45), ("store", 0.35), ("web", 0.15), ("mobile", 0.05)),
-        bike_price=(1800, 3500), bike_names=("e-bike", "electric city bike", "e-cargo bike"),
-        repeat_rate=0.22, repeat_mix=(0.40, 0.55, 0.05), dropout=(2.0, 9.0),
-        ages=(("55-64", 0.55), ("65-74", 0.35), ("45-54", 0.10)), newsletter=0.6,
+        acquisition=(("store", 0.45), ("email", 0.40), ("web", 0.15)),
+        browse_mobile=0.05, store_visit=0.55, browse_gap=40, phone_enquiry=0.75,
+        intent=(0.80, 0.15, 0.05), test_ride=0.85,
+        bike_channel=(("web", 0.06), ("mobile", 0.01), ("store", 0.93)),
+        accessory_channel=(("web", 0.10), ("mobile", 0.02), ("store", 0.88)),
+        repair_channel=(("phone", 0.80), ("store", 0.15), ("web", 0.05)),
+        bike_price=(2200, 3500), bike_names=("e-bike", "electric city bike", "e-cargo bike"),
+        repeat_rate=0.22, repeat_mix=(0.30, 0.67, 0.03), dropout=(2.0, 9.0),
+        ages=(("55-64", 0.55), ("65-74", 0.35), ("45-54", 0.10)), newsletter=0.9,
     ),
 }
 

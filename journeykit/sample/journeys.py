@@ -18,7 +18,6 @@ import pandas as pd
 
 from journeykit.sample.behaviour import (
     ACCESSORIES,
-    BEHAVIOUR,
     LATE_DELIVERY,
     MOBILE_PAYMENT_FAIL,
     MODELS,
@@ -74,7 +73,7 @@ class Simulation(Recorder):
         b = customer.behaviour
         day = t / DAY
         for visit in range(self.integer(1, 4)):
-            if self.chance(0.25):
+            if self.chance(b.store_visit):
                 self.session(customer, self.at(day, "store"), "store", ["store_advice"])
             else:
                 channel = self.browse_channel(customer)
@@ -93,7 +92,7 @@ class Simulation(Recorder):
                     names.append("product_view")
                 self.session(customer, self.at(day, channel), channel, names)
             day += self.uniform(0.3, 6)
-        if self.chance(0.12 if b is not BEHAVIOUR["p_ebike"] else 0.4):
+        if self.chance(b.phone_enquiry):
             self.session(customer, self.at(day, "phone"), "phone", ["phone_enquiry"])
             day += self.uniform(0.2, 2)
         rode = False
@@ -337,10 +336,12 @@ class Simulation(Recorder):
 
     def browse_between(self, customer: Customer, day: float, until: float) -> None:
         """Visits without a purchase while the customer is active: browsing, the odd ad."""
-        d = day + float(self.rng.exponential(24.0))
+        d = day + float(self.rng.exponential(customer.behaviour.browse_gap))
         while d < until - 1:
-            if self.chance(0.2 if customer.behaviour.bike_channel[2][1] > 0.5 else 0.08):
+            if self.chance(customer.behaviour.store_visit):
                 self.session(customer, self.at(d, "store"), "store", ["return_visit"])
+            elif self.chance(customer.behaviour.phone_enquiry * 0.4):  # a question by phone
+                self.session(customer, self.at(d, "phone"), "phone", ["phone_enquiry"])
             else:
                 channel = self.browse_channel(customer)
                 first = self.pick((("product_view", 0.7), ("search_visit", 0.15),
@@ -351,7 +352,7 @@ class Simulation(Recorder):
                 if self.chance(0.1):
                     names.append("add_to_cart")  # and leaves it there
                 self.session(customer, self.at(d, channel), channel, names)
-            d += float(self.rng.exponential(24.0))
+            d += float(self.rng.exponential(customer.behaviour.browse_gap))
 
     def mood_now(self, customer: Customer, t: int) -> int:
         """The customer's mood at ``t``: their worst recent experience counts most."""
