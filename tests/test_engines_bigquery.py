@@ -99,6 +99,11 @@ def bigquery_to_duckdb(sql: str) -> str:
             table.replace(exp.to_table("ga4_export").as_(table.alias or "events_"))
         elif (table.catalog, table.db, table.name) == ("my-project", "shop", "events"):
             table.replace(exp.to_table("shop_events").as_(table.alias or "shop_events"))
+    for slice_ in list(tree.find_all(exp.ArraySlice)):  # sqlglot keeps the offsets as they are:
+        # BigQuery's count from 0 (negative from the end), DuckDB's list_slice from 1
+        bounds = [sqlglot.parse_one(f"CASE WHEN {b} < 0 THEN {b} ELSE {b} + 1 END", read="duckdb")
+                  for b in (slice_.args["start"].sql("duckdb"), slice_.args["end"].sql("duckdb"))]
+        slice_.replace(exp.Anonymous(this="list_slice", expressions=[slice_.this.copy(), *bounds]))
     return tree.sql("duckdb")
 
 
@@ -603,7 +608,7 @@ def test_a_bigquery_table_with_column_roles(con: Any) -> None:
 BIGQUERY_FUNCTIONS = {
     "ANY_VALUE", "APPROX_QUANTILES", "ARRAY", "ARRAY_AGG", "ARRAY_CONCAT", "ARRAY_LENGTH", "ARRAY_REVERSE",
     "ARRAY_SLICE", "ARRAY_TO_STRING", "AVG", "CAST", "COALESCE", "CONCAT", "COUNT", "COUNTIF", "DATE",
-    "DATE_DIFF", "DATE_TRUNC", "DENSE_RANK", "EXTRACT", "FIRST_VALUE", "GREATEST", "IF", "IFNULL", "LAG",
+    "DATE_DIFF", "DATE_TRUNC", "DENSE_RANK", "DIV", "EXTRACT", "FIRST_VALUE", "GREATEST", "IF", "IFNULL", "LAG",
     "LAST_VALUE", "LEAD", "LEAST", "LENGTH", "LOGICAL_AND", "LOGICAL_OR", "LOWER", "MAX", "MAX_BY", "MIN",
     "MIN_BY", "NTH_VALUE", "NULLIF", "OFFSET", "ORDINAL", "PERCENTILE_CONT", "PERCENTILE_DISC", "RANK",
     "ROUND", "ROW_NUMBER", "SAFE_CAST", "SAFE_DIVIDE", "SAFE_OFFSET", "SAFE_ORDINAL", "STRING_AGG", "STRUCT",
@@ -611,10 +616,6 @@ BIGQUERY_FUNCTIONS = {
     "TIMESTAMP_TRUNC", "TRIM", "UNIX_MICROS", "UNNEST", "UPPER",
 }
 ANALYSES = ["funnel", "funnel_dropouts", "paths", "transitions", "step_matrix", "retention"]
-MEDIAN_GAP = pytest.mark.xfail(strict=True, reason="known gap: to_dialect writes DuckDB's MEDIAN, which "
-                               "BigQuery lacks (an exact median there is PERCENTILE_CONT(x, 0.5) OVER ...)")
-SLICE_GAP = pytest.mark.xfail(strict=True, reason="known gap: DuckDB's list_slice(l, 1, n) is written as "
-                              "ARRAY_SLICE(l, 1, n), which on BigQuery (0-based offsets) skips the first event")
 
 
 def _functions(texts: list[str]) -> set[str]:
@@ -629,12 +630,12 @@ def _functions(texts: list[str]) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("name", [pytest.param(a, marks=MEDIAN_GAP) if a == "funnel" else a for a in ANALYSES])
+@pytest.mark.parametrize("name", ANALYSES)
 def test_the_bigquery_sql_calls_only_functions_bigquery_has(sent_by_analysis: dict, name: str) -> None:
     assert _functions(_of(sent_by_analysis, name)[0]) - BIGQUERY_FUNCTIONS == set()
 
 
-@pytest.mark.parametrize("name", [pytest.param(a, marks=SLICE_GAP) if a == "paths" else a for a in ANALYSES])
+@pytest.mark.parametrize("name", ANALYSES)
 def test_array_slices_count_from_zero_as_bigquery_does(sent_by_analysis: dict, name: str) -> None:
     for text in _of(sent_by_analysis, name)[0]:
         for node in sqlglot.parse_one(text, read="bigquery").find_all(exp.ArraySlice):

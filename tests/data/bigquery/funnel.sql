@@ -468,7 +468,15 @@ WITH jk_src AS (
     g0,
     2 AS k,
     COUNT(*) AS c,
-    MEDIAN(UNIX_MICROS(times[1]) - UNIX_MICROS(times[0])) AS m
+    (
+      ARRAY_AGG(
+        UNIX_MICROS(times[1]) - UNIX_MICROS(times[0]) IGNORE NULLS ORDER BY UNIX_MICROS(times[1]) - UNIX_MICROS(times[0])
+      )[SAFE_OFFSET(DIV((
+        COUNT(UNIX_MICROS(times[1]) - UNIX_MICROS(times[0])) - 1
+      ), 2))] + ARRAY_AGG(
+        UNIX_MICROS(times[1]) - UNIX_MICROS(times[0]) IGNORE NULLS ORDER BY UNIX_MICROS(times[1]) - UNIX_MICROS(times[0])
+      )[SAFE_OFFSET(DIV(COUNT(UNIX_MICROS(times[1]) - UNIX_MICROS(times[0])), 2))]
+    ) / 2 AS m
   FROM cust
   WHERE
     reached >= 2
@@ -478,7 +486,15 @@ WITH jk_src AS (
     g0,
     3 AS k,
     COUNT(*) AS c,
-    MEDIAN(UNIX_MICROS(times[2]) - UNIX_MICROS(times[1])) AS m
+    (
+      ARRAY_AGG(
+        UNIX_MICROS(times[2]) - UNIX_MICROS(times[1]) IGNORE NULLS ORDER BY UNIX_MICROS(times[2]) - UNIX_MICROS(times[1])
+      )[SAFE_OFFSET(DIV((
+        COUNT(UNIX_MICROS(times[2]) - UNIX_MICROS(times[1])) - 1
+      ), 2))] + ARRAY_AGG(
+        UNIX_MICROS(times[2]) - UNIX_MICROS(times[1]) IGNORE NULLS ORDER BY UNIX_MICROS(times[2]) - UNIX_MICROS(times[1])
+      )[SAFE_OFFSET(DIV(COUNT(UNIX_MICROS(times[2]) - UNIX_MICROS(times[1])), 2))]
+    ) / 2 AS m
   FROM cust
   WHERE
     reached >= 3
@@ -488,7 +504,15 @@ WITH jk_src AS (
     g0,
     4 AS k,
     COUNT(*) AS c,
-    MEDIAN(UNIX_MICROS(times[3]) - UNIX_MICROS(times[2])) AS m
+    (
+      ARRAY_AGG(
+        UNIX_MICROS(times[3]) - UNIX_MICROS(times[2]) IGNORE NULLS ORDER BY UNIX_MICROS(times[3]) - UNIX_MICROS(times[2])
+      )[SAFE_OFFSET(DIV((
+        COUNT(UNIX_MICROS(times[3]) - UNIX_MICROS(times[2])) - 1
+      ), 2))] + ARRAY_AGG(
+        UNIX_MICROS(times[3]) - UNIX_MICROS(times[2]) IGNORE NULLS ORDER BY UNIX_MICROS(times[3]) - UNIX_MICROS(times[2])
+      )[SAFE_OFFSET(DIV(COUNT(UNIX_MICROS(times[3]) - UNIX_MICROS(times[2])), 2))]
+    ) / 2 AS m
   FROM cust
   WHERE
     reached >= 4

@@ -75,6 +75,10 @@ def _portable(tree: exp.Expr, dialect: str) -> exp.Expr:
     for cte in tree.find_all(exp.CTE):
         cte.set("materialized", None)
     tree = tree.transform(lambda node: _functions(node, dialect))
+    if dialect == "bigquery":
+        for median in list(tree.find_all(exp.Median)):
+            if not isinstance(median.parent, exp.Window):
+                median.replace(_bigquery_median(median.this))
     for tuple_ in list(tree.find_all(exp.Tuple)):  # the BigQuery NULLS LAST keys: two keys
         if isinstance(tuple_.parent, exp.Order | exp.Window) and tuple_.arg_key in ("expressions", "order"):
             items = tuple_.parent.expressions if isinstance(tuple_.parent, exp.Order) else None
@@ -102,6 +106,8 @@ def _functions(node: exp.Expr, dialect: str) -> exp.Expr:
         if name == "epoch_us" and len(args) == 1:
             return exp.UnixMicros(this=args[0].copy())
         if name == "list_slice" and len(args) == 3:
+            if dialect == "bigquery":
+                return _bigquery_slice(*(a.copy() for a in args))
             return exp.ArraySlice(this=args[0].copy(), start=args[1].copy(), end=args[2].copy())
     if isinstance(node, exp.Filter):
         agg = node.this.this if isinstance(node.this, exp.IgnoreNulls) else node.this
@@ -162,6 +168,44 @@ def _functions(node: exp.Expr, dialect: str) -> exp.Expr:
             return type(node)(this=diff.left.copy(), expression=exp.Add(this=diff.right.copy(),
                                                                          expression=node.right.copy()))
     return node
+
+
+def _bigquery_median(value: exp.Expr) -> exp.Expr:
+    """DuckDB's aggregate ``median(value)`` of numbers (NULLs skipped; the mean of the two
+    middle values of an even count; NULL of none) in BigQuery, which has no MEDIAN: the
+    sorted values' middle offsets."""
+    import sqlglot  # heavy: see to_dialect
+    from sqlglot import exp
+
+    items = "ARRAY_AGG(jk_x IGNORE NULLS ORDER BY jk_x)"
+    text = f"({items}[SAFE_OFFSET(DIV((COUNT(jk_x) - 1), 2))] + {items}[SAFE_OFFSET(DIV(COUNT(jk_x), 2))]) / 2"
+    tree = sqlglot.parse_one(text, read="bigquery")
+    for column in list(tree.find_all(exp.Column)):
+        if column.name == "jk_x":
+            column.replace(value.copy())
+    return tree
+
+
+def _bigquery_slice(items: exp.Expr, start: exp.Expr, end: exp.Expr) -> exp.Expr:
+    """DuckDB's ``list_slice(items, start, end)`` (1-based, both ends in, ``end`` 0 empty,
+    negative from the end) as BigQuery's ``ARRAY_SLICE`` (offsets from 0, both ends in)."""
+    import sqlglot  # heavy: see to_dialect
+    from sqlglot import exp
+
+    if not (isinstance(start, exp.Literal) and start.is_int):
+        raise JourneykitError(f"list_slice with a start that is not a number ({start.sql('duckdb')}) "
+                              "is not supported for bigquery")
+    first = max(int(start.this), 1) - 1  # DuckDB reads a start of 0 as 1
+    base = items.sql("bigquery")
+    if isinstance(end, exp.Literal) and end.is_int:
+        last = int(end.this)
+        if last == 0:
+            return sqlglot.parse_one(f"ARRAY_SLICE({base}, 1, 0)", read="bigquery")  # empty
+        return sqlglot.parse_one(f"ARRAY_SLICE({base}, {first}, {last - 1 if last > 0 else last})",
+                                 read="bigquery")
+    upto = end.sql("bigquery")
+    return sqlglot.parse_one(f"IF({upto} = 0, [], ARRAY_SLICE({base}, {first}, IF({upto} > 0, {upto} - 1, {upto})))",
+                             read="bigquery")
 
 
 def _tables_of(node: exp.Expr) -> set[str]:
