@@ -641,3 +641,40 @@ def test_array_slices_count_from_zero_as_bigquery_does(sent_by_analysis: dict, n
         for node in sqlglot.parse_one(text, read="bigquery").find_all(exp.ArraySlice):
             start = node.args.get("start")
             assert start is not None and start.sql("bigquery") == "0", node.sql("bigquery")
+
+
+# ---------------------------------------------------------------- one construct at a time
+# each DuckDB construct BigQuery lacks: gone from the BigQuery text, and that text (read back
+# into DuckDB) computes what DuckDB's own construct computes
+
+
+def _both(con: Any, sql: str) -> tuple[list[tuple], list[tuple], str]:
+    from journeykit.analytics.events.engines.portable import to_dialect
+
+    written = to_dialect(sql, "bigquery")
+    return con.execute(sql).fetchall(), con.execute(bigquery_to_duckdb(written)).fetchall(), written
+
+
+@pytest.mark.parametrize("values", [[], [None], [5], [4, 1], [3, None, 1, 2], [7, 1, 9, 2, 2, None, 8, 100]])
+def test_a_median_is_duckdbs_median_without_median(values: list[int | None]) -> None:
+    con = connect()
+    rows = ", ".join(f"({'NULL' if v is None else v}::BIGINT, {i % 2})" for i, v in enumerate(values)) or "(NULL::BIGINT, 0)"
+    where = "" if values else " WHERE x IS NOT NULL"
+    sql = f"SELECT g, median(x - 1) AS m FROM (VALUES {rows}) AS t(x, g){where} GROUP BY g ORDER BY g"
+    native, written_rows, written = _both(con, sql)
+    assert "MEDIAN" not in written.upper()
+    assert written_rows == native
+    total = f"SELECT median(x) AS m FROM (VALUES {rows}) AS t(x, g)"
+    native, written_rows, written = _both(con, total)
+    assert "MEDIAN" not in written.upper() and written_rows == native
+
+
+@pytest.mark.parametrize("end", ["0", "1", "2", "3", "5", "-1", "n", "n - 3", "NULL::BIGINT"])
+def test_a_list_slice_from_the_first_item_is_bigquerys_slice_from_offset_0(end: str) -> None:
+    con = connect()
+    sql = f"SELECT list_slice(['a', 'b', 'c'], 1, {end}) AS s FROM (VALUES (0), (1), (2), (3)) AS t(n) ORDER BY n"
+    native, written_rows, written = _both(con, sql)
+    assert "LIST_SLICE" not in written.upper()
+    assert all(s.args["start"].sql("bigquery") == "0" or s.args["end"].sql("bigquery") == "0"
+               for s in sqlglot.parse_one(written, read="bigquery").find_all(exp.ArraySlice))
+    assert written_rows == native
