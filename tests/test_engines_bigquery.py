@@ -104,6 +104,8 @@ def bigquery_to_duckdb(sql: str) -> str:
         bounds = [sqlglot.parse_one(f"CASE WHEN {b} < 0 THEN {b} ELSE {b} + 1 END", read="duckdb")
                   for b in (slice_.args["start"].sql("duckdb"), slice_.args["end"].sql("duckdb"))]
         slice_.replace(exp.Anonymous(this="list_slice", expressions=[slice_.this.copy(), *bounds]))
+    for limit in [a.this for a in tree.find_all(exp.ArrayAgg) if isinstance(a.this, exp.Limit)]:
+        limit.replace(limit.this)  # DuckDB has no LIMIT in a list: all of it (the same first item)
     return tree.sql("duckdb")
 
 
@@ -677,4 +679,21 @@ def test_a_list_slice_from_the_first_item_is_bigquerys_slice_from_offset_0(end: 
     assert "LIST_SLICE" not in written.upper()
     assert all(s.args["start"].sql("bigquery") == "0" or s.args["end"].sql("bigquery") == "0"
                for s in sqlglot.parse_one(written, read="bigquery").find_all(exp.ArraySlice))
+    assert written_rows == native
+
+
+@pytest.mark.parametrize("pick", ["arg_min(v, struct_pack(a := a, b := b))", "arg_max(v, struct_pack(a := a, b := b))",
+                                  "arg_min(v, struct_pack(a := a, b := struct_pack(c := b)))",
+                                  "arg_min(v, a) FILTER (WHERE c)", "arg_max(v, b) FILTER (WHERE c)",
+                                  "arg_min(v, struct_pack(a := a, b := b)) FILTER (WHERE c)"])
+def test_a_value_at_the_least_or_greatest_key_needs_no_struct_order_nor_filter(pick: str) -> None:
+    con = connect()
+    rows = ("(1, 1, NULL, false), (2, 1, 5, true), (3, NULL, 0, true), (NULL, 0, 9, true), (5, 0, 8, false), "
+            "(6, 2, NULL, true), (7, NULL, NULL, true)")
+    sql = f"SELECT g, {pick} AS p FROM (VALUES {rows}) AS t(v, a, b, c), (VALUES (1), (2)) AS s(g) " \
+          "WHERE g = 1 OR v > 2 GROUP BY g ORDER BY g"
+    native, written_rows, written = _both(con, sql)
+    tree = sqlglot.parse_one(written, read="bigquery")
+    assert not [f for f in tree.find_all(exp.ArgMin, exp.ArgMax) if isinstance(f.expression, exp.Struct)]
+    assert not list(tree.find_all(exp.Filter)) and "FILTER" not in written.upper()
     assert written_rows == native

@@ -188,7 +188,16 @@ WITH jk_src AS (
   FROM (
     SELECT
       cid,
-      MIN_BY(IF(NOT g0 IS NULL, STRUCT(g0 AS g0), NULL), STRUCT(ts AS a, STRUCT(g0 AS g0) AS b)) AS v
+      ARRAY_AGG(
+        IF(
+          (
+            NOT g0 IS NULL
+          ) AND NOT STRUCT(g0 AS g0) IS NULL,
+          STRUCT(STRUCT(g0 AS g0) AS jk_v),
+          NULL
+        ) IGNORE NULLS ORDER BY ts IS NULL, ts, g0 IS NULL, g0
+        LIMIT 1
+      )[SAFE_OFFSET(0)].jk_v AS v
     FROM ev
     GROUP BY
       cid
@@ -423,7 +432,10 @@ WITH jk_src AS (
     cid,
     g0,
     MAX(reached) AS reached,
-    MIN_BY(times, STRUCT(-reached AS a, tr AS b, -UNIX_MICROS(t1) AS c)) AS times
+    ARRAY_AGG(
+      IF(NOT times IS NULL, STRUCT(times AS jk_v), NULL) IGNORE NULLS ORDER BY -reached IS NULL, -reached, tr IS NULL, tr, -UNIX_MICROS(t1) IS NULL, -UNIX_MICROS(t1)
+      LIMIT 1
+    )[SAFE_OFFSET(0)].jk_v AS times
   FROM (
     SELECT
       cid,

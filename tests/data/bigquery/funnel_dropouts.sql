@@ -401,7 +401,10 @@ WITH jk_src AS (
   SELECT
     cid,
     MAX(reached) AS reached,
-    MIN_BY(times, STRUCT(-reached AS a, tr AS b, -UNIX_MICROS(t1) AS c)) AS times
+    ARRAY_AGG(
+      IF(NOT times IS NULL, STRUCT(times AS jk_v), NULL) IGNORE NULLS ORDER BY -reached IS NULL, -reached, tr IS NULL, tr, -UNIX_MICROS(t1) IS NULL, -UNIX_MICROS(t1)
+      LIMIT 1
+    )[SAFE_OFFSET(0)].jk_v AS times
   FROM (
     SELECT
       cid,
@@ -472,7 +475,10 @@ WITH jk_src AS (
 ), lastev AS (
   SELECT
     cid,
-    MAX_BY(name, STRUCT(ts AS a, name AS b)) AS last_event,
+    ARRAY_AGG(
+      IF(NOT name IS NULL, STRUCT(name AS jk_v), NULL) IGNORE NULLS ORDER BY ts IS NULL DESC, ts DESC, name IS NULL DESC, name DESC
+      LIMIT 1
+    )[SAFE_OFFSET(0)].jk_v AS last_event,
     MAX(ts) AS last_event_time
   FROM alle
   GROUP BY

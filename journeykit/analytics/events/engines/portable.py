@@ -79,6 +79,10 @@ def _portable(tree: exp.Expr, dialect: str) -> exp.Expr:
         for median in list(tree.find_all(exp.Median)):
             if not isinstance(median.parent, exp.Window):
                 median.replace(_bigquery_median(median.this))
+        for pick in list(tree.find_all(exp.ArgMin, exp.ArgMax)):
+            filtered = isinstance(pick.parent, exp.Filter)
+            if (filtered or isinstance(pick.expression, exp.Struct)) and not isinstance(pick.parent, exp.Window):
+                (pick.parent if filtered else pick).replace(_bigquery_pick(pick))
     for tuple_ in list(tree.find_all(exp.Tuple)):  # the BigQuery NULLS LAST keys: two keys
         if isinstance(tuple_.parent, exp.Order | exp.Window) and tuple_.arg_key in ("expressions", "order"):
             items = tuple_.parent.expressions if isinstance(tuple_.parent, exp.Order) else None
@@ -184,6 +188,34 @@ def _bigquery_median(value: exp.Expr) -> exp.Expr:
         if column.name == "jk_x":
             column.replace(value.copy())
     return tree
+
+
+def _bigquery_pick(pick: exp.Expr) -> exp.Expr:
+    """DuckDB's ``arg_min(v, k)`` / ``arg_max(v, k)`` (optionally ``FILTER (WHERE c)``) in
+    BigQuery, whose MIN_BY/MAX_BY cannot order a STRUCT key ``k`` and which has no FILTER:
+    the first of the kept rows' values sorted by the key's fields (DuckDB compares a struct
+    field by field, a NULL field above any value; rows with a NULL value or key are skipped)."""
+    import sqlglot  # heavy: see to_dialect
+    from sqlglot import exp
+
+    def fields(key: exp.Expr) -> list[exp.Expr]:
+        if not isinstance(key, exp.Struct):
+            return [key]
+        return [f for e in key.expressions
+                for f in fields(e.expression if isinstance(e, exp.PropertyEQ) else e.unalias())]
+
+    keys = [k.sql("bigquery") for k in fields(pick.expression)]
+    descending = " DESC" if isinstance(pick, exp.ArgMax) else ""
+    order = ", ".join(f"{k} IS NULL{descending}, {k}{descending}" for k in keys)
+    # DuckDB's arg_min/arg_max skip a row whose value or key is NULL
+    keep = [f"{pick.this.sql('bigquery')} IS NOT NULL"]
+    keep += [] if isinstance(pick.expression, exp.Struct) else [f"{keys[0]} IS NOT NULL"]
+    if isinstance(pick.parent, exp.Filter):
+        where = pick.parent.expression
+        keep.insert(0, f"({(where.this if isinstance(where, exp.Where) else where).sql('bigquery')})")
+    value = f"IF({' AND '.join(keep)}, STRUCT({pick.this.sql('bigquery')} AS jk_v), NULL)"
+    return sqlglot.parse_one(f"ARRAY_AGG({value} IGNORE NULLS ORDER BY {order} LIMIT 1)[SAFE_OFFSET(0)].jk_v",
+                             read="bigquery")
 
 
 def _bigquery_slice(items: exp.Expr, start: exp.Expr, end: exp.Expr) -> exp.Expr:
