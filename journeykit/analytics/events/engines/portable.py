@@ -80,9 +80,10 @@ def _portable(tree: exp.Expr, dialect: str) -> exp.Expr:
             if not isinstance(median.parent, exp.Window):
                 median.replace(_bigquery_median(median.this))
         for pick in list(tree.find_all(exp.ArgMin, exp.ArgMax)):
-            filtered = isinstance(pick.parent, exp.Filter)
-            if (filtered or isinstance(pick.expression, exp.Struct)) and not isinstance(pick.parent, exp.Window):
-                (pick.parent if filtered else pick).replace(_bigquery_pick(pick))
+            outer = pick.parent if isinstance(pick.parent, exp.Filter) else pick
+            if (outer is not pick or isinstance(pick.expression, exp.Struct)) \
+                    and not isinstance(pick.parent, exp.Window):
+                outer.replace(_bigquery_pick(pick))
     for tuple_ in list(tree.find_all(exp.Tuple)):  # the BigQuery NULLS LAST keys: two keys
         if isinstance(tuple_.parent, exp.Order | exp.Window) and tuple_.arg_key in ("expressions", "order"):
             items = tuple_.parent.expressions if isinstance(tuple_.parent, exp.Order) else None
