@@ -697,3 +697,14 @@ def test_a_value_at_the_least_or_greatest_key_needs_no_struct_order_nor_filter(p
     assert not [f for f in tree.find_all(exp.ArgMin, exp.ArgMax) if isinstance(f.expression, exp.Struct)]
     assert not list(tree.find_all(exp.Filter)) and "FILTER" not in written.upper()
     assert written_rows == native
+
+
+def test_a_join_on_equal_lists_compares_no_arrays() -> None:
+    con = connect()
+    sql = ("WITH s AS (SELECT k, list({'n': n, 'c': c} ORDER BY n) AS sig FROM (VALUES (1, 'a', 1), (1, 'b', 2), "
+           "(2, 'a', 1), (3, 'b', 2), (3, 'a', 1), (4, 'a', 2)) AS t(k, n, c) GROUP BY k), "
+           "m AS (SELECT * FROM (VALUES ([{'n': 'a', 'c': 1}, {'n': 'b', 'c': 2}], 'ab'), ([{'n': 'a', 'c': 1}], 'a')) "
+           "AS v(sig, label)) SELECT s.k, m.label FROM s JOIN m ON s.sig = m.sig ORDER BY s.k")
+    native, written_rows, written = _both(con, sql)
+    assert "s.sig = m.sig" not in written and "TO_JSON_STRING(s.sig) = TO_JSON_STRING(m.sig)" in written
+    assert written_rows == native == [(1, "ab"), (2, "a"), (3, "ab")]

@@ -79,6 +79,7 @@ def _portable(tree: exp.Expr, dialect: str) -> exp.Expr:
         for median in list(tree.find_all(exp.Median)):
             if not isinstance(median.parent, exp.Window):
                 median.replace(_bigquery_median(median.this))
+        _bigquery_array_joins(tree)
         for pick in list(tree.find_all(exp.ArgMin, exp.ArgMax)):
             outer = pick.parent if isinstance(pick.parent, exp.Filter) else pick
             if (outer is not pick or isinstance(pick.expression, exp.Struct)) \
@@ -173,6 +174,21 @@ def _functions(node: exp.Expr, dialect: str) -> exp.Expr:
             return type(node)(this=diff.left.copy(), expression=exp.Add(this=diff.right.copy(),
                                                                          expression=node.right.copy()))
     return node
+
+
+def _bigquery_array_joins(tree: exp.Expr) -> None:
+    """BigQuery compares no arrays: a join on ``a.x = b.x`` where the query makes ``x`` a
+    list (a list literal or ``list``/``array_agg``) compares their JSON texts instead (equal
+    exactly when the lists are: same items, same order, same field names and types)."""
+    from sqlglot import exp  # heavy: see to_dialect
+
+    lists = {a.alias for a in tree.find_all(exp.Alias) if isinstance(a.this, exp.Array | exp.ArrayAgg)}
+    for join in list(tree.find_all(exp.Join)):
+        on = join.args.get("on")
+        for eq in list(on.find_all(exp.EQ)) if on is not None else []:
+            if all(isinstance(side, exp.Column) and side.name in lists for side in (eq.left, eq.right)):
+                eq.replace(exp.EQ(this=exp.Anonymous(this="TO_JSON_STRING", expressions=[eq.left.copy()]),
+                                  expression=exp.Anonymous(this="TO_JSON_STRING", expressions=[eq.right.copy()])))
 
 
 def _bigquery_median(value: exp.Expr) -> exp.Expr:
