@@ -708,3 +708,12 @@ def test_a_join_on_equal_lists_compares_no_arrays() -> None:
     native, written_rows, written = _both(con, sql)
     assert "s.sig = m.sig" not in written and "TO_JSON_STRING(s.sig) = TO_JSON_STRING(m.sig)" in written
     assert written_rows == native == [(1, "ab"), (2, "a"), (3, "ab")]
+
+
+@pytest.mark.parametrize("name", ANALYSES)
+def test_times_stay_bigquery_timestamps_as_the_ga4_flattening_and_side_tables_give_them(sent_by_analysis: dict,
+                                                                                        name: str) -> None:
+    # a DATETIME would meet UNIX_MICROS / TIMESTAMP_TRUNC / the side tables' TIMESTAMP_MICROS, which refuse it
+    for text in _of(sent_by_analysis, name)[0]:
+        tree = sqlglot.parse_one(text, read="bigquery")
+        assert not [t for t in tree.find_all(exp.DataType) if t.this == exp.DataType.Type.DATETIME], text

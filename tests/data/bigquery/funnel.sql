@@ -162,7 +162,7 @@ WITH jk_src AS (
     FROM (
       SELECT
         CAST(`customer_id` AS STRING) AS cid,
-        CAST(`timestamp` AS DATETIME) AS ts,
+        CAST(`timestamp` AS TIMESTAMP) AS ts,
         CAST(`event` AS STRING) AS name,
         `channel` AS g0
       FROM jk_src

@@ -80,6 +80,12 @@ def _portable(tree: exp.Expr, dialect: str) -> exp.Expr:
             if not isinstance(median.parent, exp.Window):
                 median.replace(_bigquery_median(median.this))
         _bigquery_array_joins(tree)
+        for type_ in list(tree.find_all(exp.DataType)):
+            # DuckDB's TIMESTAMP (a naive time, UTC in the kit) as BigQuery's TIMESTAMP, as the
+            # GA4 flattening, the side tables and the runner's results have it: not DATETIME,
+            # which UNIX_MICROS, TIMESTAMP_TRUNC/ADD/DIFF and comparisons with TIMESTAMPs refuse
+            if type_.this in (exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ):
+                type_.set("this", exp.DataType.Type.TIMESTAMPTZ)
         for pick in list(tree.find_all(exp.ArgMin, exp.ArgMax)):
             outer = pick.parent if isinstance(pick.parent, exp.Filter) else pick
             if (outer is not pick or isinstance(pick.expression, exp.Struct)) \
