@@ -717,3 +717,25 @@ def test_times_stay_bigquery_timestamps_as_the_ga4_flattening_and_side_tables_gi
     for text in _of(sent_by_analysis, name)[0]:
         tree = sqlglot.parse_one(text, read="bigquery")
         assert not [t for t in tree.find_all(exp.DataType) if t.this == exp.DataType.Type.DATETIME], text
+
+
+@pytest.mark.parametrize("window", ["count(*) OVER (PARTITION BY k ORDER BY ts RANGE BETWEEN to_microseconds(2000000) "
+                                    "PRECEDING AND CURRENT ROW)",
+                                    "row_number() OVER (PARTITION BY k ORDER BY ts NULLS LAST, v DESC NULLS FIRST)",
+                                    "first_value(v IGNORE NULLS) OVER (PARTITION BY k ORDER BY ts ASC NULLS LAST "
+                                    "ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)"])
+def test_a_window_order_has_no_nulls_last_and_a_range_one_numeric_key(window: str) -> None:
+    con = connect()
+    rows = ", ".join(f"({k}, {'NULL' if t is None else repr(t)}::TIMESTAMP, {'NULL' if v is None else v})" for k, t, v in [
+        (1, "2024-01-01 00:00:00", 1), (1, "2024-01-01 00:00:01", None), (1, "2024-01-01 00:00:03", 3),
+        (1, None, 4), (1, "2024-01-01 00:00:05", 5), (2, None, None), (2, "2024-01-01 00:00:00", 7),
+        (2, "2024-01-01 00:00:02", 8)])
+    sql = f"SELECT k, v, {window} AS w FROM (VALUES {rows}) AS t(k, ts, v) ORDER BY k, ts NULLS LAST, v NULLS LAST"
+    native, written_rows, written = _both(con, sql)
+    for node in sqlglot.parse_one(written, read="bigquery").find_all(exp.Window):
+        assert "NULLS" not in node.args["order"].sql("bigquery").upper()
+        spec = node.args.get("spec")
+        if spec is not None and str(spec.args.get("kind")).upper() == "RANGE":
+            assert len(node.args["order"].expressions) == 1 and isinstance(node.args["order"].expressions[0].this,
+                                                                             exp.UnixMicros)
+    assert written_rows == native

@@ -212,7 +212,7 @@ WITH jk_src AS (
         jk_side,
         FIRST_VALUE(CASE WHEN jk_side = 1 THEN jk_t END IGNORE NULLS) OVER (
           PARTITION BY jk_k0
-          ORDER BY jk_t ASC NULLS LAST, jk_o NULLS LAST
+          ORDER BY jk_t IS NULL ASC, jk_t ASC, jk_o IS NULL ASC, jk_o ASC
           ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
         ) AS jk_p
       FROM (
@@ -282,7 +282,7 @@ WITH jk_src AS (
         jk_side,
         FIRST_VALUE(CASE WHEN jk_side = 1 THEN jk_t END IGNORE NULLS) OVER (
           PARTITION BY jk_k0
-          ORDER BY jk_t ASC NULLS LAST, jk_o NULLS LAST
+          ORDER BY jk_t IS NULL ASC, jk_t ASC, jk_o IS NULL ASC, jk_o ASC
           ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
         ) AS jk_p
       FROM (
@@ -352,7 +352,7 @@ WITH jk_src AS (
         jk_side,
         FIRST_VALUE(CASE WHEN jk_side = 1 THEN jk_t END IGNORE NULLS) OVER (
           PARTITION BY jk_k0
-          ORDER BY jk_t ASC NULLS LAST, jk_o NULLS LAST
+          ORDER BY jk_t IS NULL ASC, jk_t ASC, jk_o IS NULL ASC, jk_o ASC
           ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
         ) AS jk_p
       FROM (

@@ -103,6 +103,8 @@ def _portable(tree: exp.Expr, dialect: str) -> exp.Expr:
     for select in reversed(list(tree.find_all(exp.Select))):
         if any((j.args.get("method") or "").upper() == "ASOF" for j in select.args.get("joins") or []):
             _rewrite_asof(select, dialect)
+    if dialect == "bigquery":
+        _bigquery_windows(tree)
     return tree
 
 
@@ -180,6 +182,50 @@ def _functions(node: exp.Expr, dialect: str) -> exp.Expr:
             return type(node)(this=diff.left.copy(), expression=exp.Add(this=diff.right.copy(),
                                                                          expression=node.right.copy()))
     return node
+
+
+def _bigquery_windows(tree: exp.Expr) -> None:
+    """Window orders as BigQuery reads them: no ``NULLS LAST`` / ``NULLS FIRST`` against its
+    default (NULLs first ascending, last descending) but an ``x IS NULL`` key before ``x``;
+    a ``RANGE`` frame of ``INTERVAL n MICROSECOND`` ordered by one time (BigQuery: one
+    numeric key) ordered by its ``UNIX_MICROS`` with ``n`` (where NULL times sort does not
+    matter to such a frame: a NULL time's rows frame only each other)."""
+    from sqlglot import exp  # heavy: see to_dialect
+
+    for window in list(tree.find_all(exp.Window)):
+        order, spec = window.args.get("order"), window.args.get("spec")
+        if order is None:
+            continue
+        if spec is not None and str(spec.args.get("kind") or "").upper() == "RANGE":
+            keys = [o for o in order.expressions if not isinstance(o.this, exp.Is)]
+            bounds = [spec.args.get(b) for b in ("start", "end")]
+            if not any(isinstance(b, exp.Interval) for b in bounds):
+                continue
+            if len(keys) != 1 or not all(isinstance(b, exp.Interval | str) for b in bounds):
+                raise JourneykitError("a RANGE window over an interval with other than one time key "
+                                      "is not supported for bigquery")
+            for name, bound in zip(("start", "end"), bounds, strict=True):
+                if isinstance(bound, exp.Interval):
+                    unit = bound.args.get("unit")
+                    if str(unit.this if unit is not None else "").upper() != "MICROSECOND" \
+                            or not str(bound.this.this).isdigit():
+                        raise JourneykitError(f"a RANGE window bound {bound.sql('duckdb')} is not supported "
+                                              "for bigquery (only INTERVAL n MICROSECOND)")
+                    spec.set(name, exp.Literal.number(int(str(bound.this.this))))
+            key = keys[0]
+            order.set("expressions", [exp.Ordered(this=exp.UnixMicros(this=key.this.copy()),
+                                                  desc=key.args.get("desc"), nulls_first=not key.args.get("desc"))])
+            continue
+        items: list[exp.Expr] = []
+        for o in order.expressions:
+            desc = bool(o.args.get("desc"))
+            if isinstance(o, exp.Ordered) and o.args.get("nulls_first") is (True if desc else False):
+                items += [exp.Ordered(this=exp.Is(this=o.this.copy(), expression=exp.Null()), desc=desc,
+                                      nulls_first=not desc),
+                          exp.Ordered(this=o.this.copy(), desc=desc, nulls_first=not desc)]
+            else:
+                items.append(o)
+        order.set("expressions", items)
 
 
 def _bigquery_array_joins(tree: exp.Expr) -> None:
