@@ -739,3 +739,14 @@ def test_a_window_order_has_no_nulls_last_and_a_range_one_numeric_key(window: st
             assert len(node.args["order"].expressions) == 1 and isinstance(node.args["order"].expressions[0].this,
                                                                              exp.UnixMicros)
     assert written_rows == native
+
+
+def test_an_order_by_a_list_of_texts_orders_no_arrays() -> None:
+    con = connect()
+    sql = ("SELECT list_slice([a, b, c], 1, n) AS evs FROM (VALUES ('a', 'b', 'c', 3), ('a', 'b', NULL, 2), "
+           "('ab', NULL, NULL, 1), ('a', NULL, NULL, 1), ('b', 'a', NULL, 2), ('a', 'c', NULL, 2)) AS t(a, b, c, n) "
+           "ORDER BY evs")
+    native, written_rows, written = _both(con, sql)
+    order = sqlglot.parse_one(written, read="bigquery").args["order"]
+    assert not [o for o in order.expressions if isinstance(o.this, exp.Column) and o.this.name == "evs"]
+    assert written_rows == native

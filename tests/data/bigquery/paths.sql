@@ -265,7 +265,7 @@ GROUP BY
 ORDER BY
   sessions DESC,
   evs IS NULL,
-  evs,
+  ARRAY_TO_STRING(evs, '\x01'),
   truncated IS NULL,
   truncated
 LIMIT 20;

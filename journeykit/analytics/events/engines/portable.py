@@ -105,6 +105,7 @@ def _portable(tree: exp.Expr, dialect: str) -> exp.Expr:
             _rewrite_asof(select, dialect)
     if dialect == "bigquery":
         _bigquery_windows(tree)
+        _bigquery_list_orders(tree)
     return tree
 
 
@@ -182,6 +183,24 @@ def _functions(node: exp.Expr, dialect: str) -> exp.Expr:
             return type(node)(this=diff.left.copy(), expression=exp.Add(this=diff.right.copy(),
                                                                          expression=node.right.copy()))
     return node
+
+
+def _bigquery_list_orders(tree: exp.Expr) -> None:
+    """BigQuery orders no arrays: a query ordered by a list of texts it selects (the paths'
+    ``evs``) is ordered by the texts joined with the character 1, which sorts as DuckDB
+    sorts the lists (item by item, a shorter list before its extensions) for texts without
+    that character."""
+    import sqlglot  # heavy: see to_dialect
+    from sqlglot import exp
+
+    for select in list(tree.find_all(exp.Select)):
+        order = select.args.get("order")
+        lists = {a.alias for a in select.expressions if isinstance(a, exp.Alias)
+                 and (isinstance(a.this, exp.Array | exp.ArrayAgg) or a.this.find(exp.ArraySlice) is not None)}
+        for ordered in order.expressions if order is not None and lists else []:
+            if isinstance(ordered.this, exp.Column) and not ordered.this.table and ordered.this.name in lists:
+                ordered.this.replace(sqlglot.parse_one(f"ARRAY_TO_STRING({ordered.this.sql('bigquery')}, '\\x01')",
+                                                       read="bigquery"))
 
 
 def _bigquery_windows(tree: exp.Expr) -> None:
