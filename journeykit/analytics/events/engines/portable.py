@@ -19,6 +19,11 @@ rewrites keep the results exactly:
 * ``to_microseconds(n)``: ``INTERVAL n MICROSECOND``; ``a - b > interval`` (a difference
   of times compared with an interval): ``a > b + interval``.
 * ``epoch_us(t)``: ``unix_micros(t)``; ``list_slice(l, a, b)``: the slice of each dialect.
+* BigQuery only: ``median(x)`` from the sorted values' middle offsets; ``list_slice`` as the
+  0-based ``ARRAY_SLICE``; ``arg_min``/``arg_max`` with a STRUCT key or a FILTER as
+  ``ARRAY_AGG(... ORDER BY the key's fields LIMIT 1)``; a join on equal lists by their JSON
+  texts; an ORDER BY a list of texts by the joined texts; TIMESTAMP kept TIMESTAMP (not
+  DATETIME); window orders without NULLS LAST, a RANGE frame over an interval by UNIX_MICROS.
 
 ``to_dialect(sql, "duckdb")`` gives the portable form in DuckDB's dialect, so the rewrite
 is tested on DuckDB against the native SQL. sqlglot does the rest of the translation
