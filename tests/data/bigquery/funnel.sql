@@ -162,7 +162,7 @@ WITH jk_src AS (
     FROM (
       SELECT
         CAST(`customer_id` AS STRING) AS cid,
-        CAST(`timestamp` AS DATETIME) AS ts,
+        CAST(`timestamp` AS TIMESTAMP) AS ts,
         CAST(`event` AS STRING) AS name,
         `channel` AS g0
       FROM jk_src
@@ -188,7 +188,16 @@ WITH jk_src AS (
   FROM (
     SELECT
       cid,
-      MIN_BY(IF(NOT g0 IS NULL, STRUCT(g0 AS g0), NULL), STRUCT(ts AS a, STRUCT(g0 AS g0) AS b)) AS v
+      ARRAY_AGG(
+        IF(
+          (
+            NOT g0 IS NULL
+          ) AND NOT STRUCT(g0 AS g0) IS NULL,
+          STRUCT(STRUCT(g0 AS g0) AS jk_v),
+          NULL
+        ) IGNORE NULLS ORDER BY ts IS NULL, ts, g0 IS NULL, g0
+        LIMIT 1
+      )[SAFE_OFFSET(0)].jk_v AS v
     FROM ev
     GROUP BY
       cid
@@ -233,7 +242,7 @@ WITH jk_src AS (
         jk_side,
         FIRST_VALUE(CASE WHEN jk_side = 1 THEN jk_t END IGNORE NULLS) OVER (
           PARTITION BY jk_k0
-          ORDER BY jk_t ASC NULLS LAST, jk_o NULLS LAST
+          ORDER BY jk_t IS NULL ASC, jk_t ASC, jk_o IS NULL ASC, jk_o ASC
           ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
         ) AS jk_p
       FROM (
@@ -303,7 +312,7 @@ WITH jk_src AS (
         jk_side,
         FIRST_VALUE(CASE WHEN jk_side = 1 THEN jk_t END IGNORE NULLS) OVER (
           PARTITION BY jk_k0
-          ORDER BY jk_t ASC NULLS LAST, jk_o NULLS LAST
+          ORDER BY jk_t IS NULL ASC, jk_t ASC, jk_o IS NULL ASC, jk_o ASC
           ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
         ) AS jk_p
       FROM (
@@ -373,7 +382,7 @@ WITH jk_src AS (
         jk_side,
         FIRST_VALUE(CASE WHEN jk_side = 1 THEN jk_t END IGNORE NULLS) OVER (
           PARTITION BY jk_k0
-          ORDER BY jk_t ASC NULLS LAST, jk_o NULLS LAST
+          ORDER BY jk_t IS NULL ASC, jk_t ASC, jk_o IS NULL ASC, jk_o ASC
           ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
         ) AS jk_p
       FROM (
@@ -423,7 +432,10 @@ WITH jk_src AS (
     cid,
     g0,
     MAX(reached) AS reached,
-    MIN_BY(times, STRUCT(-reached AS a, tr AS b, -UNIX_MICROS(t1) AS c)) AS times
+    ARRAY_AGG(
+      IF(NOT times IS NULL, STRUCT(times AS jk_v), NULL) IGNORE NULLS ORDER BY -reached IS NULL, -reached, tr IS NULL, tr, -UNIX_MICROS(t1) IS NULL, -UNIX_MICROS(t1)
+      LIMIT 1
+    )[SAFE_OFFSET(0)].jk_v AS times
   FROM (
     SELECT
       cid,
@@ -468,7 +480,15 @@ WITH jk_src AS (
     g0,
     2 AS k,
     COUNT(*) AS c,
-    MEDIAN(UNIX_MICROS(times[1]) - UNIX_MICROS(times[0])) AS m
+    (
+      ARRAY_AGG(
+        UNIX_MICROS(times[1]) - UNIX_MICROS(times[0]) IGNORE NULLS ORDER BY UNIX_MICROS(times[1]) - UNIX_MICROS(times[0])
+      )[SAFE_OFFSET(DIV((
+        COUNT(UNIX_MICROS(times[1]) - UNIX_MICROS(times[0])) - 1
+      ), 2))] + ARRAY_AGG(
+        UNIX_MICROS(times[1]) - UNIX_MICROS(times[0]) IGNORE NULLS ORDER BY UNIX_MICROS(times[1]) - UNIX_MICROS(times[0])
+      )[SAFE_OFFSET(DIV(COUNT(UNIX_MICROS(times[1]) - UNIX_MICROS(times[0])), 2))]
+    ) / 2 AS m
   FROM cust
   WHERE
     reached >= 2
@@ -478,7 +498,15 @@ WITH jk_src AS (
     g0,
     3 AS k,
     COUNT(*) AS c,
-    MEDIAN(UNIX_MICROS(times[2]) - UNIX_MICROS(times[1])) AS m
+    (
+      ARRAY_AGG(
+        UNIX_MICROS(times[2]) - UNIX_MICROS(times[1]) IGNORE NULLS ORDER BY UNIX_MICROS(times[2]) - UNIX_MICROS(times[1])
+      )[SAFE_OFFSET(DIV((
+        COUNT(UNIX_MICROS(times[2]) - UNIX_MICROS(times[1])) - 1
+      ), 2))] + ARRAY_AGG(
+        UNIX_MICROS(times[2]) - UNIX_MICROS(times[1]) IGNORE NULLS ORDER BY UNIX_MICROS(times[2]) - UNIX_MICROS(times[1])
+      )[SAFE_OFFSET(DIV(COUNT(UNIX_MICROS(times[2]) - UNIX_MICROS(times[1])), 2))]
+    ) / 2 AS m
   FROM cust
   WHERE
     reached >= 3
@@ -488,7 +516,15 @@ WITH jk_src AS (
     g0,
     4 AS k,
     COUNT(*) AS c,
-    MEDIAN(UNIX_MICROS(times[3]) - UNIX_MICROS(times[2])) AS m
+    (
+      ARRAY_AGG(
+        UNIX_MICROS(times[3]) - UNIX_MICROS(times[2]) IGNORE NULLS ORDER BY UNIX_MICROS(times[3]) - UNIX_MICROS(times[2])
+      )[SAFE_OFFSET(DIV((
+        COUNT(UNIX_MICROS(times[3]) - UNIX_MICROS(times[2])) - 1
+      ), 2))] + ARRAY_AGG(
+        UNIX_MICROS(times[3]) - UNIX_MICROS(times[2]) IGNORE NULLS ORDER BY UNIX_MICROS(times[3]) - UNIX_MICROS(times[2])
+      )[SAFE_OFFSET(DIV(COUNT(UNIX_MICROS(times[3]) - UNIX_MICROS(times[2])), 2))]
+    ) / 2 AS m
   FROM cust
   WHERE
     reached >= 4

@@ -162,7 +162,7 @@ WITH jk_src AS (
     FROM (
       SELECT
         CAST(`customer_id` AS STRING) AS cid,
-        CAST(`timestamp` AS DATETIME) AS ts,
+        CAST(`timestamp` AS TIMESTAMP) AS ts,
         CAST(`event` AS STRING) AS name
       FROM jk_src
       WHERE
@@ -212,7 +212,7 @@ WITH jk_src AS (
         jk_side,
         FIRST_VALUE(CASE WHEN jk_side = 1 THEN jk_t END IGNORE NULLS) OVER (
           PARTITION BY jk_k0
-          ORDER BY jk_t ASC NULLS LAST, jk_o NULLS LAST
+          ORDER BY jk_t IS NULL ASC, jk_t ASC, jk_o IS NULL ASC, jk_o ASC
           ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
         ) AS jk_p
       FROM (
@@ -282,7 +282,7 @@ WITH jk_src AS (
         jk_side,
         FIRST_VALUE(CASE WHEN jk_side = 1 THEN jk_t END IGNORE NULLS) OVER (
           PARTITION BY jk_k0
-          ORDER BY jk_t ASC NULLS LAST, jk_o NULLS LAST
+          ORDER BY jk_t IS NULL ASC, jk_t ASC, jk_o IS NULL ASC, jk_o ASC
           ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
         ) AS jk_p
       FROM (
@@ -352,7 +352,7 @@ WITH jk_src AS (
         jk_side,
         FIRST_VALUE(CASE WHEN jk_side = 1 THEN jk_t END IGNORE NULLS) OVER (
           PARTITION BY jk_k0
-          ORDER BY jk_t ASC NULLS LAST, jk_o NULLS LAST
+          ORDER BY jk_t IS NULL ASC, jk_t ASC, jk_o IS NULL ASC, jk_o ASC
           ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
         ) AS jk_p
       FROM (
@@ -401,7 +401,10 @@ WITH jk_src AS (
   SELECT
     cid,
     MAX(reached) AS reached,
-    MIN_BY(times, STRUCT(-reached AS a, tr AS b, -UNIX_MICROS(t1) AS c)) AS times
+    ARRAY_AGG(
+      IF(NOT times IS NULL, STRUCT(times AS jk_v), NULL) IGNORE NULLS ORDER BY -reached IS NULL, -reached, tr IS NULL, tr, -UNIX_MICROS(t1) IS NULL, -UNIX_MICROS(t1)
+      LIMIT 1
+    )[SAFE_OFFSET(0)].jk_v AS times
   FROM (
     SELECT
       cid,
@@ -454,7 +457,7 @@ WITH jk_src AS (
     FROM (
       SELECT
         CAST(`customer_id` AS STRING) AS cid,
-        CAST(`timestamp` AS DATETIME) AS ts,
+        CAST(`timestamp` AS TIMESTAMP) AS ts,
         CAST(`event` AS STRING) AS name
       FROM jk_src
       WHERE
@@ -472,7 +475,10 @@ WITH jk_src AS (
 ), lastev AS (
   SELECT
     cid,
-    MAX_BY(name, STRUCT(ts AS a, name AS b)) AS last_event,
+    ARRAY_AGG(
+      IF(NOT name IS NULL, STRUCT(name AS jk_v), NULL) IGNORE NULLS ORDER BY ts IS NULL DESC, ts DESC, name IS NULL DESC, name DESC
+      LIMIT 1
+    )[SAFE_OFFSET(0)].jk_v AS last_event,
     MAX(ts) AS last_event_time
   FROM alle
   GROUP BY

@@ -158,7 +158,7 @@ WITH jk_src AS (
   FROM (
     SELECT
       CAST(`customer_id` AS STRING) AS cid,
-      CAST(`timestamp` AS DATETIME) AS ts,
+      CAST(`timestamp` AS TIMESTAMP) AS ts,
       CAST(`event` AS STRING) AS name
     FROM jk_src
     WHERE
@@ -238,10 +238,18 @@ WITH jk_src AS (
   GROUP BY ALL
 )
 SELECT
-  ARRAY_SLICE(
-    [e1, e2, e3, e4],
-    1,
-    CAST(NOT e1 IS NULL AS INT64) + CAST(NOT e2 IS NULL AS INT64) + CAST(NOT e3 IS NULL AS INT64) + CAST(NOT e4 IS NULL AS INT64)
+  IF(
+    CAST(NOT e1 IS NULL AS INT64) + CAST(NOT e2 IS NULL AS INT64) + CAST(NOT e3 IS NULL AS INT64) + CAST(NOT e4 IS NULL AS INT64) = 0,
+    [],
+    ARRAY_SLICE(
+      [e1, e2, e3, e4],
+      0,
+      IF(
+        CAST(NOT e1 IS NULL AS INT64) + CAST(NOT e2 IS NULL AS INT64) + CAST(NOT e3 IS NULL AS INT64) + CAST(NOT e4 IS NULL AS INT64) > 0,
+        CAST(NOT e1 IS NULL AS INT64) + CAST(NOT e2 IS NULL AS INT64) + CAST(NOT e3 IS NULL AS INT64) + CAST(NOT e4 IS NULL AS INT64) - 1,
+        CAST(NOT e1 IS NULL AS INT64) + CAST(NOT e2 IS NULL AS INT64) + CAST(NOT e3 IS NULL AS INT64) + CAST(NOT e4 IS NULL AS INT64)
+      )
+    )
   ) AS evs,
   truncated,
   SUM(n) AS sessions,
@@ -257,7 +265,7 @@ GROUP BY
 ORDER BY
   sessions DESC,
   evs IS NULL,
-  evs,
+  ARRAY_TO_STRING(evs, '\x01'),
   truncated IS NULL,
   truncated
 LIMIT 20;

@@ -178,7 +178,7 @@ WITH jk_retention_groups AS (
     FROM (
       SELECT
         CAST(`customer_id` AS STRING) AS cid,
-        CAST(`timestamp` AS DATETIME) AS ts,
+        CAST(`timestamp` AS TIMESTAMP) AS ts,
         CAST(`event` AS STRING) AS name
       FROM jk_src
       WHERE

@@ -158,7 +158,7 @@ WITH jk_src AS (
   FROM (
     SELECT
       CAST(`customer_id` AS STRING) AS cid,
-      CAST(`timestamp` AS DATETIME) AS ts,
+      CAST(`timestamp` AS TIMESTAMP) AS ts,
       CAST(`event` AS STRING) AS name
     FROM jk_src
     WHERE

@@ -19,6 +19,11 @@ rewrites keep the results exactly:
 * ``to_microseconds(n)``: ``INTERVAL n MICROSECOND``; ``a - b > interval`` (a difference
   of times compared with an interval): ``a > b + interval``.
 * ``epoch_us(t)``: ``unix_micros(t)``; ``list_slice(l, a, b)``: the slice of each dialect.
+* BigQuery only: ``median(x)`` from the sorted values' middle offsets; ``list_slice`` as the
+  0-based ``ARRAY_SLICE``; ``arg_min``/``arg_max`` with a STRUCT key or a FILTER as
+  ``ARRAY_AGG(... ORDER BY the key's fields LIMIT 1)``; a join on equal lists by their JSON
+  texts; an ORDER BY a list of texts by the joined texts; TIMESTAMP kept TIMESTAMP (not
+  DATETIME); window orders without NULLS LAST, a RANGE frame over an interval by UNIX_MICROS.
 
 ``to_dialect(sql, "duckdb")`` gives the portable form in DuckDB's dialect, so the rewrite
 is tested on DuckDB against the native SQL. sqlglot does the rest of the translation
@@ -75,6 +80,22 @@ def _portable(tree: exp.Expr, dialect: str) -> exp.Expr:
     for cte in tree.find_all(exp.CTE):
         cte.set("materialized", None)
     tree = tree.transform(lambda node: _functions(node, dialect))
+    if dialect == "bigquery":
+        for median in list(tree.find_all(exp.Median)):
+            if not isinstance(median.parent, exp.Window):
+                median.replace(_bigquery_median(median.this))
+        _bigquery_array_joins(tree)
+        for type_ in list(tree.find_all(exp.DataType)):
+            # DuckDB's TIMESTAMP (a naive time, UTC in the kit) as BigQuery's TIMESTAMP, as the
+            # GA4 flattening, the side tables and the runner's results have it: not DATETIME,
+            # which UNIX_MICROS, TIMESTAMP_TRUNC/ADD/DIFF and comparisons with TIMESTAMPs refuse
+            if type_.this in (exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ):
+                type_.set("this", exp.DataType.Type.TIMESTAMPTZ)
+        for pick in list(tree.find_all(exp.ArgMin, exp.ArgMax)):
+            outer = pick.parent if isinstance(pick.parent, exp.Filter) else pick
+            if (outer is not pick or isinstance(pick.expression, exp.Struct)) \
+                    and not isinstance(pick.parent, exp.Window):
+                outer.replace(_bigquery_pick(pick))
     for tuple_ in list(tree.find_all(exp.Tuple)):  # the BigQuery NULLS LAST keys: two keys
         if isinstance(tuple_.parent, exp.Order | exp.Window) and tuple_.arg_key in ("expressions", "order"):
             items = tuple_.parent.expressions if isinstance(tuple_.parent, exp.Order) else None
@@ -87,6 +108,9 @@ def _portable(tree: exp.Expr, dialect: str) -> exp.Expr:
     for select in reversed(list(tree.find_all(exp.Select))):
         if any((j.args.get("method") or "").upper() == "ASOF" for j in select.args.get("joins") or []):
             _rewrite_asof(select, dialect)
+    if dialect == "bigquery":
+        _bigquery_windows(tree)
+        _bigquery_list_orders(tree)
     return tree
 
 
@@ -102,6 +126,8 @@ def _functions(node: exp.Expr, dialect: str) -> exp.Expr:
         if name == "epoch_us" and len(args) == 1:
             return exp.UnixMicros(this=args[0].copy())
         if name == "list_slice" and len(args) == 3:
+            if dialect == "bigquery":
+                return _bigquery_slice(*(a.copy() for a in args))
             return exp.ArraySlice(this=args[0].copy(), start=args[1].copy(), end=args[2].copy())
     if isinstance(node, exp.Filter):
         agg = node.this.this if isinstance(node.this, exp.IgnoreNulls) else node.this
@@ -162,6 +188,149 @@ def _functions(node: exp.Expr, dialect: str) -> exp.Expr:
             return type(node)(this=diff.left.copy(), expression=exp.Add(this=diff.right.copy(),
                                                                          expression=node.right.copy()))
     return node
+
+
+def _bigquery_list_orders(tree: exp.Expr) -> None:
+    """BigQuery orders no arrays: a query ordered by a list of texts it selects (the paths'
+    ``evs``) is ordered by the texts joined with the character 1, which sorts as DuckDB
+    sorts the lists (item by item, a shorter list before its extensions) for texts without
+    that character."""
+    import sqlglot  # heavy: see to_dialect
+    from sqlglot import exp
+
+    for select in list(tree.find_all(exp.Select)):
+        order = select.args.get("order")
+        lists = {a.alias for a in select.expressions if isinstance(a, exp.Alias)
+                 and (isinstance(a.this, exp.Array | exp.ArrayAgg) or a.this.find(exp.ArraySlice) is not None)}
+        for ordered in order.expressions if order is not None and lists else []:
+            if isinstance(ordered.this, exp.Column) and not ordered.this.table and ordered.this.name in lists:
+                ordered.this.replace(sqlglot.parse_one(f"ARRAY_TO_STRING({ordered.this.sql('bigquery')}, '\\x01')",
+                                                       read="bigquery"))
+
+
+def _bigquery_windows(tree: exp.Expr) -> None:
+    """Window orders as BigQuery reads them: no ``NULLS LAST`` / ``NULLS FIRST`` against its
+    default (NULLs first ascending, last descending) but an ``x IS NULL`` key before ``x``;
+    a ``RANGE`` frame of ``INTERVAL n MICROSECOND`` ordered by one time (BigQuery: one
+    numeric key) ordered by its ``UNIX_MICROS`` with ``n`` (where NULL times sort does not
+    matter to such a frame: a NULL time's rows frame only each other)."""
+    from sqlglot import exp  # heavy: see to_dialect
+
+    for window in list(tree.find_all(exp.Window)):
+        order, spec = window.args.get("order"), window.args.get("spec")
+        if order is None:
+            continue
+        if spec is not None and str(spec.args.get("kind") or "").upper() == "RANGE":
+            keys = [o for o in order.expressions if not isinstance(o.this, exp.Is)]
+            bounds = [spec.args.get(b) for b in ("start", "end")]
+            if not any(isinstance(b, exp.Interval) for b in bounds):
+                continue
+            if len(keys) != 1 or not all(isinstance(b, exp.Interval | str) for b in bounds):
+                raise JourneykitError("a RANGE window over an interval with other than one time key "
+                                      "is not supported for bigquery")
+            for name, bound in zip(("start", "end"), bounds, strict=True):
+                if isinstance(bound, exp.Interval):
+                    unit = bound.args.get("unit")
+                    if str(unit.this if unit is not None else "").upper() != "MICROSECOND" \
+                            or not str(bound.this.this).isdigit():
+                        raise JourneykitError(f"a RANGE window bound {bound.sql('duckdb')} is not supported "
+                                              "for bigquery (only INTERVAL n MICROSECOND)")
+                    spec.set(name, exp.Literal.number(int(str(bound.this.this))))
+            key = keys[0]
+            order.set("expressions", [exp.Ordered(this=exp.UnixMicros(this=key.this.copy()),
+                                                  desc=key.args.get("desc"), nulls_first=not key.args.get("desc"))])
+            continue
+        items: list[exp.Expr] = []
+        for o in order.expressions:
+            desc = bool(o.args.get("desc"))
+            if isinstance(o, exp.Ordered) and o.args.get("nulls_first") is (True if desc else False):
+                items += [exp.Ordered(this=exp.Is(this=o.this.copy(), expression=exp.Null()), desc=desc,
+                                      nulls_first=not desc),
+                          exp.Ordered(this=o.this.copy(), desc=desc, nulls_first=not desc)]
+            else:
+                items.append(o)
+        order.set("expressions", items)
+
+
+def _bigquery_array_joins(tree: exp.Expr) -> None:
+    """BigQuery compares no arrays: a join on ``a.x = b.x`` where the query makes ``x`` a
+    list (a list literal or ``list``/``array_agg``) compares their JSON texts instead (equal
+    exactly when the lists are: same items, same order, same field names and types)."""
+    from sqlglot import exp  # heavy: see to_dialect
+
+    lists = {a.alias for a in tree.find_all(exp.Alias) if isinstance(a.this, exp.Array | exp.ArrayAgg)}
+    for join in list(tree.find_all(exp.Join)):
+        on = join.args.get("on")
+        for eq in list(on.find_all(exp.EQ)) if on is not None else []:
+            if all(isinstance(side, exp.Column) and side.name in lists for side in (eq.left, eq.right)):
+                eq.replace(exp.EQ(this=exp.Anonymous(this="TO_JSON_STRING", expressions=[eq.left.copy()]),
+                                  expression=exp.Anonymous(this="TO_JSON_STRING", expressions=[eq.right.copy()])))
+
+
+def _bigquery_median(value: exp.Expr) -> exp.Expr:
+    """DuckDB's aggregate ``median(value)`` of numbers (NULLs skipped; the mean of the two
+    middle values of an even count; NULL of none) in BigQuery, which has no MEDIAN: the
+    sorted values' middle offsets."""
+    import sqlglot  # heavy: see to_dialect
+    from sqlglot import exp
+
+    items = "ARRAY_AGG(jk_x IGNORE NULLS ORDER BY jk_x)"
+    text = f"({items}[SAFE_OFFSET(DIV((COUNT(jk_x) - 1), 2))] + {items}[SAFE_OFFSET(DIV(COUNT(jk_x), 2))]) / 2"
+    tree = sqlglot.parse_one(text, read="bigquery")
+    for column in list(tree.find_all(exp.Column)):
+        if column.name == "jk_x":
+            column.replace(value.copy())
+    return tree
+
+
+def _bigquery_pick(pick: exp.Expr) -> exp.Expr:
+    """DuckDB's ``arg_min(v, k)`` / ``arg_max(v, k)`` (optionally ``FILTER (WHERE c)``) in
+    BigQuery, whose MIN_BY/MAX_BY cannot order a STRUCT key ``k`` and which has no FILTER:
+    the first of the kept rows' values sorted by the key's fields (DuckDB compares a struct
+    field by field, a NULL field above any value; rows with a NULL value or key are skipped)."""
+    import sqlglot  # heavy: see to_dialect
+    from sqlglot import exp
+
+    def fields(key: exp.Expr) -> list[exp.Expr]:
+        if not isinstance(key, exp.Struct):
+            return [key]
+        return [f for e in key.expressions
+                for f in fields(e.expression if isinstance(e, exp.PropertyEQ) else e.unalias())]
+
+    keys = [k.sql("bigquery") for k in fields(pick.expression)]
+    descending = " DESC" if isinstance(pick, exp.ArgMax) else ""
+    order = ", ".join(f"{k} IS NULL{descending}, {k}{descending}" for k in keys)
+    # DuckDB's arg_min/arg_max skip a row whose value or key is NULL
+    keep = [f"{pick.this.sql('bigquery')} IS NOT NULL"]
+    keep += [] if isinstance(pick.expression, exp.Struct) else [f"{keys[0]} IS NOT NULL"]
+    if isinstance(pick.parent, exp.Filter):
+        where = pick.parent.expression
+        keep.insert(0, f"({(where.this if isinstance(where, exp.Where) else where).sql('bigquery')})")
+    value = f"IF({' AND '.join(keep)}, STRUCT({pick.this.sql('bigquery')} AS jk_v), NULL)"
+    return sqlglot.parse_one(f"ARRAY_AGG({value} IGNORE NULLS ORDER BY {order} LIMIT 1)[SAFE_OFFSET(0)].jk_v",
+                             read="bigquery")
+
+
+def _bigquery_slice(items: exp.Expr, start: exp.Expr, end: exp.Expr) -> exp.Expr:
+    """DuckDB's ``list_slice(items, start, end)`` (1-based, both ends in, ``end`` 0 empty,
+    negative from the end) as BigQuery's ``ARRAY_SLICE`` (offsets from 0, both ends in)."""
+    import sqlglot  # heavy: see to_dialect
+    from sqlglot import exp
+
+    if not (isinstance(start, exp.Literal) and start.is_int):
+        raise JourneykitError(f"list_slice with a start that is not a number ({start.sql('duckdb')}) "
+                              "is not supported for bigquery")
+    first = max(int(start.this), 1) - 1  # DuckDB reads a start of 0 as 1
+    base = items.sql("bigquery")
+    if isinstance(end, exp.Literal) and end.is_int:
+        last = int(end.this)
+        if last == 0:
+            return sqlglot.parse_one(f"ARRAY_SLICE({base}, 1, 0)", read="bigquery")  # empty
+        return sqlglot.parse_one(f"ARRAY_SLICE({base}, {first}, {last - 1 if last > 0 else last})",
+                                 read="bigquery")
+    upto = end.sql("bigquery")
+    return sqlglot.parse_one(f"IF({upto} = 0, [], ARRAY_SLICE({base}, {first}, IF({upto} > 0, {upto} - 1, {upto})))",
+                             read="bigquery")
 
 
 def _tables_of(node: exp.Expr) -> set[str]:
