@@ -427,21 +427,20 @@ WITH jk_src AS (
   FROM v4
   WHERE
     NOT t4 IS NULL AND t4 <= t1 + INTERVAL '86400000000' MICROSECOND
-), cust AS (
+), jk_chosen AS (
   SELECT
     cid,
     g0,
     MAX(reached) AS reached,
     ARRAY_AGG(
-      IF(NOT times IS NULL, STRUCT(times AS jk_v), NULL) IGNORE NULLS ORDER BY -reached IS NULL, -reached, tr IS NULL, tr, -UNIX_MICROS(t1) IS NULL, -UNIX_MICROS(t1)
+      IF(NOT t1 IS NULL, STRUCT(t1 AS jk_v), NULL) IGNORE NULLS ORDER BY -reached IS NULL, -reached, tr IS NULL, tr, -UNIX_MICROS(t1) IS NULL, -UNIX_MICROS(t1)
       LIMIT 1
-    )[SAFE_OFFSET(0)].jk_v AS times
+    )[SAFE_OFFSET(0)].jk_v AS t1
   FROM (
     SELECT
       cid,
       g0,
       2 AS reached,
-      [t1, t2] AS times,
       t2 AS tr,
       t1
     FROM r2
@@ -450,7 +449,6 @@ WITH jk_src AS (
       cid,
       g0,
       3 AS reached,
-      [t1, t2, t3] AS times,
       t3 AS tr,
       t1
     FROM r3
@@ -459,7 +457,6 @@ WITH jk_src AS (
       cid,
       g0,
       4 AS reached,
-      [t1, t2, t3, t4] AS times,
       t4 AS tr,
       t1
     FROM r4
@@ -467,6 +464,39 @@ WITH jk_src AS (
   GROUP BY
     cid,
     g0
+), cust AS (
+  SELECT
+    s.cid,
+    s.g0,
+    s.reached,
+    [r.t1, r.t2] AS times
+  FROM jk_chosen AS s
+  JOIN r2 AS r
+    ON s.cid = r.cid AND s.g0 IS NOT DISTINCT FROM r.g0 AND s.t1 = r.t1
+  WHERE
+    s.reached = 2
+  UNION ALL
+  SELECT
+    s.cid,
+    s.g0,
+    s.reached,
+    [r.t1, r.t2, r.t3] AS times
+  FROM jk_chosen AS s
+  JOIN r3 AS r
+    ON s.cid = r.cid AND s.g0 IS NOT DISTINCT FROM r.g0 AND s.t1 = r.t1
+  WHERE
+    s.reached = 3
+  UNION ALL
+  SELECT
+    s.cid,
+    s.g0,
+    s.reached,
+    [r.t1, r.t2, r.t3, r.t4] AS times
+  FROM jk_chosen AS s
+  JOIN r4 AS r
+    ON s.cid = r.cid AND s.g0 IS NOT DISTINCT FROM r.g0 AND s.t1 = r.t1
+  WHERE
+    s.reached = 4
 ), per_step AS (
   SELECT
     g0,
