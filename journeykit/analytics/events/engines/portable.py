@@ -118,6 +118,14 @@ def _functions(node: exp.Expr, dialect: str) -> exp.Expr:
     import sqlglot  # heavy: see to_dialect
     from sqlglot import exp
 
+    if isinstance(node, exp.ArgMin | exp.ArgMax) and dialect == "spark" and not node.args.get("_jk_nulls"):
+        # DuckDB's arg_min/arg_max skip rows whose value is NULL, Spark's min_by/max_by do not:
+        # no ordering key on those rows (Spark skips NULL keys)
+        key = exp.Case(ifs=[exp.If(this=exp.Not(this=exp.Is(this=node.this.copy(), expression=exp.Null())),
+                                   true=node.expression)])
+        node.set("expression", key)
+        node.set("_jk_nulls", True)
+        return node
     if isinstance(node, exp.Anonymous):
         name = str(node.this).lower()
         args = node.expressions
