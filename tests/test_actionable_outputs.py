@@ -233,7 +233,9 @@ def test_a_dropoff_is_valued_at_the_fitted_clv_else_the_order_value(make_workspa
     with pytest.raises(jk.JourneykitError, match="Gamma-Gamma needs at least 2"):
         jk.customers_clv(unfitted)
     # too few customers for a fit that converges: no per-customer prediction either
-    for customers in (5, 6):  # 5: NaN predictions; 6: 10^134 purchases a year
+    # (with 5 customers the fit's outcome depends on the optimiser's build: NaN predictions on
+    # one, finite and plausible ones on another, so only the absurd case is asserted)
+    for customers in (6,):  # 6: 10^134 purchases a year
         few = jk.load_workspace(make_workspace(orders=_orders(2, customers=customers).to_csv(index=False)))
         with pytest.raises(jk.JourneykitError, match="not finite, negative or more than one purchase a day"):
             jk.customers_clv(few)
