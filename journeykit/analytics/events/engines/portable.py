@@ -126,6 +126,12 @@ def _functions(node: exp.Expr, dialect: str) -> exp.Expr:
         node.set("expression", key)
         node.set("_jk_nulls", True)
         return node
+    if isinstance(node, exp.PercentileCont) and not isinstance(node.parent, exp.WithinGroup | exp.Window):
+        # DuckDB's quantile_cont(x, q) (linear interpolation between the two nearest values)
+        if dialect == "spark":  # is Spark's percentile(x, q); its percentile_cont takes one argument
+            return exp.Anonymous(this="percentile", expressions=[node.this.copy(), node.expression.copy()])
+        if dialect == "bigquery":  # BigQuery's PERCENTILE_CONT is a window function only
+            raise JourneykitError("quantile_cont (the time-to-convert percentiles) is not supported for bigquery")
     if isinstance(node, exp.Anonymous):
         name = str(node.this).lower()
         args = node.expressions
