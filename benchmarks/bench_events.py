@@ -73,6 +73,24 @@ FUNNEL_ONLY = {"pandas_loop"}
 MEMORY_LIMIT = "1GB"
 
 
+
+def _write(query: str, path: Path, fmt: str, threads: int | None = None) -> Path:
+    """Write ``query``'s rows to ``path`` (Parquet or CSV) through a temporary file, so an
+    interrupted run never leaves a half-written log that a later run would reuse."""
+    import duckdb  # in the generator process only, as the callers import it
+
+    config: dict[str, object] = {"memory_limit": "2GB", "preserve_insertion_order": False,
+                                 "temp_directory": str(DATA / "duckdb_spill")}
+    if threads is not None:
+        config["threads"] = threads
+    con = duckdb.connect(config=config)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER"
+    con.execute(f"COPY ({query}) TO '{tmp}' ({options})")
+    con.close()
+    tmp.rename(path)
+    return path
+
 def parse_size(text: str) -> int:
     text = text.strip().upper()
     factor = {"K": 1_000, "M": 1_000_000, "B": 1_000_000_000}.get(text[-1], 1)
@@ -86,7 +104,6 @@ def data_path(n_events: int, fmt: str) -> Path:
 
 def generate(n_events: int, fmt: str) -> Path:
     """Write the synthetic log (deterministic, sorted by time) with DuckDB; reuse if present."""
-    import duckdb
 
     path = data_path(n_events, fmt)
     if path.exists():
@@ -104,14 +121,7 @@ def generate(n_events: int, fmt: str) -> Path:
                ['web', 'app', 'store'][1 + CAST(hash(i * 4) % 3 AS INTEGER)] AS channel
         FROM (SELECT i, hash(i * 4 + 1) % {CUSTOMERS} AS c FROM range({n_events}) t(i)) ORDER BY timestamp
     """
-    con = duckdb.connect(config={"memory_limit": "2GB", "preserve_insertion_order": False,
-                                 "temp_directory": str(DATA / "duckdb_spill")})
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER"
-    con.execute(f"COPY ({query}) TO '{tmp}' ({options})")
-    con.close()
-    tmp.rename(path)
-    return path
+    return _write(query, path, fmt)
 
 
 # ---------------------------------------------------------------------------
@@ -138,7 +148,6 @@ def generate_shape(n_events: int, fmt: str, conversion: str, attempts: str, orde
     of the 14-day window); the attempt goes on from step k to k+1 with probability
     SHAPE_CONVERSION[conversion]. Rows not used by an attempt are other events (6 names)
     at random times within 45 days of the start. Sorted by time, or in a hashed order."""
-    import duckdb
 
     path = shape_path(n_events, fmt, conversion, attempts, order)
     if path.exists():
@@ -167,14 +176,7 @@ def generate_shape(n_events: int, fmt: str, conversion: str, attempts: str, orde
                     ELSE {noise}[1 + CAST(hash(i * 9 + 4) % {len(SHAPE_NOISE)} AS INTEGER)] END AS event
         FROM b ORDER BY {"timestamp" if order == "sorted" else "hash(i * 13 + 7)"}
     """
-    con = duckdb.connect(config={"memory_limit": "2GB", "preserve_insertion_order": False,
-                                 "temp_directory": str(DATA / "duckdb_spill"), "threads": 1})
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER"
-    con.execute(f"COPY ({query}) TO '{tmp}' ({options})")
-    con.close()
-    tmp.rename(path)
-    return path
+    return _write(query, path, fmt, threads=1)
 
 
 # ---------------------------------------------------------------------------
