@@ -203,7 +203,7 @@ class _Loader:
         sources = scan_sources(self.folder, list(TABLES))
         self.problems.extend(sources.problems)
         self.imported = self._import_sources(ws, sources)
-        elsewhere = config.events_backend is not None and config.events_backend.external
+        elsewhere = ws.events_elsewhere
         if elsewhere:
             ws.import_notes.append(_warehouse_note(config))
         for name, table in TABLES.items():

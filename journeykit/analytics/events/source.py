@@ -54,7 +54,8 @@ from journeykit.core._sql import connect, ident, literal, literals
 from journeykit.core.durations import DurationLike, parse_duration
 from journeykit.core.errors import JourneykitError
 from journeykit.workspace import Workspace
-from journeykit.workspace.config import Defaults, EventsBackend
+from journeykit.workspace.config import Defaults
+from journeykit.workspace.events_backend import EventsBackend
 
 __all__ = [
     "DEFAULT",

@@ -41,7 +41,7 @@ import pandas as pd
 from journeykit.analytics.events.engines.ga4 import ga4_table_sql
 from journeykit.core._sql import bigquery_ident, bigquery_literal, connect
 from journeykit.core.errors import JourneykitError
-from journeykit.workspace.config import EventsBackend
+from journeykit.workspace.events_backend import EventsBackend
 
 if TYPE_CHECKING:
     import pyarrow as pa
