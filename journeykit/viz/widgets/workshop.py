@@ -250,7 +250,8 @@ class WorkshopApp(widgets.VBox):
         self.tabs = widgets.Tab(children=[page for _, page in pages])
         for position, (title, _page) in enumerate(pages):
             self.tabs.set_title(position, title)
-        self._built = {"Score": self._tables_now(), "Pain points": self._tables_now()}
+        built_from = self._tables_now()
+        self._built = {"Score": built_from, "Pain points": built_from}
         self.tabs.observe(lambda change: self.reopen(change["new"]), names="selected_index")
         started: tuple[widgets.Widget, ...] = (widgets.HTML(f"<h2>Journey workshop</h2><p>Signed in as <b>{html.escape(name)}</b>. "
                                       "Every choice is saved at once.</p>"), self.message, self.tabs)
