@@ -359,6 +359,26 @@ def make_10m_workspace(folder: Path, rows: int) -> tuple[Path, int]:
     return target, target.stat().st_size
 
 
+def slowest_cells(out: Path, count: int = 12) -> tuple[list[tuple[str, float]], list[tuple[str, str, float]]]:
+    """Per-notebook and slowest-cell execution seconds of a run folder's executed notebooks
+    (papermill's ``duration`` metadata)."""
+    import nbformat
+
+    notebooks: list[tuple[str, float]] = []
+    cells: list[tuple[str, str, float]] = []
+    for path in sorted(out.rglob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        notebooks.append((path.stem, float(nb.metadata.get("papermill", {}).get("duration") or 0.0)))
+        for cell in nb.cells:
+            seconds = cell.metadata.get("papermill", {}).get("duration")
+            if cell.cell_type == "code" and seconds:
+                first = next((line for line in cell.source.splitlines()
+                              if line.strip() and not line.lstrip().startswith("#")), "")
+                cells.append((path.stem, first.strip()[:70], float(seconds)))
+    cells.sort(key=lambda c: -c[2])
+    return notebooks, cells[:count]
+
+
 def main_10m(args: argparse.Namespace) -> int:
     import datetime as dt
 
@@ -382,6 +402,8 @@ def main_10m(args: argparse.Namespace) -> int:
         print("10M-event refresh ...", flush=True)
         big_seconds, big_peaks = measure_run(workspace, scratch / "out-10m", args.jobs, env)
         print(f"10M     {big_seconds:6.1f} s, largest process {big_peaks[0][1]:.0f} MB", flush=True)
+        big_notebooks, big_cells = slowest_cells(scratch / "out-10m")
+        demo_notebooks = dict(slowest_cells(scratch / "out-demo")[0])
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     ratio = big_seconds / demo_seconds
@@ -392,6 +414,10 @@ def main_10m(args: argparse.Namespace) -> int:
     def table(peaks: list[tuple[str, float]]) -> str:
         return "\n".join(f"| {name} | {peak:.0f} |" for name, peak in peaks)
 
+    notebook_rows = "\n".join(f"| {name} | {demo_notebooks.get(name, 0.0):.1f} | {seconds:.1f} |"
+                              for name, seconds in big_notebooks)
+    cell_rows = "\n".join(f"| {name} | `{first.replace('|', '/')}` | {seconds:.1f} |"
+                          for name, first, seconds in big_cells)
     section = f"""## Refresh with 10M events
 
 `benchmarks/bench_refresh.py --events-10m`, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC:
@@ -408,6 +434,18 @@ of each process of the run (polled from /proc, and written by each Python proces
 
 Time: **{ratio:.2f}x** the demo's refresh (target <= {TARGET_10M:g}x: {time_verdict}).
 Memory: target no process above {MEMORY_MB_10M} MB: {memory_verdict}.
+
+Execution per notebook (papermill's cell durations summed; notebooks overlap, `--jobs {args.jobs}`):
+
+| notebook | demo s | 10M events s |
+| --- | ---: | ---: |
+{notebook_rows}
+
+Slowest cells of the 10M-event run:
+
+| notebook | cell (first line) | seconds |
+| --- | --- | ---: |
+{cell_rows}
 
 Peak RSS per process, 10M events (MB):
 

@@ -417,3 +417,36 @@ def test_without_a_customers_table_reach_counts_the_customers_of_the_event_log()
     rows = score_pain_points(ws).set_index("touchpoint")
     assert rows.loc["tp_delivery", "reach"] == pytest.approx(125 / 160)  # 160 customers have events
     assert rows.loc["tp_app_checkout", "reach"] == pytest.approx(60 / 160)
+
+
+def test_each_step_pair_converts_as_its_two_step_funnel_per_channel_with_ties():
+    """The drop-off evidence counts every step pair (a then b on one channel) in one query;
+    for each pair and channel it must give the two-step funnel [a, b] of that channel's
+    customers: n = customers with a, k = customers reaching b (ties at equal times and the
+    window's edge included)."""
+    import random
+
+    import duckdb
+
+    from journeykit.analytics.events import funnel
+    from journeykit.analytics.painpoints import evidence
+
+    rng = random.Random(7)
+    names = ["view", "cart", "pay", "done"]
+    base = pd.Timestamp("2026-01-01")
+    rows = [
+        (f"c{c}", base + pd.Timedelta(hours=6 * rng.randrange(0, 12)), rng.choice(names), rng.choice(["web", "app"]))
+        for c in range(300) for _ in range(rng.randrange(1, 7))
+    ]
+    frame = pd.DataFrame(rows, columns=["customer_id", "timestamp", "event", "channel"])
+    pairs = [("decision", a, b) for i, a in enumerate(names) for b in names[i + 1:]]
+    window = pd.Timedelta(hours=12)  # the 6-hour grid puts events exactly on the window's edge
+    con = duckdb.connect()
+    con.register("log", frame)
+    tables = evidence._pair_tables(con.table("log"), pairs, window)
+    for _stage, a, b in pairs:
+        for channel in ("web", "app"):
+            on_channel = frame[frame["channel"] == channel]
+            expected = funnel(on_channel, [a, b], window=window)
+            n, k = (int(x) for x in expected["customers"].tolist())
+            assert tables[(a, b)].get(channel, (0, 0)) == (n, k), (a, b, channel)
