@@ -133,3 +133,20 @@ def test_without_events_everything_is_empty(tmp_path):
     assert observed.reach["share"].isna().all()
     assert observed.off_map_events.empty and observed.off_map_paths.empty
     assert list(observed.off_map_paths.columns) == OFF_MAP_PATH_COLUMNS
+
+
+def test_the_maps_off_map_paths_and_the_top_paths_come_from_one_paths_query_of_the_workspace():
+    """paths(ws) is worked out once per workspace state (a long scan on a large log, needed
+    by the map in 02 and the top paths in 04); its top rows are those of the log's own query."""
+    from journeykit.analytics.events import paths
+    from journeykit.workspace.locations import DEMO_WORKSPACE
+
+    ws = load_workspace(DEMO_WORKSPACE)
+    top = paths(ws, max_steps=5, top=10)
+    assert [key for key in ws.derived if key[0] == "events.paths"] != []
+    direct = paths(ws.events_relation(), max_steps=5, top=10, session_gap=ws.config.defaults.session_gap)
+    pd.testing.assert_frame_equal(top, direct)
+    observed = observed_journey(ws)
+    memoised = [key for key in ws.derived if key[0] == "events.paths"]
+    assert len(memoised) == 1  # the map read the same paths
+    assert set(observed.off_map_paths["path"]) <= set(paths(ws, top=None)["path"])

@@ -124,7 +124,8 @@ def _off_paths(ws: Workspace, rel: duckdb.DuckDBPyRelation | None, top: int | No
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in OFF_MAP_PATH_COLUMNS})
     if rel is None or top is None:
         return empty
-    result = paths(rel, top=candidates, session_gap=ws.config.defaults.session_gap)
+    # the workspace's paths (memoised, shared with notebook 04's top paths), not rel's own
+    result = paths(ws, top=candidates)
     order = {stage.id: k for k, stage in enumerate(ws.config.stages)}
     event_stage = ws.config.event_stage
     keep, unmapped_flags, backwards_flags = [], [], []
