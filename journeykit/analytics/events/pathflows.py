@@ -144,7 +144,7 @@ def _anchored(source: SourceLike, event: str | Sequence[str], direction: Directi
     window_td = window_of(source, window)
     n = max_steps + 1
     with open_events(source, (cols.customer, cols.event)) as src:
-        ctes = _sessions_ctes(src, cols, gap)
+        ctes = _sessions_ctes(src, cols, gap, anchors)
         session = "OVER (PARTITION BY cid, sid)"
         ctes.append(
             f"b AS (SELECT cid, sid, ts, name, pos, min(CASE WHEN name IN ({literals(anchors)}) THEN pos END) "

@@ -46,15 +46,22 @@ an event directly followed by the next event of the same session ("(end)" when t
 ends), as in process mining's directly-follows graph."""
 
 
-def _sessions_ctes(src: EventSource, cols: EventColumns, session_gap: pd.Timedelta | None) -> list[str]:
+def _sessions_ctes(src: EventSource, cols: EventColumns, session_gap: pd.Timedelta | None,
+                   having: tuple[str, ...] | None = None) -> list[str]:
     """CTEs ending in ``sess``: cid, ts, name, sid (session number), pos (1-based in session).
 
     One sort of the log by customer, time and name: the row number in the customer's
     history (``rn``) and the session starts come from it; the session number and the
     position in the session are running sums over ``rn`` (integers, cheap to order), not
-    a second sort of the whole log by session."""
+    a second sort of the whole log by session. ``having``: only the customers with one of
+    these events (a path anchored on an event never starts elsewhere), so the sort is of
+    their events alone."""
     order = "PARTITION BY cid ORDER BY ts, name"
-    ctes = [f"ev AS ({normalised_sql(src, cols)})"]
+    if having:
+        ctes = [f"ev_all AS ({normalised_sql(src, cols)})",
+                f"ev AS (SELECT * FROM ev_all WHERE cid IN (SELECT cid FROM ev_all WHERE name IN ({literals(having)})))"]
+    else:
+        ctes = [f"ev AS ({normalised_sql(src, cols)})"]
     if session_gap is None:
         ctes.append(f"sess AS (SELECT cid, ts, name, 1 AS sid, row_number() OVER ({order}) AS pos FROM ev)")
         return ctes
@@ -128,7 +135,7 @@ def _paths(source: SourceLike, starts: tuple[str, ...] | None, ends: tuple[str, 
            gap: pd.Timedelta | None, cols: EventColumns, top: int | None) -> pd.DataFrame:
     customer, event = cols.customer, cols.event
     with open_events(source, (customer, event)) as src:
-        ctes = _sessions_ctes(src, cols, gap)
+        ctes = _sessions_ctes(src, cols, gap, starts)
         # Only windows and plain (spillable) aggregates, no join back to the events and no
         # ordered list per session: a log of millions of short sessions stays within the
         # memory limit. A path is its events at steps 1..max_steps (columns e1..eK).
