@@ -250,9 +250,6 @@ def test_the_demo_analyses_on_spark_equal_duckdb(spark, demo_on_spark, name):
     assert_same(got, expected)
 
 
-@pytest.mark.skip(reason="issue 18, open: notebook 04 on Spark has not run through yet (on a loaded 2-core "
-                  "machine it failed after 492 s in cell 17, time to convert, on Spark's percentile_cont, "
-                  "since fixed and tested below; the cells after it are unverified)")
 def test_a_run_of_the_demo_on_spark_prints_the_duckdb_stage_funnel(spark, demo_on_spark, tmp_path):
     """``journeykit run`` (its API) of notebook 04 on the demo and on the copy whose events
     Spark reads: the stage funnel tables the runs write are equal."""
