@@ -250,9 +250,6 @@ def test_the_demo_analyses_on_spark_equal_duckdb(spark, demo_on_spark, name):
     assert_same(got, expected)
 
 
-@pytest.mark.skip(reason="issue 18, open: notebook 04 on Spark not yet run through as a notebook; every "
-                  "analysis its cells call was run on Spark against DuckDB (2026-12-02) and agrees except "
-                  "stage_funnel_notes, whose per-stage coverage notes (stage_funnel_left_out) are missing on Spark")
 def test_a_run_of_the_demo_on_spark_prints_the_duckdb_stage_funnel(spark, demo_on_spark, tmp_path):
     """``journeykit run`` (its API) of notebook 04 on the demo and on the copy whose events
     Spark reads: the stage funnel tables the runs write are equal."""
