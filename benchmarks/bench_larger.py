@@ -40,21 +40,14 @@ import threading
 import time
 from pathlib import Path
 
+from bench_load import parse_size, synthetic_events_sql
 from proc_memory import peak_rss_mb
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 SAMPLE = HERE.parent / "data" / "sample"
 CUSTOMERS_PER_10M = 100_000
-DAYS = 90
-ACTIVE_DAYS = 10
 ANALYSES = ["funnel", "retention", "stage_funnel"]
-
-
-def parse_size(text: str) -> int:
-    text = text.strip().upper()
-    factor = {"K": 1_000, "M": 1_000_000, "B": 1_000_000_000}.get(text[-1], 1)
-    return int(float(text[:-1] if text[-1] in "KMB" else text) * factor)
 
 
 def stages() -> tuple[list[list[str]], list[str]]:
@@ -75,24 +68,11 @@ def generate(base_rows: int, copies: int, base: Path, big: Path, spill: Path) ->
     """The base log (rows sorted by time) and its ``copies`` copies, DuckDB to Parquet."""
     import duckdb
 
-    lists, channels = stages()
-    events = list(dict.fromkeys(e for x in lists for e in x))
-    names = "[" + ", ".join(f"'{n}'" for n in events) + "]"
-    chans = "[" + ", ".join(f"'{c}'" for c in channels) + "]"
     customers = max(1, base_rows * CUSTOMERS_PER_10M // 10_000_000)
-    span_s, active_s = DAYS * 86_400, ACTIVE_DAYS * 86_400
     con = duckdb.connect(config={"memory_limit": "2GB", "preserve_insertion_order": False,
                                  "temp_directory": str(spill)})
     if not base.exists():
-        query = f"""
-            SELECT 'C' || lpad(CAST(c AS VARCHAR), 7, '0') AS customer_id,
-                   TIMESTAMP '2024-01-01' + to_seconds(CAST(hash(c * 7) % {span_s - active_s}
-                       + hash(i * 4 + 2) % {active_s} AS BIGINT)) AS timestamp,
-                   {names}[1 + CAST(floor({len(events)} * pow((hash(i * 4 + 3) % 1000000) / 1000000.0, 2))
-                       AS INTEGER)] AS event,
-                   {chans}[1 + CAST(hash(i * 4) % {len(channels)} AS INTEGER)] AS channel
-            FROM (SELECT i, hash(i * 4 + 1) % {customers} AS c FROM range({base_rows}) t(i)) ORDER BY timestamp
-        """
+        query = synthetic_events_sql(base_rows, customers, id_digits=7)
         con.execute(f"COPY ({query}) TO '{base}.tmp' (FORMAT parquet, COMPRESSION zstd)")
         os.replace(f"{base}.tmp", base)
     if not big.exists():

@@ -71,6 +71,26 @@ def stage_events_and_channels() -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(events)), list(config.get("channels") or ["web"])
 
 
+def synthetic_events_sql(rows: int, customers: int, id_digits: int) -> str:
+    """The SELECT of a deterministic synthetic log of ``rows`` events (sorted by time): the
+    demo's stage events and channels, ``customers`` customers ``C<digits>``, each active
+    ACTIVE_DAYS of DAYS days from 2024-01-01, early stage events more frequent."""
+    events, channels = stage_events_and_channels()
+    names = "[" + ", ".join(f"'{n}'" for n in events) + "]"
+    chans = "[" + ", ".join(f"'{c}'" for c in channels) + "]"
+    span_s = DAYS * 86_400
+    active_s = ACTIVE_DAYS * 86_400
+    return f"""
+        SELECT 'C' || lpad(CAST(c AS VARCHAR), {id_digits}, '0') AS customer_id,
+               TIMESTAMP '2024-01-01' + to_seconds(CAST(hash(c * 7) % {span_s - active_s}
+                   + hash(i * 4 + 2) % {active_s} AS BIGINT)) AS timestamp,
+               {names}[1 + CAST(floor({len(events)} * pow((hash(i * 4 + 3) % 1000000) / 1000000.0, 2))
+                   AS INTEGER)] AS event,
+               {chans}[1 + CAST(hash(i * 4) % {len(channels)} AS INTEGER)] AS channel
+        FROM (SELECT i, hash(i * 4 + 1) % {customers} AS c FROM range({rows}) t(i)) ORDER BY timestamp
+    """
+
+
 def build_workspace(rows: int, fmt: str) -> Path:
     """The workspace folder with a synthetic events file of ``rows`` rows (deterministic)."""
     import duckdb
@@ -82,20 +102,7 @@ def build_workspace(rows: int, fmt: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name in COPIED:
         shutil.copyfile(SAMPLE / name, folder / name)
-    events, channels = stage_events_and_channels()
-    names = "[" + ", ".join(f"'{n}'" for n in events) + "]"
-    chans = "[" + ", ".join(f"'{c}'" for c in channels) + "]"
-    span_s = DAYS * 86_400
-    active_s = ACTIVE_DAYS * 86_400
-    query = f"""
-        SELECT 'C' || lpad(CAST(c AS VARCHAR), 6, '0') AS customer_id,
-               TIMESTAMP '2024-01-01' + to_seconds(CAST(hash(c * 7) % {span_s - active_s}
-                   + hash(i * 4 + 2) % {active_s} AS BIGINT)) AS timestamp,
-               {names}[1 + CAST(floor({len(events)} * pow((hash(i * 4 + 3) % 1000000) / 1000000.0, 2))
-                   AS INTEGER)] AS event,
-               {chans}[1 + CAST(hash(i * 4) % {len(channels)} AS INTEGER)] AS channel
-        FROM (SELECT i, hash(i * 4 + 1) % {CUSTOMERS} AS c FROM range({rows}) t(i)) ORDER BY timestamp
-    """
+    query = synthetic_events_sql(rows, CUSTOMERS, id_digits=6)
     con = duckdb.connect(config={"memory_limit": "2GB", "preserve_insertion_order": False})
     tmp = events_file.with_name(events_file.name + ".tmp")
     options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER"
