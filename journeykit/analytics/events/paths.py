@@ -127,7 +127,7 @@ def paths(
         # total, so the first ``top`` of all paths are the query's ``LIMIT top``
         key = ("events.paths", starts, ends, max_steps, gap, cols)
         every = source.memo(key, lambda: _paths(source, starts, ends, max_steps, gap, cols, None))
-        return every if top is None else every.head(top).reset_index(drop=True)
+        return every if top is None else every.head(top)
     return _paths(source, starts, ends, max_steps, gap, cols, top)
 
 
