@@ -238,6 +238,12 @@ DEMO_ANALYSES: dict[str, Callable[[Any], Any]] = {
     "transitions": lambda ws: transitions(ws),
     "step_matrix": lambda ws: step_matrix(ws, max_steps=4),
     "retention": lambda ws: retention(ws, period="W", by="persona"),
+    # the analyses beside the event analytics that read the log on its engine too
+    "stage_funnel_notes": lambda ws: jk.stage_funnel_notes(ws),
+    "stage reach": lambda ws: jk.observed_journey(ws).reach,
+    "off-map events": lambda ws: jk.observed_journey(ws).off_map_events,
+    "off-map paths": lambda ws: jk.observed_journey(ws).off_map_paths,
+    "segments": lambda ws: jk.suggest_segments(ws).assignments,
 }
 
 
@@ -362,6 +368,15 @@ def test_duckdb_files_named_in_journey_yaml_are_read_natively(tmp_path, logs):
     demo = load_workspace(SAMPLE)
     assert ws.events_elsewhere and ws.events is None
     pd.testing.assert_frame_equal(stage_funnel(ws, by="channel"), stage_funnel(demo, by="channel"))
+    # the report's notes on the customers the stage funnel leaves out, the designed-versus-
+    # observed journey and the segments' event features read the log where it is as well
+    notes = jk.stage_funnel_notes(ws)
+    assert notes == jk.stage_funnel_notes(demo) and len(notes) > 1, notes
+    observed, expected = jk.observed_journey(ws), jk.observed_journey(demo)
+    assert observed.customers == expected.customers > 0
+    for part in ("reach", "off_map_events", "off_map_paths"):
+        pd.testing.assert_frame_equal(getattr(observed, part), getattr(expected, part))
+    pd.testing.assert_frame_equal(jk.suggest_segments(ws).assignments, jk.suggest_segments(demo).assignments)
     log, path = logs[7]
     portable = open_warehouse(EventsBackend("duckdb", path=str(path)))
     try:

@@ -9,14 +9,16 @@ shows what customers actually do. This module measures the two against each othe
 * :func:`off_map_paths` — the most common session paths (:func:`journeykit.analytics.events.paths`)
   that leave the designed map: they use an event no stage lists, or step back from a
   stage to an earlier one;
-* :func:`observed_journey` — all three at once, on one DuckDB connection;
+* :func:`observed_journey` — all three at once, on one opening of the event log;
 * :func:`stage_funnel_left_out` / :func:`stage_funnel_notes` — the customers the stage
   funnel leaves out by its rules (no first-stage event; a later stage's event before the
   first-stage event, e.g. a deal won before the first contact; outside the stage window),
   counted per stage, and the window it used, as sentences for the report's data notes.
 
-Everything runs in DuckDB on :meth:`Workspace.events_relation <journeykit.workspace.Workspace.events_relation>`,
-so large event logs never pass through pandas; only the small results do. A workspace
+Everything runs as SQL on the log's engine (:func:`journeykit.analytics.events.source.open_events`:
+DuckDB on :meth:`Workspace.events_relation <journeykit.workspace.Workspace.events_relation>`, or
+Spark/BigQuery when journey.yaml ``events:`` puts the log in a warehouse), so large event
+logs never pass through pandas; only the small results do. A workspace
 without events gives empty results (0 customers), never an error.
 
 Example:
@@ -29,11 +31,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import pandas as pd
 
 from journeykit.analytics.events import paths, stage_funnel
-from journeykit.core._sql import connect
+from journeykit.analytics.events.source import EventSource, open_events
+from journeykit.core._sql import literal
 from journeykit.workspace import Workspace
 
 __all__ = [
@@ -78,17 +80,17 @@ def _mapping(ws: Workspace) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["event", "stage"], dtype=object)
 
 
-def _customers(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("SELECT count(DISTINCT customer_id) FROM jk_events").fetchone()
-    return int(row[0] or 0) if row else 0
+def _customers(src: EventSource) -> int:
+    rows = src.fetch("SELECT count(DISTINCT customer_id) FROM jk_src")
+    return int(rows[0][0] or 0) if rows else 0
 
 
-def _reach(ws: Workspace, con: duckdb.DuckDBPyConnection | None, total: int) -> pd.DataFrame:
+def _reach(ws: Workspace, src: EventSource | None, total: int) -> pd.DataFrame:
     counts: dict[str, int] = {}
-    if con is not None:
-        frame = con.execute(
-            "SELECT m.stage, count(DISTINCT e.customer_id) AS customers FROM jk_events e "
-            "JOIN jk_map m ON CAST(e.event AS VARCHAR) = m.event GROUP BY m.stage").df()
+    if src is not None:
+        frame = src.frame(
+            "SELECT m.stage, count(DISTINCT e.customer_id) AS customers FROM jk_src e "
+            "JOIN jk_map m ON CAST(e.event AS VARCHAR) = m.event GROUP BY m.stage")
         counts = {str(s): int(c) for s, c in zip(frame["stage"], frame["customers"], strict=True)}
     stages = ws.config.stages
     customers = [counts.get(s.id, 0) for s in stages]
@@ -101,16 +103,16 @@ def _reach(ws: Workspace, con: duckdb.DuckDBPyConnection | None, total: int) -> 
     }, columns=REACH_COLUMNS)
 
 
-def _off_events(con: duckdb.DuckDBPyConnection | None, total: int, top: int | None
-                ) -> pd.DataFrame:
-    if con is None:
+def _off_events(src: EventSource | None, total: int, top: int | None) -> pd.DataFrame:
+    if src is None:
         frame = pd.DataFrame({"event": [], "customers": []})
     else:
         limit = "" if top is None else f" LIMIT {int(top)}"
-        frame = con.execute(
+        # a LEFT JOIN, not ANTI JOIN: the SQL runs on Spark and BigQuery too
+        frame = src.frame(
             "SELECT CAST(e.event AS VARCHAR) AS event, count(DISTINCT e.customer_id) AS customers "
-            "FROM jk_events e ANTI JOIN jk_map m ON CAST(e.event AS VARCHAR) = m.event "
-            f"GROUP BY 1 ORDER BY 2 DESC, 1{limit}").df()
+            "FROM jk_src e LEFT JOIN jk_map m ON CAST(e.event AS VARCHAR) = m.event "
+            f"WHERE m.event IS NULL GROUP BY 1 ORDER BY 2 DESC, 1{limit}")
     customers = frame["customers"].astype("int64")
     return pd.DataFrame({
         "event": frame["event"].astype("string"),
@@ -119,12 +121,11 @@ def _off_events(con: duckdb.DuckDBPyConnection | None, total: int, top: int | No
     }, columns=OFF_MAP_EVENT_COLUMNS)
 
 
-def _off_paths(ws: Workspace, rel: duckdb.DuckDBPyRelation | None, top: int | None,
-               candidates: int) -> pd.DataFrame:
+def _off_paths(ws: Workspace, top: int | None, candidates: int) -> pd.DataFrame:
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in OFF_MAP_PATH_COLUMNS})
-    if rel is None or top is None:
+    if top is None or not ws.has("events"):
         return empty
-    # the workspace's paths (memoised, shared with notebook 04's top paths), not rel's own
+    # the workspace's paths (memoised, shared with notebook 04's top paths; on the log's engine)
     result = paths(ws, top=candidates)
     order = {stage.id: k for k, stage in enumerate(ws.config.stages)}
     event_stage = ws.config.event_stage
@@ -153,7 +154,8 @@ def observed_journey(ws: Workspace, *, top_events: int | None = 8, top_paths: in
                      candidate_paths: int = 50) -> ObservedJourney:
     """The designed journey against the event log: reach per stage, off-map events and
     off-map paths (see :func:`stage_reach`, :func:`off_map_events`, :func:`off_map_paths`),
-    computed on one DuckDB connection. ``top_events=None`` keeps every off-map event;
+    computed on one opening of the event log (its engine: DuckDB, or the warehouse of
+    journey.yaml ``events:``). ``top_events=None`` keeps every off-map event;
     ``top_paths=None`` skips the paths (an empty ``off_map_paths``).
 
     Example:
@@ -161,19 +163,14 @@ def observed_journey(ws: Workspace, *, top_events: int | None = 8, top_paths: in
         >>> observed.customers, observed.reach.loc[0, "share"]      # doctest: +SKIP
         (250, 0.98)
     """
-    con = connect()
-    try:
-        rel = ws.events_relation(con)
-        if rel is None:
-            return ObservedJourney(0, _reach(ws, None, 0), _off_events(None, 0, top_events),
-                                   _off_paths(ws, None, top_paths, candidate_paths))
-        rel.create_view("jk_events")
-        con.register("jk_map", _mapping(ws))
-        total = _customers(con)
-        return ObservedJourney(total, _reach(ws, con, total), _off_events(con, total, top_events),
-                               _off_paths(ws, rel, top_paths, candidate_paths))
-    finally:
-        con.close()
+    if not ws.has("events"):
+        return ObservedJourney(0, _reach(ws, None, 0), _off_events(None, 0, top_events),
+                               _off_paths(ws, None, candidate_paths))
+    with open_events(ws) as src:
+        src.register("jk_map", _mapping(ws))
+        total = _customers(src)
+        reach, off_events = _reach(ws, src, total), _off_events(src, total, top_events)
+    return ObservedJourney(total, reach, off_events, _off_paths(ws, top_paths, candidate_paths))
 
 
 def stage_reach(ws: Workspace) -> pd.DataFrame:
@@ -226,30 +223,22 @@ def off_map_paths(ws: Workspace, *, top: int = 6, candidates: int = 50) -> pd.Da
                             ).off_map_paths
 
 
-def _reach_after_first(ws: Workspace, first_events: list[str]) -> tuple[int, int, dict[str, int]]:
+def _reach_after_first(ws: Workspace, first_stage: str) -> tuple[int, int, dict[str, int]]:
     """(customers with a mapped event, those among them with a first-stage event, per stage
-    the customers with a first-stage event and an event of that stage)."""
-    con = connect()
-    try:
-        rel = ws.events_relation(con)
-        if rel is None:
-            return 0, 0, {}
-        rel.create_view("jk_events")
-        con.register("jk_map", _mapping(ws))
-        con.register("jk_first", pd.DataFrame({"event": first_events}, dtype=object))
-        con.execute("CREATE TEMP TABLE jk_mapped AS SELECT DISTINCT e.customer_id AS cid, m.stage, "
-                    "CAST(e.event AS VARCHAR) IN (SELECT event FROM jk_first) AS is_first "
-                    "FROM jk_events e JOIN jk_map m ON CAST(e.event AS VARCHAR) = m.event")
-        row = con.execute("SELECT count(DISTINCT cid), count(DISTINCT cid) FILTER (WHERE is_first) "
-                          "FROM jk_mapped").fetchone()
-        mapped, with_first = (int(row[0] or 0), int(row[1] or 0)) if row else (0, 0)
-        frame = con.execute(
-            "SELECT stage, count(DISTINCT cid) AS customers FROM jk_mapped WHERE cid IN "
-            "(SELECT cid FROM jk_mapped WHERE is_first) GROUP BY stage").df()
-        per_stage = {str(s): int(c) for s, c in zip(frame["stage"], frame["customers"], strict=True)}
-        return mapped, with_first, per_stage
-    finally:
-        con.close()
+    the customers with a first-stage event and an event of that stage); portable SQL on the
+    log's engine."""
+    mapped_sql = ("WITH jk_mapped AS (SELECT DISTINCT e.customer_id AS cid, m.stage FROM jk_src e "
+                  "JOIN jk_map m ON CAST(e.event AS VARCHAR) = m.event) ")
+    with open_events(ws) as src:
+        src.register("jk_map", _mapping(ws))
+        rows = src.fetch(mapped_sql + "SELECT count(DISTINCT cid) FROM jk_mapped")
+        frame = src.frame(
+            mapped_sql + "SELECT stage, count(*) AS customers FROM jk_mapped WHERE cid IN "
+            f"(SELECT cid FROM jk_mapped WHERE stage = {literal(first_stage)}) GROUP BY stage")
+    mapped = int(rows[0][0] or 0) if rows else 0
+    per_stage = {str(s): int(c) for s, c in zip(frame["stage"], frame["customers"], strict=True)}
+    # a customer with a first-stage event has a (customer, first stage) row
+    return mapped, per_stage.get(first_stage, 0), per_stage
 
 
 def stage_funnel_left_out(ws: Workspace) -> pd.DataFrame:
@@ -276,7 +265,7 @@ def stage_funnel_left_out(ws: Workspace) -> pd.DataFrame:
     if not used or not ws.has("events"):
         return pd.DataFrame(rows, columns=LEFT_OUT_COLUMNS).astype({"customers": "int64"})
     first = used[0]
-    mapped, with_first, reach = _reach_after_first(ws, [str(e) for e in first.events])
+    mapped, with_first, reach = _reach_after_first(ws, first.id)
     if mapped > with_first:
         rows.append((first.id, str(first.name or first.id), mapped - with_first,
                      f"no event of the first stage ({first.name or first.id}); the stage funnel starts "

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from journeykit.analytics.events.source import open_events
 from journeykit.analytics.personas._tables import nonempty_table as _table
 from journeykit.analytics.personas.clustering import choose_k, kmeans
-from journeykit.core._sql import connect
 from journeykit.core.cells import cell_text as _text
 from journeykit.core.cells import split_list as _split_list
 from journeykit.core.errors import JourneykitError
@@ -109,41 +109,35 @@ def _count_table(rows: pd.Series, columns: pd.Series) -> pd.DataFrame:
 
 def _event_features(ws: Workspace
                     ) -> tuple[pd.Series, pd.Series, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """From the event log, in DuckDB: events per customer, last event time per customer,
+    """From the event log, on its engine: events per customer, last event time per customer,
     events per customer × channel (rows without customer or channel left out), events
     per customer × event name (the customer's actions), and
     per customer × journey stage 1 when the customer had an event of that stage
     (``stage:<id>`` columns; none when no stage lists its events)."""
-    con = connect()
-    try:
-        rel = ws.events_relation(con)
-        assert rel is not None  # only called when the workspace has events
-        rel.create_view("jk_events")
-        per = con.execute(
+    with open_events(ws) as src:  # the log's engine: DuckDB, or journey.yaml events:'s warehouse
+        per = src.frame(
             "SELECT CAST(customer_id AS VARCHAR) AS cid, count(*) AS n_events, "
-            "max(timestamp) AS last FROM jk_events WHERE customer_id IS NOT NULL "
-            "GROUP BY 1 ORDER BY 1").df()
-        by_channel = con.execute(
+            "max(timestamp) AS last FROM jk_src WHERE customer_id IS NOT NULL "
+            "GROUP BY 1 ORDER BY 1")
+        by_channel = src.frame(
             "SELECT CAST(customer_id AS VARCHAR) AS cid, CAST(channel AS VARCHAR) AS channel, "
-            "count(*) AS n FROM jk_events WHERE customer_id IS NOT NULL AND channel IS NOT NULL "
-            "GROUP BY 1, 2").df()
-        by_event = con.execute(
+            "count(*) AS n FROM jk_src WHERE customer_id IS NOT NULL AND channel IS NOT NULL "
+            "GROUP BY 1, 2")
+        by_event = src.frame(
             "SELECT CAST(customer_id AS VARCHAR) AS cid, CAST(event AS VARCHAR) AS event, "
-            "count(*) AS n FROM jk_events WHERE customer_id IS NOT NULL AND event IS NOT NULL "
-            "GROUP BY 1, 2").df()
+            "count(*) AS n FROM jk_src WHERE customer_id IS NOT NULL AND event IS NOT NULL "
+            "GROUP BY 1, 2")
         mapping = ws.config.event_stage
         if mapping:
-            pairs = pd.DataFrame({"event": list(mapping), "stage": list(mapping.values())})
-            con.register("jk_event_stage", pairs)
-            reached = con.execute(
-                "SELECT DISTINCT CAST(e.customer_id AS VARCHAR) AS cid, s.stage FROM jk_events e "
+            pairs = pd.DataFrame({"event": list(mapping), "stage": list(mapping.values())}, dtype=object)
+            src.register("jk_event_stage", pairs)
+            reached = src.frame(
+                "SELECT DISTINCT CAST(e.customer_id AS VARCHAR) AS cid, s.stage FROM jk_src e "
                 "JOIN jk_event_stage s ON CAST(e.event AS VARCHAR) = s.event "
-                "WHERE e.customer_id IS NOT NULL").df()
+                "WHERE e.customer_id IS NOT NULL")
         else:
             reached = pd.DataFrame({"cid": pd.Series(dtype="string"),
                                     "stage": pd.Series(dtype="string")})
-    finally:
-        con.close()
     index = pd.Index(per["cid"], dtype="string")
     n_events = pd.Series(per["n_events"].to_numpy(), index=index, name="n_events")
     last = pd.Series(pd.to_datetime(per["last"]).to_numpy(), index=index)
@@ -191,7 +185,7 @@ def _customer_features(ws: Workspace) -> pd.DataFrame:
     """Per customer: recency_days, frequency, monetary, n_events, days_between_orders,
     channel shares (ch:*), action shares (ev:<event>), stages reached (stage:*)."""
     orders = _table(ws, "orders")
-    has_events = ws.has("events") and not ws.events_elsewhere  # per-customer features from a local log only
+    has_events = ws.has("events")
     customers = _table(ws, "customers")
     if orders is None and not has_events:
         raise JourneykitError(
