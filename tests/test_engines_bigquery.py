@@ -384,6 +384,9 @@ def _personas(customers: list[str]) -> pd.DataFrame:
                                              dtype="string")})
 
 
+ANALYSES = ["funnel", "funnel_dropouts", "paths", "transitions", "step_matrix", "retention", "time_to_convert"]
+
+
 def _analyses(customers: pd.DataFrame) -> dict[str, Any]:
     from journeykit.analytics.events.funnel import funnel, funnel_dropouts
     from journeykit.analytics.events.paths import paths, step_matrix, transitions
@@ -396,7 +399,17 @@ def _analyses(customers: pd.DataFrame) -> dict[str, Any]:
         "transitions": lambda s: transitions(s),
         "step_matrix": lambda s: step_matrix(s, max_steps=4),
         "retention": lambda s: retention(s, period="D", by="persona", customers=customers),
+        "time_to_convert": lambda s: _time_to_convert_frame(s),
     }
+
+
+def _time_to_convert_frame(source: Any) -> pd.DataFrame:
+    """time_to_convert's histogram with its summary (customers, mean, median, p90) as columns."""
+    from journeykit.analytics.events.conversion import time_to_convert
+
+    result = time_to_convert(source, STEPS, window="1d", bin_width="1h")
+    return result.histogram.assign(converted=result.customers, mean=result.mean, median=result.median,
+                                   p90=result.p90, minimum=result.minimum, maximum=result.maximum)
 
 
 def native_log() -> pd.DataFrame:
@@ -470,14 +483,14 @@ def _of(sent_by_analysis: dict, name: str) -> tuple[list[str], pd.DataFrame, pd.
     return found
 
 
-@pytest.mark.parametrize("name", ["funnel", "funnel_dropouts", "paths", "transitions", "step_matrix", "retention"])
+@pytest.mark.parametrize("name", ANALYSES)
 def test_each_analysis_on_the_ga4_export_gives_the_native_result(sent_by_analysis: dict, name: str) -> None:
     _, got, native = _of(sent_by_analysis, name)
     assert len(native) > 0
     _same(got, native)
 
 
-@pytest.mark.parametrize("name", ["funnel", "funnel_dropouts", "paths", "transitions", "step_matrix", "retention"])
+@pytest.mark.parametrize("name", ANALYSES)
 def test_the_bigquery_sql_of_each_analysis_is_the_stored_one(sent_by_analysis: dict, name: str) -> None:
     # pretty-printed by sqlglot (BigQuery to BigQuery) so that a change reads as a diff
     sent = "".join(sqlglot.transpile(text, read="bigquery", write="bigquery", pretty=True)[0] + ";\n\n"
@@ -490,7 +503,7 @@ def test_the_bigquery_sql_of_each_analysis_is_the_stored_one(sent_by_analysis: d
     assert sent == path.read_text(), f"the BigQuery SQL of {name} changed: JOURNEYKIT_UPDATE_GOLDEN=1 rewrites {path}"
 
 
-@pytest.mark.parametrize("name", ["funnel", "funnel_dropouts", "paths", "transitions", "step_matrix", "retention"])
+@pytest.mark.parametrize("name", ANALYSES)
 def test_the_bigquery_sql_of_each_analysis_resolves_against_the_ga4_schema(sent_by_analysis: dict, name: str) -> None:
     sent = _of(sent_by_analysis, name)[0]
     for text in sent:
@@ -615,9 +628,8 @@ BIGQUERY_FUNCTIONS = {
     "MIN_BY", "NTH_VALUE", "NULLIF", "OFFSET", "ORDINAL", "PERCENTILE_CONT", "PERCENTILE_DISC", "RANK",
     "ROUND", "ROW_NUMBER", "SAFE_CAST", "SAFE_DIVIDE", "SAFE_OFFSET", "SAFE_ORDINAL", "STRING_AGG", "STRUCT",
     "SUM", "TIMESTAMP", "TIMESTAMP_ADD", "TIMESTAMP_DIFF", "TIMESTAMP_MICROS", "TIMESTAMP_SUB",
-    "TIMESTAMP_TRUNC", "TRIM", "UNIX_MICROS", "UNNEST", "UPPER",
+    "TIMESTAMP_TRUNC", "TRIM", "UNIX_MICROS", "UNNEST", "UPPER", "FLOOR", "CEIL",
 }
-ANALYSES = ["funnel", "funnel_dropouts", "paths", "transitions", "step_matrix", "retention"]
 
 
 def _functions(texts: list[str]) -> set[str]:
@@ -750,3 +762,28 @@ def test_an_order_by_a_list_of_texts_orders_no_arrays() -> None:
     order = sqlglot.parse_one(written, read="bigquery").args["order"]
     assert not [o for o in order.expressions if isinstance(o.this, exp.Column) and o.this.name == "evs"]
     assert written_rows == native
+
+
+@pytest.mark.parametrize("values", [[], [None], [5], [4, 1], [3, None, 1, 2], [7, 1, 9, 2, 2, None, 8, 100],
+                                    list(range(1, 12)), [0.5, 2.25, 1e6, -3.0, 7.75, 7.75]])
+@pytest.mark.parametrize("fraction", ["0.5", "0.9", "0.25", "0.0", "1.0", "0.1"])
+def test_a_percentile_is_duckdbs_quantile_cont_without_percentile_cont(values: list[float | None],
+                                                                       fraction: str) -> None:
+    """time_to_convert's median and 90th percentile on BigQuery (PERCENTILE_CONT is a window
+    function there): the same interpolated value as DuckDB's aggregate, per group and overall,
+    up to the last bit of a double (DuckDB's build fuses lo * (1 - d) + hi * d into one
+    multiply-add, which no SQL expression can ask for)."""
+    con = connect()
+    rows = ", ".join(f"({'NULL' if v is None else v}::DOUBLE, {i % 2})" for i, v in enumerate(values)) \
+        or "(NULL::DOUBLE, 0)"
+    where = "" if values else " WHERE x IS NOT NULL"
+    for sql in (f"SELECT g, quantile_cont(x * 2, {fraction}) AS q FROM (VALUES {rows}) AS t(x, g){where} "
+                "GROUP BY g ORDER BY g",
+                f"SELECT quantile_cont(x, {fraction}) AS q FROM (VALUES {rows}) AS t(x, g)"):
+        native, written_rows, written = _both(con, sql)
+        assert "PERCENTILE" not in written.upper() and "QUANTILE" not in written.upper(), written
+        assert [row[:-1] for row in written_rows] == [row[:-1] for row in native]
+        for got, expected in zip(written_rows, native, strict=True):
+            assert (got[-1] is None) == (expected[-1] is None), (got, expected)
+            if expected[-1] is not None:
+                assert got[-1] == pytest.approx(expected[-1], rel=1e-14, abs=0)

@@ -131,7 +131,7 @@ def _functions(node: exp.Expr, dialect: str) -> exp.Expr:
         if dialect == "spark":  # is Spark's percentile(x, q); its percentile_cont takes one argument
             return exp.Anonymous(this="percentile", expressions=[node.this.copy(), node.expression.copy()])
         if dialect == "bigquery":  # BigQuery's PERCENTILE_CONT is a window function only
-            raise JourneykitError("quantile_cont (the time-to-convert percentiles) is not supported for bigquery")
+            return _bigquery_quantile(node.this, node.expression)
     if isinstance(node, exp.Anonymous):
         name = str(node.this).lower()
         args = node.expressions
@@ -294,6 +294,28 @@ def _bigquery_median(value: exp.Expr) -> exp.Expr:
     for column in list(tree.find_all(exp.Column)):
         if column.name == "jk_x":
             column.replace(value.copy())
+    return tree
+
+
+def _bigquery_quantile(value: exp.Expr, fraction: exp.Expr) -> exp.Expr:
+    """DuckDB's aggregate ``quantile_cont(value, q)`` (NULLs skipped; position q x (n - 1)
+    in the sorted values, linear interpolation between the two nearest; NULL of none) in
+    BigQuery, whose PERCENTILE_CONT is a window function only: offsets into the sorted values."""
+    import sqlglot  # heavy: see to_dialect
+    from sqlglot import exp
+
+    items = "ARRAY_AGG(jk_x IGNORE NULLS ORDER BY jk_x)"
+    position = "(CAST(jk_q AS FLOAT64) * (COUNT(jk_x) - 1))"  # q as DuckDB takes it, a double
+    low = f"{items}[SAFE_OFFSET(CAST(FLOOR({position}) AS INT64))]"
+    high = f"{items}[SAFE_OFFSET(CAST(CEIL({position}) AS INT64))]"
+    weight = f"({position} - FLOOR({position}))"
+    text = f"{low} * (1 - {weight}) + {high} * {weight}"  # DuckDB's own rounding: lo(1 - d) + hi d
+    tree = sqlglot.parse_one(text, read="bigquery")
+    for column in list(tree.find_all(exp.Column)):
+        if column.name == "jk_x":
+            column.replace(value.copy())
+        elif column.name == "jk_q":
+            column.replace(fraction.copy())
     return tree
 
 
