@@ -147,3 +147,24 @@ def test_paths_count_a_double_fired_session_start_in_its_own_session_on_every_ru
         for _ in range(3):
             result = paths(log)
             assert dict(zip(result["path"], result["sessions"], strict=True)) == {"X": 20_000, "Y → Y": 20_000}
+
+
+def test_the_thread_count_can_come_from_the_environment(monkeypatch):
+    """JOURNEYKIT_DUCKDB_THREADS sets the threads of every connection the kit opens (a
+    scheduled refresh sharing a machine); a value that is not a positive integer is ignored."""
+    from journeykit.core._sql import THREADS_ENV, connect
+
+    def threads() -> int:
+        con = connect()
+        try:
+            return int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+        finally:
+            con.close()
+
+    monkeypatch.delenv(THREADS_ENV, raising=False)
+    default = threads()
+    monkeypatch.setenv(THREADS_ENV, "1")
+    assert threads() == 1
+    for bad in ("lots", "-2", "0", ""):
+        monkeypatch.setenv(THREADS_ENV, bad)
+        assert threads() == default
