@@ -359,6 +359,11 @@ def make_10m_workspace(folder: Path, rows: int) -> tuple[Path, int]:
     return target, target.stat().st_size
 
 
+def newest_run(out: Path) -> Path:
+    """The newest run folder of a reports folder (run ids sort by time)."""
+    return max((p for p in out.iterdir() if (p / "manifest.json").is_file()), key=lambda p: p.name)
+
+
 def slowest_cells(out: Path, count: int = 12) -> tuple[list[tuple[str, float]], list[tuple[str, str, float]]]:
     """Per-notebook and slowest-cell execution seconds of a run folder's executed notebooks
     (papermill's ``duration`` metadata)."""
@@ -396,21 +401,25 @@ def main_10m(args: argparse.Namespace) -> int:
         if size <= LARGE_EVENTS_BYTES:  # keep it on the large-event path whatever the compression gives
             env["JOURNEYKIT_LARGE_EVENTS_BYTES"] = str(size - 1)
             forced = f" (under the {LARGE_EVENTS_BYTES / 2**20:.0f} MiB threshold: lowered to keep it large)"
-        if args.warm_up:  # bytecode, matplotlib's font cache, the OS file cache: as a scheduled refresh finds them
-            print("demo refresh to warm up (not timed) ...", flush=True)
-            measure_run(DEMO_WORKSPACE, scratch / "out-warm-up", args.jobs, env)
+        # a scheduled refresh: the second run into the same reports folder (bytecode, font cache
+        # and file cache warm; the runner orders notebooks longest first by the previous run)
+        print("demo: first run (not timed) ...", flush=True)
+        measure_run(DEMO_WORKSPACE, scratch / "out-demo", args.jobs, env)
         print("demo refresh ...", flush=True)
         demo_seconds, demo_peaks = measure_run(DEMO_WORKSPACE, scratch / "out-demo", args.jobs, env)
         print(f"demo    {demo_seconds:6.1f} s, largest process {demo_peaks[0][1]:.0f} MB", flush=True)
+        print("10M events: first run ...", flush=True)
+        first_seconds, first_peaks = measure_run(workspace, scratch / "out-10m", args.jobs, env)
+        print(f"10M first run {first_seconds:6.1f} s, largest process {first_peaks[0][1]:.0f} MB", flush=True)
         print("10M-event refresh ...", flush=True)
         big_seconds, big_peaks = measure_run(workspace, scratch / "out-10m", args.jobs, env)
         print(f"10M     {big_seconds:6.1f} s, largest process {big_peaks[0][1]:.0f} MB", flush=True)
-        big_notebooks, big_cells = slowest_cells(scratch / "out-10m")
-        demo_notebooks = dict(slowest_cells(scratch / "out-demo")[0])
+        big_notebooks, big_cells = slowest_cells(newest_run(scratch / "out-10m"))
+        demo_notebooks = dict(slowest_cells(newest_run(scratch / "out-demo"))[0])
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     ratio = big_seconds / demo_seconds
-    over = [(name, peak) for name, peak in big_peaks if peak > MEMORY_MB_10M]
+    over = [(name, peak) for name, peak in big_peaks + first_peaks if peak > MEMORY_MB_10M]
     time_verdict = "meets" if ratio <= TARGET_10M else "misses"
     memory_verdict = "meets" if not over else f"misses: {len(over)} above"
 
@@ -427,13 +436,18 @@ def main_10m(args: argparse.Namespace) -> int:
 `journeykit run --jobs {args.jobs}` of a workspace with the demo's journey.yaml, personas,
 touchpoints and pain points and the demo's events repeated with distinct customer ids to
 {args.rows:,} rows (Parquet, zstd, {size / 2**20:.0f} MiB: stored by the large-event path{forced}),
-against `journeykit run` of the demo workspace in the same process run{" (after an untimed demo run that warms bytecode, font cache and file cache)" if args.warm_up else ""}. Peak RSS = VmHWM
+against `journeykit run` of the demo workspace in the same process run. Each is timed as a
+scheduled refresh finds it: the second run into the same reports folder (the first warms
+bytecode, font and file caches and gives the runner the notebook durations it orders the
+next run by, longest first); the first 10M run is shown too. Peak RSS = VmHWM
 of each process of the run (polled from /proc, and written by each Python process at exit).
 
 | measure | demo | 10M events |
 | --- | ---: | ---: |
 | refresh wall time (s) | {demo_seconds:.1f} | {big_seconds:.1f} |
 | largest process peak RSS (MB) | {demo_peaks[0][1]:.0f} | {big_peaks[0][1]:.0f} |
+| first run into an empty reports folder (s) | - | {first_seconds:.1f} |
+| first run: largest process peak RSS (MB) | - | {first_peaks[0][1]:.0f} |
 
 Time: **{ratio:.2f}x** the demo's refresh (target <= {TARGET_10M:g}x: {time_verdict}).
 Memory: target no process above {MEMORY_MB_10M} MB: {memory_verdict}.
@@ -482,8 +496,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events-10m", action="store_true",
                         help="the 10M events case: a refresh on the demo's events repeated to --rows rows")
     parser.add_argument("--rows", type=int, default=10_000_000, help="rows of the --events-10m log")
-    parser.add_argument("--no-warm-up", dest="warm_up", action="store_false",
-                        help="--events-10m: time the first demo run (a cold one in a fresh venv)")
     args = parser.parse_args(argv)
     if args.events_10m:
         return main_10m(args)
