@@ -367,6 +367,8 @@ def test_duckdb_files_named_in_journey_yaml_are_read_natively(tmp_path, logs):
     ws = load_workspace(demo_copy(tmp_path / "demo", {"backend": "duckdb", "path": "warehouse/events.parquet"}))
     demo = load_workspace(SAMPLE)
     assert ws.events_elsewhere and ws.events is None
+    # what does not read the log there yet is said, not left silently different
+    assert any("pain-point scores do not use its drop-offs" in note for note in ws.import_notes), ws.import_notes
     pd.testing.assert_frame_equal(stage_funnel(ws, by="channel"), stage_funnel(demo, by="channel"))
     # the report's notes on the customers the stage funnel leaves out, the designed-versus-
     # observed journey and the segments' event features read the log where it is as well

@@ -176,7 +176,9 @@ def _warehouse_note(config: JourneyConfig) -> str:
     assert spec is not None
     where = spec.ga4_dataset or spec.table or spec.path
     return (f"events: in {where} (journey.yaml events:), read by {spec.backend} in every event analysis; "
-            "no events table of the workspace is loaded or checked (an events.csv/.parquet here is ignored)")
+            "no events table of the workspace is loaded or checked (an events.csv/.parquet here is ignored); "
+            "the pain-point scores do not use its drop-offs yet (they rest on the workshop's and the "
+            "feedback's evidence alone)")
 
 
 class _Loader:
