@@ -143,7 +143,7 @@ def _run(name: str, workspace: Path, executed_dir: Path, output_dir: Path | None
     if result.returncode != 0 and "Address already in use" in result.stderr:
         # jupyter_client chooses a kernel's ports free, then the kernel binds them: two kernels
         # starting at once can take the same port and one dies before kernel_info. Not the
-        # notebook's failure; started once more (seen once in ~40 full runs of this suite)
+        # notebook's failure; started once more (it failed one full run of this suite, 2026-12-03)
         result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, env=env)
     return {"returncode": result.returncode, "stderr": result.stderr[-4000:],
             "notebook": out_nb}
