@@ -404,7 +404,8 @@ def _analyses(customers: pd.DataFrame) -> dict[str, Any]:
 
 
 def _time_to_convert_frame(source: Any) -> pd.DataFrame:
-    """time_to_convert's histogram with its summary (customers, mean, median, p90) as columns."""
+    """time_to_convert's histogram with its summary (converted, mean, median, p90, minimum,
+    maximum) as columns."""
     from journeykit.analytics.events.conversion import time_to_convert
 
     result = time_to_convert(source, STEPS, window="1d", bin_width="1h")
@@ -622,13 +623,13 @@ def test_a_bigquery_table_with_column_roles(con: Any) -> None:
 
 BIGQUERY_FUNCTIONS = {
     "ANY_VALUE", "APPROX_QUANTILES", "ARRAY", "ARRAY_AGG", "ARRAY_CONCAT", "ARRAY_LENGTH", "ARRAY_REVERSE",
-    "ARRAY_SLICE", "ARRAY_TO_STRING", "AVG", "CAST", "COALESCE", "CONCAT", "COUNT", "COUNTIF", "DATE",
-    "DATE_DIFF", "DATE_TRUNC", "DENSE_RANK", "DIV", "EXTRACT", "FIRST_VALUE", "GREATEST", "IF", "IFNULL", "LAG",
+    "ARRAY_SLICE", "ARRAY_TO_STRING", "AVG", "CAST", "CEIL", "COALESCE", "CONCAT", "COUNT", "COUNTIF", "DATE",
+    "DATE_DIFF", "DATE_TRUNC", "DENSE_RANK", "DIV", "EXTRACT", "FIRST_VALUE", "FLOOR", "GREATEST", "IF", "IFNULL", "LAG",
     "LAST_VALUE", "LEAD", "LEAST", "LENGTH", "LOGICAL_AND", "LOGICAL_OR", "LOWER", "MAX", "MAX_BY", "MIN",
     "MIN_BY", "NTH_VALUE", "NULLIF", "OFFSET", "ORDINAL", "PERCENTILE_CONT", "PERCENTILE_DISC", "RANK",
     "ROUND", "ROW_NUMBER", "SAFE_CAST", "SAFE_DIVIDE", "SAFE_OFFSET", "SAFE_ORDINAL", "STRING_AGG", "STRUCT",
     "SUM", "TIMESTAMP", "TIMESTAMP_ADD", "TIMESTAMP_DIFF", "TIMESTAMP_MICROS", "TIMESTAMP_SUB",
-    "TIMESTAMP_TRUNC", "TRIM", "UNIX_MICROS", "UNNEST", "UPPER", "FLOOR", "CEIL",
+    "TIMESTAMP_TRUNC", "TRIM", "UNIX_MICROS", "UNNEST", "UPPER",
 }
 
 
